@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what the build, the tests and the platform need on a fresh Debian 12 machine with the .NET 10 SDK.
+# Idempotent and quiet when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  espeak-ng sox                                   # speech synthesis and the resampler reference
+  python3-torch python3-torchaudio python3-numpy  # the independent wav2vec2 reference (torchaudio)
+  libopenblas0-pthread                            # fast BLAS for the PyTorch baseline
+  python3-onnx                                    # onnx.checker for the graphs we build
+  postgresql-15                                   # the registry's production database, started by tests
+)
+BUF_VERSION=1.75.0
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "$(.tools/node_modules/.bin/buf --version 2>/dev/null)" != "$BUF_VERSION" ]; then
+  echo "setup: installing buf $BUF_VERSION"
+  mkdir -p .tools
+  npm install --silent --no-audit --no-fund --prefix .tools "@bufbuild/buf@$BUF_VERSION" >/dev/null
+fi

@@ -1,0 +1,8 @@
+using System.CommandLine;
+using S3Router.Cli.Commands;
+
+var root = new RootCommand("s3r — the S3Router Services command line")
+{
+    HealthCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

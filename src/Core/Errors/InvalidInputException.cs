@@ -1,0 +1,25 @@
+namespace S3Router.Core.Errors;
+
+/// <summary>
+/// Bad input from the caller: a request field, audio bytes, a config file or an artifact.
+/// Maps to <c>INVALID_ARGUMENT</c> with a <c>google.rpc.BadRequest</c> listing the field violations.
+/// </summary>
+public class InvalidInputException : S3RouterException
+{
+    /// <summary>Creates the error for one field (or for the input as a whole when <paramref name="field"/> is null).</summary>
+    public InvalidInputException(string message, string? field = null, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Violations = field is null ? [] : [new FieldViolation(field, message)];
+    }
+
+    /// <summary>Creates the error for several fields at once, so a caller can fix them all in one go.</summary>
+    public InvalidInputException(string message, IReadOnlyList<FieldViolation> violations)
+        : base(message)
+    {
+        Violations = violations;
+    }
+
+    /// <summary>The fields that are wrong; empty when the input is wrong as a whole.</summary>
+    public IReadOnlyList<FieldViolation> Violations { get; }
+}

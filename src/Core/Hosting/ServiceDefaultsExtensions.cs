@@ -1,0 +1,73 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Prometheus;
+using S3Router.Core.Errors;
+
+namespace S3Router.Core.Hosting;
+
+/// <summary>
+/// What every S3Router service shares: gRPC with the exception interceptor, health (<c>grpc.health.v1</c>),
+/// reflection, Prometheus metrics on their own HTTP/1 port, and Kestrel endpoints.
+/// </summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>Health-check tag for checks that gate readiness (model loaded, database reachable).</summary>
+    public const string ReadyTag = "ready";
+
+    /// <summary>Adds the shared service defaults. The ports are used when configuration does not set them.</summary>
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, int defaultGrpcPort, int defaultMetricsPort)
+    {
+        builder.Services.AddOptions<ServiceDefaultsOptions>()
+            .BindConfiguration(ServiceDefaultsOptions.SectionName)
+            .PostConfigure(o =>
+            {
+                o.GrpcPort = o.GrpcPort == 0 ? defaultGrpcPort : o.GrpcPort;
+                o.MetricsPort = o.MetricsPort == 0 ? defaultMetricsPort : o.MetricsPort;
+            })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        var options = new ServiceDefaultsOptions();
+        builder.Configuration.GetSection(ServiceDefaultsOptions.SectionName).Bind(options);
+        var grpcPort = options.GrpcPort == 0 ? defaultGrpcPort : options.GrpcPort;
+        var metricsPort = options.MetricsPort == 0 ? defaultMetricsPort : options.MetricsPort;
+
+        builder.Services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<ExceptionInterceptor>();
+            o.EnableDetailedErrors = builder.Environment.IsDevelopment();
+            o.MaxReceiveMessageSize = options.MaxReceiveMessageBytes;
+        });
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks(o => o.Services.Map("", r => r.Tags.Contains(ReadyTag)))
+            .AddCheck("live", () => HealthCheckResult.Healthy());
+
+        var address = IPAddress.Parse(options.ListenAddress);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // h2c needs an HTTP/2-only endpoint; Prometheus scrapes over HTTP/1, so /metrics gets its own port.
+            kestrel.Listen(address, grpcPort, l => l.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(address, metricsPort, l => l.Protocols = HttpProtocols.Http1);
+        });
+        builder.Services.Configure<ServiceEndpoints>(e => e.MetricsPort = metricsPort);
+        return builder;
+    }
+
+    /// <summary>Maps health, reflection and <c>/metrics</c> (on the metrics port only).</summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.UseRouting();
+        app.UseHttpMetrics(); // counts gRPC calls too: one route per method path
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        var metricsPort = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ServiceEndpoints>>().Value.MetricsPort;
+        app.MapMetrics().RequireHost($"*:{metricsPort}");
+        return app;
+    }
+}

@@ -1,0 +1,11 @@
+using S3Router.Core.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults(defaultGrpcPort: 50053, defaultMetricsPort: 9453);
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.Run();
+
+/// <summary>Entry point; public so functional tests can host it.</summary>
+public partial class Program;
