@@ -65,6 +65,12 @@ public sealed class BackboneParameterShapesTests
     }
 
     [Fact]
+    public void CountParameters_Tiny_IsTorchaudioCountPlusMaskedSpecEmbed()
+    {
+        Assert.Equal(3_718_976 + 256, BackboneParameterShapes.CountParameters(Wav2Vec2Config.Tiny));
+    }
+
+    [Fact]
     public void CountParameters_Large_IsLv60Size()
     {
         Assert.Equal(315_438_720, BackboneParameterShapes.CountParameters(Wav2Vec2Config.Large));
