@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace S3Router.Core.Safetensors;
 
@@ -17,6 +18,12 @@ internal static class SafetensorsHeader
         if (headerJson.Length == 0 || headerJson[0] != (byte)'{')
         {
             throw Error("header is not a JSON object (it must start with '{')");
+        }
+
+        // JsonDocument only checks UTF-8 lazily, when a string is read.
+        if (!Utf8.IsValid(headerJson))
+        {
+            throw Error("header is not valid UTF-8");
         }
 
         JsonDocument document;

@@ -160,6 +160,16 @@ public sealed class SafetensorsFileTests : IDisposable
         }
     }
 
+    [Fact]
+    public void FromBytes_HeaderNotUtf8_ThrowsFormatError()
+    {
+        var bytes = RawSafetensors.Build([(byte)'{', (byte)'"', 0xff, (byte)'"', (byte)':', (byte)'1', (byte)'}'], []);
+
+        var error = Assert.Throws<SafetensorsFormatException>(() => SafetensorsFile.FromBytes(bytes));
+
+        Assert.Contains("UTF-8", error.Message);
+    }
+
     [Theory]
     [InlineData(200_000_000UL, "above the limit")]
     [InlineData(ulong.MaxValue, "above the limit")]
