@@ -63,6 +63,16 @@ public sealed class MaskBundle
     /// <exception cref="InvalidInputException">Not a valid bundle (a <see cref="Safetensors.SafetensorsFormatException"/> when not even valid safetensors).</exception>
     public static MaskBundle Read(ReadOnlyMemory<byte> bytes) => MaskBundleFormat.Read(bytes);
 
+    /// <summary>Reads the rest of <paramref name="stream"/> and validates it as a bundle.</summary>
+    /// <exception cref="InvalidInputException">Not a valid bundle.</exception>
+    public static MaskBundle Read(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return Read(copy.GetBuffer().AsMemory(0, (int)copy.Length));
+    }
+
     /// <summary>Reads and validates the bundle file at <paramref name="path"/>.</summary>
     /// <exception cref="NotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidInputException">Not a valid bundle.</exception>

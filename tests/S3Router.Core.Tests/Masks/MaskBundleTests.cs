@@ -128,6 +128,18 @@ public sealed class MaskBundleTests
     }
 
     [Fact]
+    public void Read_FromStream_MatchesWrittenBundle()
+    {
+        using var stream = new MemoryStream();
+        CreateBundle().Write(stream);
+        stream.Position = 0;
+
+        var read = MaskBundle.Read(stream);
+
+        Assert.Equal(CreateBundle().ToBytes(), read.ToBytes());
+    }
+
+    [Fact]
     public void Read_MissingPath_ThrowsNotFound()
     {
         Assert.Throws<NotFoundException>(() => MaskBundle.Read(Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".safetensors")));

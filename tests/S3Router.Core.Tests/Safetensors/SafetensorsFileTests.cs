@@ -29,6 +29,31 @@ public sealed class SafetensorsFileTests : IDisposable
     }
 
     [Fact]
+    public void Open_SparseFileLargerThan2GB_MapsWithoutReadingTheBuffer()
+    {
+        // 3 GB of zeros (sparse on disk) followed by one small tensor: offsets beyond int range, nothing copied.
+        const long big = 3L << 30;
+        var header = System.Text.Encoding.UTF8.GetBytes(
+            $"{{\"big\":{{\"dtype\":\"U8\",\"shape\":[{big}],\"data_offsets\":[0,{big}]}}," +
+            $"\"tail\":{{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[{big},{big + 8}]}}}}");
+        var path = Path.Combine(_directory, "sparse.safetensors");
+        using (var stream = File.Create(path))
+        {
+            stream.Write(RawSafetensors.Build(header, []));
+            stream.SetLength(8 + header.Length + big);
+            stream.Seek(0, SeekOrigin.End);
+            stream.Write(BitConverter.GetBytes(1.5f));
+            stream.Write(BitConverter.GetBytes(-4f));
+        }
+
+        using var file = SafetensorsFile.Open(path);
+
+        Assert.Equal(new[] { 1.5f, -4f }, file.ReadFloat32("tail"));
+        Assert.Equal(big, file.Tensors["big"].ByteLength);
+        Assert.Throws<InvalidInputException>(() => file.GetBytes("big"));
+    }
+
+    [Fact]
     public void Open_OnlyEmptyTensors_OpensWithoutMapping()
     {
         var path = Path.Combine(_directory, "empty.safetensors");
