@@ -95,8 +95,14 @@ public sealed class MaskBundleTests
         var b = CreateBundle();
         b = new MaskBundle
         {
-            Task = b.Task, Language = b.Language, BackboneDigest = b.BackboneDigest, HeadKind = b.HeadKind, Labels = b.Labels,
-            Masks = b.Masks.Reverse().ToArray(), Heads = b.Heads.Reverse().ToArray(), Lineage = b.Lineage,
+            Task = b.Task,
+            Language = b.Language,
+            BackboneDigest = b.BackboneDigest,
+            HeadKind = b.HeadKind,
+            Labels = b.Labels,
+            Masks = b.Masks.Reverse().ToArray(),
+            Heads = b.Heads.Reverse().ToArray(),
+            Lineage = b.Lineage,
             Metrics = b.Metrics.Reverse().ToDictionary(),
         };
 
@@ -255,7 +261,10 @@ public sealed class MaskBundleTests
     {
         var bundle = new MaskBundle
         {
-            Task = "asr", BackboneDigest = Digest, HeadKind = MaskHeadKind.Ctc, Labels = ["a"],
+            Task = "asr",
+            BackboneDigest = Digest,
+            HeadKind = MaskHeadKind.Ctc,
+            Labels = ["a"],
             Masks = [MaskTensor.FromBits(Fc1, [8, 5], Enumerable.Range(0, 40).Select(i => i < 20).ToArray())],
             Heads = [new HeadTensor("head.bias", [1], [0f])],
         };
@@ -273,7 +282,10 @@ public sealed class MaskBundleTests
     {
         var bundle = new MaskBundle
         {
-            Task = "asr", BackboneDigest = Digest, HeadKind = MaskHeadKind.Ctc, Labels = ["a"],
+            Task = "asr",
+            BackboneDigest = Digest,
+            HeadKind = MaskHeadKind.Ctc,
+            Labels = ["a"],
             Masks = [MaskTensor.FromBits(Fc1, [8, 5], Enumerable.Range(0, 40).Select(i => i < 20).ToArray())],
             Heads = [new HeadTensor("head.bias", [1], [0f])],
         };
@@ -368,8 +380,12 @@ public sealed class MaskBundleTests
         var bundle = CreateBundle();
         var invalid = new MaskBundle
         {
-            Task = bundle.Task, BackboneDigest = "not-a-digest", HeadKind = bundle.HeadKind, Labels = bundle.Labels,
-            Masks = bundle.Masks, Heads = bundle.Heads,
+            Task = bundle.Task,
+            BackboneDigest = "not-a-digest",
+            HeadKind = bundle.HeadKind,
+            Labels = bundle.Labels,
+            Masks = bundle.Masks,
+            Heads = bundle.Heads,
         };
 
         Assert.Throws<InvalidInputException>(() => invalid.ToBytes());
@@ -381,8 +397,12 @@ public sealed class MaskBundleTests
         var bundle = CreateBundle();
         var invalid = new MaskBundle
         {
-            Task = bundle.Task, BackboneDigest = Digest, HeadKind = bundle.HeadKind, Labels = bundle.Labels,
-            Masks = [bundle.Masks[0], bundle.Masks[0]], Heads = bundle.Heads,
+            Task = bundle.Task,
+            BackboneDigest = Digest,
+            HeadKind = bundle.HeadKind,
+            Labels = bundle.Labels,
+            Masks = [bundle.Masks[0], bundle.Masks[0]],
+            Heads = bundle.Heads,
         };
 
         Assert.Throws<InvalidInputException>(() => invalid.ToBytes());
