@@ -9,8 +9,9 @@ namespace S3Router.Core.Audio;
 /// Band-limited rational resampler: a Kaiser-windowed sinc low-pass split into polyphase branches.
 /// For rates in the ratio L/M (reduced), output sample n sits at input time n·M/L; it is the dot product of the
 /// input around that time with the branch for the fractional part (n·M mod L)/L. Each branch is normalised to unit
-/// DC gain. When L is large (unusual rate pairs) the branches would not fit in memory, so coefficients are
-/// interpolated linearly from a finely sampled kernel instead (512 points per input sample, error below -100 dB).
+/// DC gain. When L is large (unusual rate pairs such as 44101 Hz) the exact branches would not fit in memory, so a
+/// fixed grid of 256 branches is used and the outputs of the two branches around the fraction are blended linearly
+/// (error -100 dB or lower on in-band tones).
 /// Design: pass band to 86% of the lower Nyquist, stop band from 100% of it, 100 dB attenuation.
 /// Reference: J. O. Smith, "Digital Audio Resampling", https://ccrma.stanford.edu/~jos/resample/
 /// </summary>
@@ -18,15 +19,15 @@ internal sealed class PolyphaseResampler
 {
     private const double PassbandEdge = 0.86;
     private const double StopbandAttenuationDb = 100;
-    private const int KernelPointsPerSample = 512;
-    private const long MaxBankCoefficients = 1 << 20;
+    private const int InterpolatedBranches = 256;
+    private const long MaxExactCoefficients = 1 << 20;
 
     private readonly int _up;
     private readonly int _down;
     private readonly int _halfTaps;
     private readonly int _taps;
-    private readonly float[]? _bank;
-    private readonly float[]? _kernel;
+    private readonly bool _interpolate;
+    private readonly float[] _bank;
 
     public PolyphaseResampler(int fromRateHertz, int toRateHertz)
     {
@@ -47,18 +48,15 @@ internal sealed class PolyphaseResampler
         _taps = 2 * _halfTaps;
         var kernel = new KaiserSinc(cutoff, halfWidth, beta);
 
-        if ((long)_up * _taps <= MaxBankCoefficients)
-        {
-            _bank = BuildBank(kernel);
-        }
-        else
-        {
-            _kernel = BuildFineKernel(kernel, halfWidth);
-        }
+        _interpolate = (long)_up * _taps > MaxExactCoefficients;
+        // Interpolated mode keeps branch 0..P inclusive so branch p0 + 1 always exists.
+        _bank = _interpolate
+            ? BuildBank(kernel, InterpolatedBranches + 1, InterpolatedBranches)
+            : BuildBank(kernel, _up, _up);
     }
 
-    /// <summary>Bytes held by the coefficient tables (for cache decisions).</summary>
-    public long TableBytes => 4L * (_bank?.Length ?? _kernel!.Length);
+    /// <summary>Bytes held by the coefficient table (for cache decisions).</summary>
+    public long TableBytes => 4L * _bank.Length;
 
     /// <summary>Output samples produced for <paramref name="inputLength"/> input samples: ceil(length·L/M).</summary>
     public int OutputLength(int inputLength) => (int)(((long)inputLength * _up + _down - 1) / _down);
@@ -72,7 +70,6 @@ internal sealed class PolyphaseResampler
         }
         var paddedLength = input.Length + _taps;
         var padded = ArrayPool<float>.Shared.Rent(paddedLength);
-        var scratch = _bank is null ? ArrayPool<float>.Shared.Rent(_taps) : null;
         try
         {
             Array.Clear(padded, 0, _halfTaps);
@@ -83,14 +80,25 @@ internal sealed class PolyphaseResampler
             var phase = 0;
             var baseStep = _down / _up;
             var phaseStep = _down % _up;
+            var branchScale = (double)InterpolatedBranches / _up;
             for (var n = 0; n < output.Length; n++)
             {
                 // Input index k sits at padded[k + halfTaps]; the first tap is k = base - (halfTaps - 1).
                 var window = padded.AsSpan((int)basePosition + 1, _taps);
-                var coefficients = _bank is not null
-                    ? _bank.AsSpan(phase * _taps, _taps)
-                    : InterpolateBranch((double)phase / _up, scratch.AsSpan(0, _taps));
-                output[n] = Dot(window, coefficients);
+                if (_interpolate)
+                {
+                    // Fraction phase/L falls between branches p0 and p0 + 1 of the fixed grid: blend their outputs.
+                    var position = phase * branchScale;
+                    var p0 = (int)position;
+                    var weight = (float)(position - p0);
+                    var y0 = Dot(window, _bank.AsSpan(p0 * _taps, _taps));
+                    var y1 = Dot(window, _bank.AsSpan((p0 + 1) * _taps, _taps));
+                    output[n] = y0 + weight * (y1 - y0);
+                }
+                else
+                {
+                    output[n] = Dot(window, _bank.AsSpan(phase * _taps, _taps));
+                }
 
                 basePosition += baseStep;
                 phase += phaseStep;
@@ -104,20 +112,17 @@ internal sealed class PolyphaseResampler
         finally
         {
             ArrayPool<float>.Shared.Return(padded);
-            if (scratch is not null)
-            {
-                ArrayPool<float>.Shared.Return(scratch);
-            }
         }
     }
 
-    private float[] BuildBank(KaiserSinc kernel)
+    /// <summary>Branch p holds the taps for fractional position p / <paramref name="denominator"/>, normalised to unit DC gain.</summary>
+    private float[] BuildBank(KaiserSinc kernel, int branches, int denominator)
     {
-        var bank = new float[_up * _taps];
+        var bank = new float[branches * _taps];
         var branch = new double[_taps];
-        for (var p = 0; p < _up; p++)
+        for (var p = 0; p < branches; p++)
         {
-            var fraction = (double)p / _up;
+            var fraction = (double)p / denominator;
             var sum = 0.0;
             for (var j = 0; j < _taps; j++)
             {
@@ -130,42 +135,6 @@ internal sealed class PolyphaseResampler
             }
         }
         return bank;
-    }
-
-    private static float[] BuildFineKernel(KaiserSinc kernel, double halfWidth)
-    {
-        // Two extra points so interpolation never reads past the end.
-        var table = new float[(int)Math.Ceiling(halfWidth * KernelPointsPerSample) + 2];
-        for (var i = 0; i < table.Length; i++)
-        {
-            table[i] = (float)kernel.At((double)i / KernelPointsPerSample);
-        }
-        return table;
-    }
-
-    private Span<float> InterpolateBranch(double fraction, Span<float> branch)
-    {
-        var table = _kernel!;
-        var sum = 0f;
-        for (var j = 0; j < branch.Length; j++)
-        {
-            var position = Math.Abs(fraction + _halfTaps - 1 - j) * KernelPointsPerSample;
-            var index = (int)position;
-            float value = 0;
-            if (index + 1 < table.Length)
-            {
-                var t = (float)(position - index);
-                value = table[index] + t * (table[index + 1] - table[index]);
-            }
-            branch[j] = value;
-            sum += value;
-        }
-        var inverse = 1f / sum;
-        for (var j = 0; j < branch.Length; j++)
-        {
-            branch[j] *= inverse;
-        }
-        return branch;
     }
 
     private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

@@ -59,6 +59,7 @@ public sealed class AudioResamplerTests(ITestOutputHelper output)
     [Theory]
     [InlineData(44101, Target, 1000)]   // rates with gcd 1: the interpolated-kernel path
     [InlineData(47999, Target, 5000)]
+    [InlineData(8001, Target, 3000)]
     [InlineData(Target, 8000, 1000)]    // any target: down to 8 kHz, up to 44.1 and 22.05 kHz
     [InlineData(Target, 44100, 3000)]
     [InlineData(Target, 22050, 5000)]
