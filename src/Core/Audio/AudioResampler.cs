@@ -10,7 +10,8 @@ namespace S3Router.Core.Audio;
 public static class AudioResampler
 {
     private const int MaxCachedPairs = 32;
-    private const long MaxCachedTableBytes = 4L * 1024 * 1024;
+    // Bounds the cache at 32 MiB even if callers send many unusual rates.
+    private const long MaxCachedTableBytes = 1024 * 1024;
     private static readonly ConcurrentDictionary<(int From, int To), PolyphaseResampler> s_cache = new();
 
     /// <summary>Returns <paramref name="input"/> resampled from <paramref name="fromRateHertz"/> to <paramref name="toRateHertz"/>.</summary>

@@ -33,7 +33,7 @@ internal sealed class PolyphaseResampler
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(fromRateHertz);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(toRateHertz);
-        var gcd = (int)BigInteger.GreatestCommonDivisor(fromRateHertz, toRateHertz);
+        var gcd = GreatestCommonDivisor(fromRateHertz, toRateHertz);
         _up = toRateHertz / gcd;
         _down = fromRateHertz / gcd;
 
@@ -135,6 +135,15 @@ internal sealed class PolyphaseResampler
             }
         }
         return bank;
+    }
+
+    private static int GreatestCommonDivisor(int a, int b)
+    {
+        while (b != 0)
+        {
+            (a, b) = (b, a % b);
+        }
+        return a;
     }
 
     private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
