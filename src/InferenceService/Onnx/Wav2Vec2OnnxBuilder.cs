@@ -1,5 +1,4 @@
 using S3Router.Core.Backbones;
-using S3Router.Core.Errors;
 using S3Router.InferenceService.Onnx.Proto;
 using static S3Router.InferenceService.Onnx.OnnxGraph;
 using DataType = S3Router.InferenceService.Onnx.Proto.TensorProto.Types.DataType;
@@ -28,8 +27,6 @@ internal sealed class Wav2Vec2OnnxBuilder
     // torch GroupNorm / LayerNorm default; HF does not pass layer_norm_eps to the conv blocks' norms.
     private const float ConvNormEps = 1e-5f;
 
-    private static readonly string[] Activations = ["gelu", "relu", "gelu_new", "gelu_pytorch_tanh", "silu", "swish"];
-
     private readonly Wav2Vec2Config _config;
     private readonly IReadOnlyDictionary<string, WeightTensor> _weights;
     private readonly OnnxGraph _graph = new();
@@ -52,7 +49,8 @@ internal sealed class Wav2Vec2OnnxBuilder
         IReadOnlyDictionary<string, WeightTensor> weights,
         IReadOnlyDictionary<string, bool[]>? mask = null)
     {
-        ValidateConfig(config);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
         var normalized = Wav2Vec2Weights.Normalize(weights);
         Wav2Vec2Weights.Validate(config, normalized);
         IReadOnlyDictionary<string, WeightTensor> effective = mask is null ? normalized : RouteMasks.Apply(normalized, mask);
@@ -67,7 +65,7 @@ internal sealed class Wav2Vec2OnnxBuilder
 
     /// <summary>True for layer-norm conv blocks (<c>feat_extract_norm = layer</c>), false for the group-norm first layer.</summary>
     public static bool IsLayerNormExtractor(Wav2Vec2Config config) =>
-        string.Equals(config.FeatExtractNorm, "layer", StringComparison.OrdinalIgnoreCase);
+        config.FeatExtractNorm == "layer";
 
     /// <summary>Output frames for <paramref name="samples"/> input samples (0 when the audio is shorter than one receptive field).</summary>
     public static long OutputFrames(Wav2Vec2Config config, long samples)
@@ -91,44 +89,6 @@ internal sealed class Wav2Vec2OnnxBuilder
         }
 
         return length;
-    }
-
-    /// <summary>Rejects configs the graph cannot represent, naming the config.json field.</summary>
-    public static void ValidateConfig(Wav2Vec2Config config)
-    {
-        var violations = new List<FieldViolation>();
-        void Check(bool ok, string field, string message)
-        {
-            if (!ok)
-            {
-                violations.Add(new FieldViolation(field, message));
-            }
-        }
-
-        Check(config.HiddenSize > 0, "hidden_size", "must be positive");
-        Check(config.NumAttentionHeads > 0 && config.HiddenSize % Math.Max(config.NumAttentionHeads, 1) == 0,
-            "num_attention_heads", "must be positive and divide hidden_size");
-        Check(config.NumConvPosEmbeddingGroups > 0 && config.HiddenSize % Math.Max(config.NumConvPosEmbeddingGroups, 1) == 0,
-            "num_conv_pos_embedding_groups", "must be positive and divide hidden_size");
-        Check(config.NumConvPosEmbeddings > 0, "num_conv_pos_embeddings", "must be positive");
-        Check(config.NumHiddenLayers >= 0, "num_hidden_layers", "must not be negative");
-        Check(config.IntermediateSize > 0, "intermediate_size", "must be positive");
-        Check(config.ConvDim.Count > 0 && config.ConvDim.All(d => d > 0), "conv_dim", "must list at least one positive width");
-        Check(config.ConvStride.Count == config.ConvDim.Count && config.ConvStride.All(s => s > 0),
-            "conv_stride", "must have one positive stride per conv layer");
-        Check(config.ConvKernel.Count == config.ConvDim.Count && config.ConvKernel.All(k => k > 0),
-            "conv_kernel", "must have one positive width per conv layer");
-        Check(config.FeatExtractNorm is "group" or "layer", "feat_extract_norm", "must be 'group' or 'layer'");
-        Check(Activations.Contains(config.HiddenAct), "hidden_act", $"must be one of {string.Join(", ", Activations)}");
-        Check(Activations.Contains(config.FeatExtractActivation), "feat_extract_activation",
-            $"must be one of {string.Join(", ", Activations)}");
-        Check(config.LayerNormEps > 0, "layer_norm_eps", "must be positive");
-        if (violations.Count > 0)
-        {
-            throw new InvalidInputException(
-                "The backbone config is not supported: " + string.Join("; ", violations.Select(v => $"{v.Field} {v.Description}")),
-                violations);
-        }
     }
 
     private ModelProto Emit()
@@ -196,7 +156,7 @@ internal sealed class Wav2Vec2OnnxBuilder
                 x = MaskedGroupNorm(x, lengths, prefix + "layer_norm", hint);
             }
 
-            x = Activation(x, _config.FeatExtractActivation, hint);
+            x = Activation(x, _config.FeatExtractActivation, "feat_extract_activation", hint);
         }
 
         return (x, lengths);
@@ -299,7 +259,7 @@ internal sealed class Wav2Vec2OnnxBuilder
             [x, Param(Wav2Vec2Weights.PosConvWeight), Param("encoder.pos_conv_embed.conv.bias")],
             Ints("kernel_shape", kernel), Ints("pads", kernel / 2, kernel - 1 - (kernel / 2)),
             Int("group", _config.NumConvPosEmbeddingGroups));                                         // [B, H, T]
-        x = Activation(x, _config.FeatExtractActivation, hint);
+        x = Activation(x, _config.FeatExtractActivation, "feat_extract_activation", hint);
         x = g.Node("Transpose", hint + "/bth", [x], Ints("perm", 0, 2, 1));                            // [B, T, H]
         return g.Node("Reshape", hint + "/flat", [x, g.Int64s(hint + "/minus1_h_flat", -1, h)]);      // [B*T, H]
     }
@@ -352,7 +312,7 @@ internal sealed class Wav2Vec2OnnxBuilder
     {
         hint += "/feed_forward";
         var inner = Linear(x, prefix + "feed_forward.intermediate_dense", hint);
-        inner = Activation(inner, _config.HiddenAct, hint);
+        inner = Activation(inner, _config.HiddenAct, "hidden_act", hint);
         return Linear(inner, prefix + "feed_forward.output_dense", hint);
     }
 
@@ -377,26 +337,28 @@ internal sealed class Wav2Vec2OnnxBuilder
         return g.Node("Less", hint + "/valid", [positions, limits]);                                        // [B, T]
     }
 
-    private string Activation(string x, string kind, string hint)
+    private string Activation(string x, string name, string field, string hint)
     {
         var g = _graph;
-        hint += "/" + kind;
-        switch (kind)
+        hint += "/" + name;
+        switch (BackboneActivations.Resolve(name, field))
         {
-            case "gelu":
+            case BackboneActivation.Gelu:
                 // Exact GELU: 0.5 x (1 + erf(x / sqrt 2)); ORT fuses this pattern into one Gelu kernel.
                 var erf = g.Node("Erf", hint, [g.Node("Div", hint, [x, g.FloatScalar(hint + "/sqrt2", MathF.Sqrt(2f))])]);
                 var gate = g.Node("Add", hint, [erf, g.FloatScalar(hint + "/one", 1f)]);
                 return g.Node("Mul", hint, [g.Node("Mul", hint, [x, gate]), g.FloatScalar(hint + "/half", 0.5f)]);
-            case "gelu_new" or "gelu_pytorch_tanh":
+            case BackboneActivation.GeluTanh:
                 // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
                 var cube = g.Node("Mul", hint, [g.Node("Mul", hint, [x, x]), x]);
                 var inner = g.Node("Add", hint, [x, g.Node("Mul", hint, [cube, g.FloatScalar(hint + "/c", 0.044715f)])]);
                 var tanh = g.Node("Tanh", hint, [g.Node("Mul", hint, [inner, g.FloatScalar(hint + "/k", MathF.Sqrt(2f / MathF.PI))])]);
                 var plus = g.Node("Add", hint, [tanh, g.FloatScalar(hint + "/one", 1f)]);
                 return g.Node("Mul", hint, [g.Node("Mul", hint, [x, plus]), g.FloatScalar(hint + "/half", 0.5f)]);
-            case "silu" or "swish":
+            case BackboneActivation.Silu:
                 return g.Node("Mul", hint, [x, g.Node("Sigmoid", hint, [x])]);
+            case BackboneActivation.Tanh:
+                return g.Node("Tanh", hint, [x]);
             default:
                 return g.Node("Relu", hint, [x]);
         }

@@ -108,61 +108,23 @@ internal static class Wav2Vec2Weights
         return new WeightTensor(w, (long[])v.Shape.Clone());
     }
 
-    /// <summary>Every parameter the backbone needs, with its shape, in forward order.</summary>
+    /// <summary>
+    /// Every parameter the graph needs, with its shape: Core's <see cref="BackboneParameterShapes"/> with the weight-norm
+    /// pair replaced by the folded <see cref="PosConvWeight"/> and without the training-only <c>masked_spec_embed</c>.
+    /// </summary>
     public static IReadOnlyList<(string Name, long[] Shape)> Expected(Wav2Vec2Config config)
     {
         var list = new List<(string, long[])>();
-        long inChannels = 1;
-        for (var i = 0; i < config.NumFeatExtractLayers; i++)
+        foreach (var (name, shape) in BackboneParameterShapes.For(config))
         {
-            long outChannels = config.ConvDim[i];
-            var prefix = $"feature_extractor.conv_layers.{i}.";
-            list.Add((prefix + "conv.weight", [outChannels, inChannels, config.ConvKernel[i]]));
-            if (config.ConvBias)
+            if (name == PosConvPrefix + "weight_v")
             {
-                list.Add((prefix + "conv.bias", [outChannels]));
+                list.Add((PosConvWeight, shape));
             }
-
-            if (Wav2Vec2OnnxBuilder.IsLayerNormExtractor(config) || i == 0)
+            else if (name != PosConvPrefix + "weight_g" && name != BackboneParameterShapes.MaskedSpecEmbed)
             {
-                list.Add((prefix + "layer_norm.weight", [outChannels]));
-                list.Add((prefix + "layer_norm.bias", [outChannels]));
+                list.Add((name, shape));
             }
-
-            inChannels = outChannels;
-        }
-
-        long hidden = config.HiddenSize;
-        if (config.FeatProjLayerNorm)
-        {
-            list.Add(("feature_projection.layer_norm.weight", [inChannels]));
-            list.Add(("feature_projection.layer_norm.bias", [inChannels]));
-        }
-
-        list.Add(("feature_projection.projection.weight", [hidden, inChannels]));
-        list.Add(("feature_projection.projection.bias", [hidden]));
-        list.Add((PosConvWeight, [hidden, hidden / config.NumConvPosEmbeddingGroups, config.NumConvPosEmbeddings]));
-        list.Add((PosConvPrefix + "bias", [hidden]));
-        list.Add(("encoder.layer_norm.weight", [hidden]));
-        list.Add(("encoder.layer_norm.bias", [hidden]));
-        long intermediate = config.IntermediateSize;
-        for (var l = 0; l < config.NumHiddenLayers; l++)
-        {
-            var prefix = $"encoder.layers.{l}.";
-            foreach (var proj in new[] { "q_proj", "k_proj", "v_proj", "out_proj" })
-            {
-                list.Add(($"{prefix}attention.{proj}.weight", [hidden, hidden]));
-                list.Add(($"{prefix}attention.{proj}.bias", [hidden]));
-            }
-
-            list.Add((prefix + "layer_norm.weight", [hidden]));
-            list.Add((prefix + "layer_norm.bias", [hidden]));
-            list.Add((prefix + "feed_forward.intermediate_dense.weight", [intermediate, hidden]));
-            list.Add((prefix + "feed_forward.intermediate_dense.bias", [intermediate]));
-            list.Add((prefix + "feed_forward.output_dense.weight", [hidden, intermediate]));
-            list.Add((prefix + "feed_forward.output_dense.bias", [hidden]));
-            list.Add((prefix + "final_layer_norm.weight", [hidden]));
-            list.Add((prefix + "final_layer_norm.bias", [hidden]));
         }
 
         return list;

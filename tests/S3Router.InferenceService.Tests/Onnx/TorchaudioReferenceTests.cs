@@ -1,38 +1,23 @@
-using System.Text.Json;
 using S3Router.Core.Backbones;
 using S3Router.InferenceService.Onnx;
 
 namespace S3Router.InferenceService.Tests.Onnx;
 
 /// <summary>
-/// The ONNX engine against an independent implementation: torchaudio's wav2vec2 with random weights, renamed to
-/// Hugging Face names by Onnx/torchaudio_reference.py.
+/// The ONNX engine against an independent implementation: tests/reference/wav2vec2_reference.py builds torchaudio's
+/// wav2vec2 from a config.json with random weights and writes them with Hugging Face names plus expected hidden states.
 /// </summary>
 public sealed class TorchaudioReferenceTests
 {
     private const double Tolerance = 1e-4;
 
     [Theory]
-    [InlineData("base")]
-    [InlineData("stable")]
-    public void Run_TorchaudioWeights_MatchesTorchaudioHiddenStates(string style)
+    [InlineData(false, "")]
+    [InlineData(true, "wav2vec2.")]
+    public void Run_TorchaudioWeights_MatchesTorchaudioHiddenStates(bool stable, string prefix)
     {
         using var temp = new TempDirectory();
-        var script = Path.Combine(AppContext.BaseDirectory, "Onnx", "torchaudio_reference.py");
-        Python.Run(script, temp.Path, style, "17");
-        var config = JsonSerializer.Deserialize<Wav2Vec2Config>(
-            File.ReadAllText(Path.Combine(temp.Path, "config.json")),
-            new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower })!;
-        var weights = Directory.GetFiles(Path.Combine(temp.Path, "weights"), "*.npy").ToDictionary(
-            f => Path.GetFileNameWithoutExtension(f),
-            f =>
-            {
-                var (data, shape) = NpyFile.ReadFloat32(f);
-                return new WeightTensor(data, shape);
-            });
-        var audio = Directory.GetFiles(temp.Path, "audio_*.npy").Order().Select(f => NpyFile.ReadFloat32(f).Data).ToArray();
-        var expected = Directory.GetFiles(temp.Path, "expected_*.npy").Order().Select(f => ToMatrix(NpyFile.ReadFloat32(f))).ToArray();
-        Assert.Equal(style == "stable", config.DoStableLayerNorm);
+        var (config, weights, audio, expected) = RunReference(temp.Path, TinyReferenceConfig(stable), prefix);
         using var session = OnnxBackboneSession.Create(config, weights);
 
         var batched = session.Run(audio);
@@ -46,6 +31,62 @@ public sealed class TorchaudioReferenceTests
             Assert.True(errorAlone < Tolerance, $"utterance {i} alone: relative error {errorAlone:E2}");
             Assert.True(errorBatched < Tolerance, $"utterance {i} in a batch: relative error {errorBatched:E2}");
         }
+    }
+
+    /// <summary>Hidden 48 / 2 layers, 3 conv layers (hop 20 samples), odd or even positional kernel.</summary>
+    private static Wav2Vec2Config TinyReferenceConfig(bool stable) => new()
+    {
+        HiddenSize = 48,
+        NumHiddenLayers = 2,
+        NumAttentionHeads = 4,
+        IntermediateSize = 96,
+        FeatExtractNorm = stable ? "layer" : "group",
+        DoStableLayerNorm = stable,
+        ConvDim = stable ? [24, 40, 40] : [32, 32, 32],
+        ConvKernel = [10, 3, 2],
+        ConvStride = [5, 2, 2],
+        ConvBias = stable,
+        NumConvPosEmbeddings = stable ? 15 : 16,
+        NumConvPosEmbeddingGroups = stable ? 3 : 4,
+    };
+
+    private static (Wav2Vec2Config Config, Dictionary<string, WeightTensor> Weights, float[][] Audio, float[][,] Expected)
+        RunReference(string directory, Wav2Vec2Config config, string prefix)
+    {
+        var configPath = Path.Combine(directory, "input_config.json");
+        File.WriteAllText(configPath, Wav2Vec2ConfigJson.Serialize(config));
+        var outDir = Path.Combine(directory, "reference");
+        List<string> arguments =
+        [
+            ReferenceScript(), configPath, outDir, "--seed", "5", "--lengths", "0.1,0.173,0.2",
+            "--no-intermediates", "--no-verify",
+        ];
+        if (prefix.Length > 0)
+        {
+            arguments.Add("--prefix=" + prefix);
+        }
+
+        Python.Run([.. arguments]);
+        var parsed = Wav2Vec2ConfigJson.Parse(File.ReadAllText(Path.Combine(outDir, "config.json")));
+        var weights = SafetensorsTestReader.Read(Path.Combine(outDir, "model.safetensors"));
+        var audio = Enumerable.Range(0, 3).Select(i => NpyFile.ReadFloat32(Path.Combine(outDir, $"input_{i}.npy")).Data).ToArray();
+        var expected = Enumerable.Range(0, 3).Select(i => ToMatrix(NpyFile.ReadFloat32(Path.Combine(outDir, $"expected_{i}.npy")))).ToArray();
+        return (parsed, weights, audio, expected);
+    }
+
+    private static string ReferenceScript()
+    {
+        // tests/reference/ sits two levels above this project's folder.
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "tests", "reference", "wav2vec2_reference.py");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException("tests/reference/wav2vec2_reference.py not found above " + AppContext.BaseDirectory);
     }
 
     private static float[,] ToMatrix((float[] Data, long[] Shape) array)

@@ -85,11 +85,12 @@ public sealed class Wav2Vec2OnnxBuilderTests
     }
 
     [Fact]
-    public void ValidateConfig_HeadsNotDividingHidden_ThrowsWithField()
+    public void Build_HeadsNotDividingHidden_ThrowsWithField()
     {
-        var config = TinyBackbones.Config(stable: false) with { NumAttentionHeads = 5 };
+        var valid = TinyBackbones.Config(stable: false);
+        var config = valid with { NumAttentionHeads = 5 };
 
-        var error = Assert.Throws<InvalidInputException>(() => Wav2Vec2OnnxBuilder.ValidateConfig(config));
+        var error = Assert.Throws<InvalidInputException>(() => Wav2Vec2OnnxBuilder.Build(config, TinyBackbones.Weights(valid, seed: 1)));
 
         Assert.Contains(error.Violations, v => v.Field == "num_attention_heads");
     }
