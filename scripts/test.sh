@@ -33,6 +33,7 @@ fi
 # Test projects, fastest first.
 TEST_PROJECTS=(
   tests/S3Router.Core.Tests
+  tests/S3Router.InferenceService.Tests
 )
 for project in "${TEST_PROJECTS[@]}"; do
   echo "== $project"
