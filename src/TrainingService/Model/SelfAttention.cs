@@ -1,0 +1,62 @@
+using S3Router.Core.Backbones;
+using static TorchSharp.torch;
+
+namespace S3Router.TrainingService.Model;
+
+/// <summary>
+/// Multi-head self-attention with an additive key padding mask (HF <c>Wav2Vec2Attention</c>).
+/// Reference: torchaudio/models/wav2vec2/components.py (SelfAttention).
+/// </summary>
+internal sealed class SelfAttention : nn.Module<Tensor, Tensor?, Tensor>
+{
+    private readonly nn.Module<Tensor, Tensor> k_proj;
+    private readonly nn.Module<Tensor, Tensor> v_proj;
+    private readonly nn.Module<Tensor, Tensor> q_proj;
+    private readonly nn.Module<Tensor, Tensor> out_proj;
+
+    private readonly long _hidden;
+    private readonly long _heads;
+    private readonly long _headDim;
+    private readonly double _dropout;
+
+    public SelfAttention(string name, Wav2Vec2Config config, LinearFactory linears)
+        : base(name)
+    {
+        _hidden = config.HiddenSize;
+        _heads = config.NumAttentionHeads;
+        _headDim = _hidden / _heads;
+        _dropout = config.AttentionDropout;
+        k_proj = linears.Create("k_proj", _hidden, _hidden, MaskTargets.Attention);
+        v_proj = linears.Create("v_proj", _hidden, _hidden, MaskTargets.Attention);
+        q_proj = linears.Create("q_proj", _hidden, _hidden, MaskTargets.Attention);
+        out_proj = linears.Create("out_proj", _hidden, _hidden, MaskTargets.Attention);
+        RegisterComponents();
+    }
+
+    /// <summary>
+    /// x: [batch, frames, hidden]; attentionMask: additive [batch, 1, 1, frames] (0 for valid keys, a large
+    /// negative for padding) or null. Returns [batch, frames, hidden].
+    /// </summary>
+    public override Tensor forward(Tensor x, Tensor? attentionMask)
+    {
+        if (x.dim() != 3 || x.shape[2] != _hidden)
+        {
+            throw new ArgumentException(
+                $"SelfAttention expects [batch, frames, {_hidden}]; found [{string.Join(", ", x.shape)}].", nameof(x));
+        }
+
+        using var scope = NewDisposeScope();
+        var (batch, frames) = (x.shape[0], x.shape[1]);
+        var q = SplitHeads(q_proj.call(x), batch, frames);
+        var k = SplitHeads(k_proj.call(x), batch, frames);
+        var v = SplitHeads(v_proj.call(x), batch, frames);
+
+        // softmax(q kᵀ / √d + mask) v; scaled_dot_product_attention scales by 1/√head_dim as HF does.
+        var context = nn.functional.scaled_dot_product_attention(q, k, v, attentionMask, p: training ? _dropout : 0.0);
+        context = context.transpose(1, 2).reshape(batch, frames, _hidden); // [B, heads, T, d] -> [B, T, H]
+        return out_proj.call(context).MoveToOuterDisposeScope();
+    }
+
+    // [B, T, H] -> [B, heads, T, head_dim]
+    private Tensor SplitHeads(Tensor x, long batch, long frames) => x.view(batch, frames, _heads, _headDim).transpose(1, 2);
+}
