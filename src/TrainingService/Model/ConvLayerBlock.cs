@@ -29,7 +29,7 @@ internal sealed class ConvLayerBlock : nn.Module<Tensor, Tensor?, (Tensor Output
         conv = nn.Conv1d(inChannels, outChannels, kernel, stride: stride, bias: bias);
         layer_norm = norm switch
         {
-            ConvNorm.Group => nn.GroupNorm(outChannels, outChannels, eps: eps, affine: true),
+            ConvNorm.Group => CreateGroupNorm(outChannels, eps),
             ConvNorm.Layer => nn.LayerNorm(outChannels, eps: eps),
             _ => null,
         };
@@ -80,6 +80,19 @@ internal sealed class ConvLayerBlock : nn.Module<Tensor, Tensor?, (Tensor Output
 
         y = _activation(y);
         return (y.MoveToOuterDisposeScope(), outLengths?.MoveToOuterDisposeScope());
+    }
+
+    private static GroupNorm CreateGroupNorm(long channels, double eps)
+    {
+        var groupNorm = nn.GroupNorm(channels, channels, eps: eps, affine: true);
+        // TorchSharp 0.107 leaves GroupNorm's affine parameters uninitialized (garbage, sometimes NaN): set them.
+        using (torch.no_grad())
+        {
+            groupNorm.weight!.fill_(1.0f);
+            groupNorm.bias!.zero_();
+        }
+
+        return groupNorm;
     }
 
     // GroupNorm(C groups, C channels) = per-channel normalization over time; here over valid frames only.

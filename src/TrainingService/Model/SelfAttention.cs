@@ -1,4 +1,6 @@
 using S3Router.Core.Backbones;
+using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace S3Router.TrainingService.Model;
@@ -13,11 +15,12 @@ internal sealed class SelfAttention : nn.Module<Tensor, Tensor?, Tensor>
     private readonly nn.Module<Tensor, Tensor> v_proj;
     private readonly nn.Module<Tensor, Tensor> q_proj;
     private readonly nn.Module<Tensor, Tensor> out_proj;
+    private readonly Dropout dropout;
 
     private readonly long _hidden;
     private readonly long _heads;
     private readonly long _headDim;
-    private readonly double _dropout;
+    private readonly double _scaling;
 
     public SelfAttention(string name, Wav2Vec2Config config, LinearFactory linears)
         : base(name)
@@ -25,11 +28,12 @@ internal sealed class SelfAttention : nn.Module<Tensor, Tensor?, Tensor>
         _hidden = config.HiddenSize;
         _heads = config.NumAttentionHeads;
         _headDim = _hidden / _heads;
-        _dropout = config.AttentionDropout;
+        _scaling = 1.0 / Math.Sqrt(_headDim);
         k_proj = linears.Create("k_proj", _hidden, _hidden, MaskTargets.Attention);
         v_proj = linears.Create("v_proj", _hidden, _hidden, MaskTargets.Attention);
         q_proj = linears.Create("q_proj", _hidden, _hidden, MaskTargets.Attention);
         out_proj = linears.Create("out_proj", _hidden, _hidden, MaskTargets.Attention);
+        dropout = nn.Dropout(config.AttentionDropout);
         RegisterComponents();
     }
 
@@ -51,8 +55,15 @@ internal sealed class SelfAttention : nn.Module<Tensor, Tensor?, Tensor>
         var k = SplitHeads(k_proj.call(x), batch, frames);
         var v = SplitHeads(v_proj.call(x), batch, frames);
 
-        // softmax(q kᵀ / √d + mask) v; scaled_dot_product_attention scales by 1/√head_dim as HF does.
-        var context = nn.functional.scaled_dot_product_attention(q, k, v, attentionMask, p: training ? _dropout : 0.0);
+        // softmax(q kᵀ / √d + mask) v, with q scaled first as Hugging Face does.
+        var scores = torch.matmul(q * _scaling, k.transpose(-2, -1)); // [B, heads, T, T]
+        if (attentionMask is not null)
+        {
+            scores = scores + attentionMask;
+        }
+
+        var weights = dropout.call(scores.softmax(-1));
+        var context = torch.matmul(weights, v); // [B, heads, T, d]
         context = context.transpose(1, 2).reshape(batch, frames, _hidden); // [B, heads, T, d] -> [B, T, H]
         return out_proj.call(context).MoveToOuterDisposeScope();
     }

@@ -116,6 +116,19 @@ public sealed class Wav2Vec2ModelTests
     }
 
     [Fact]
+    public void Create_BaseStyle_NormsStartAsIdentity()
+    {
+        // Arrange + Act
+        using var model = Wav2Vec2Model.Create(TestConfigs.Base);
+        var weights = model.BackboneWeights();
+
+        // Assert: PyTorch's init (ones / zeros); TorchSharp 0.107's GroupNorm alone leaves garbage.
+        Assert.All(weights["feature_extractor.conv_layers.0.layer_norm.weight"].Data, v => Assert.Equal(1f, v));
+        Assert.All(weights["feature_extractor.conv_layers.0.layer_norm.bias"].Data, v => Assert.Equal(0f, v));
+        Assert.All(weights["encoder.layer_norm.weight"].Data, v => Assert.Equal(1f, v));
+    }
+
+    [Fact]
     public void SaveHuggingFace_ThenLoadHuggingFace_ReproducesConfigAndOutputs()
     {
         // Arrange
