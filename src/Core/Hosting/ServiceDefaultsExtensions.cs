@@ -17,8 +17,11 @@ namespace S3Router.Core.Hosting;
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>Health-check tag for checks that gate readiness (model loaded, database reachable).</summary>
+    /// <summary>gRPC health service name for readiness probes; every registered check counts.</summary>
     public const string ReadyTag = "ready";
+
+    /// <summary>gRPC health service name (and check tag) for liveness probes: only checks tagged with it count.</summary>
+    public const string LiveTag = "live";
 
     /// <summary>Adds the shared service defaults. The ports are used when configuration does not set them.</summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, int defaultGrpcPort, int defaultMetricsPort)
@@ -45,8 +48,14 @@ public static class ServiceDefaultsExtensions
             o.MaxReceiveMessageSize = options.MaxReceiveMessageBytes;
         });
         builder.Services.AddGrpcReflection();
-        builder.Services.AddGrpcHealthChecks(o => o.Services.Map("", r => r.Tags.Contains(ReadyTag)))
-            .AddCheck("live", () => HealthCheckResult.Healthy());
+        // Probes: service "live" = the process answers; "" and "ready" = every check (model loaded, DB reachable, ...).
+        builder.Services.AddGrpcHealthChecks(o =>
+            {
+                o.Services.Map("", _ => true);
+                o.Services.Map(ReadyTag, _ => true);
+                o.Services.Map(LiveTag, r => r.Tags.Contains(LiveTag));
+            })
+            .AddCheck("process", () => HealthCheckResult.Healthy(), [LiveTag]);
 
         var address = IPAddress.Parse(options.ListenAddress);
         builder.WebHost.ConfigureKestrel(kestrel =>
