@@ -1,4 +1,4 @@
-using S3Router.Core.Errors;
+using S3Router.Core.Backbones;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,16 +9,14 @@ internal static class Activations
 {
     private static readonly double TanhGeluScale = Math.Sqrt(2.0 / Math.PI);
 
-    /// <summary>Returns the activation for a config value, or throws <see cref="InvalidInputException"/> naming <paramref name="field"/>.</summary>
-    public static Func<Tensor, Tensor> Get(string name, string field) => name switch
+    /// <summary>Returns the activation for a config value; an unsupported name throws InvalidInputException naming <paramref name="field"/>.</summary>
+    public static Func<Tensor, Tensor> Get(string name, string field) => BackboneActivations.Resolve(name, field) switch
     {
-        "gelu" => x => nn.functional.gelu(x),
-        "gelu_new" or "gelu_pytorch_tanh" or "gelu_fast" =>
-            x => 0.5 * x * (1.0 + torch.tanh(TanhGeluScale * (x + 0.044715 * x.pow(3)))),
-        "relu" => x => nn.functional.relu(x),
-        "silu" or "swish" => x => nn.functional.silu(x),
-        "tanh" => torch.tanh,
-        _ => throw new InvalidInputException(
-            $"Unsupported activation '{name}'; expected gelu, gelu_new, relu, silu or tanh.", field),
+        BackboneActivation.Gelu => x => nn.functional.gelu(x),
+        BackboneActivation.GeluTanh => x => 0.5 * x * (1.0 + torch.tanh(TanhGeluScale * (x + (0.044715 * x.pow(3))))),
+        BackboneActivation.Relu => x => nn.functional.relu(x),
+        BackboneActivation.Silu => x => nn.functional.silu(x),
+        BackboneActivation.Tanh => torch.tanh,
+        var other => throw new NotSupportedException($"Activation {other} has no TorchSharp mapping."),
     };
 }

@@ -21,7 +21,7 @@ internal sealed class FeatureProjection : nn.Module<Tensor, Tensor>
     {
         _inFeatures = config.ConvDim[^1];
         layer_norm = config.FeatProjLayerNorm ? nn.LayerNorm(_inFeatures, eps: config.LayerNormEps) : null;
-        projection = linears.Create("feature_projection.projection", _inFeatures, config.HiddenSize, MaskTargets.FeatureProjection);
+        projection = linears.Create("feature_projection.projection", _inFeatures, config.HiddenSize, LinearRole.FeatureProjection);
         dropout = nn.Dropout(config.FeatProjDropout);
         RegisterComponents();
     }

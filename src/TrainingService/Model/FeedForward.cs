@@ -21,8 +21,8 @@ internal sealed class FeedForward : nn.Module<Tensor, Tensor>
         : base(name)
     {
         intermediate_dropout = nn.Dropout(config.ActivationDropout);
-        intermediate_dense = linears.Create("intermediate_dense", config.HiddenSize, config.IntermediateSize, MaskTargets.FeedForward);
-        output_dense = linears.Create("output_dense", config.IntermediateSize, config.HiddenSize, MaskTargets.FeedForward);
+        intermediate_dense = linears.Create("intermediate_dense", config.HiddenSize, config.IntermediateSize, LinearRole.FeedForward);
+        output_dense = linears.Create("output_dense", config.IntermediateSize, config.HiddenSize, LinearRole.FeedForward);
         output_dropout = nn.Dropout(config.HiddenDropout);
         _activation = Activations.Get(config.HiddenAct, "hidden_act");
         RegisterComponents();

@@ -6,5 +6,6 @@ public sealed record HostTensor(float[] Data, long[] Shape)
     /// <summary>Shape as text, e.g. <c>[768, 3072]</c>.</summary>
     public string ShapeText => FormatShape(Shape);
 
-    internal static string FormatShape(IEnumerable<long> shape) => $"[{string.Join(", ", shape)}]";
+    /// <summary>Formats a shape as <c>[a, b, c]</c>.</summary>
+    public static string FormatShape(IEnumerable<long> shape) => $"[{string.Join(", ", shape)}]";
 }

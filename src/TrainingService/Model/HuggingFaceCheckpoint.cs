@@ -1,3 +1,4 @@
+using S3Router.Core.Backbones;
 using S3Router.Core.Errors;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -12,8 +13,8 @@ internal static class HuggingFaceCheckpoint
 {
     private static readonly string[] Prefixes = ["wav2vec2.", "hubert."];
 
-    // Present in Hugging Face models only when SpecAugment is configured: absent is fine.
-    private static readonly HashSet<string> Optional = new(StringComparer.Ordinal) { "masked_spec_embed" };
+    // Present in Hugging Face models only when SpecAugment is configured: absent is fine either way.
+    private static readonly HashSet<string> Optional = new(BackboneParameterShapes.OptionalNames, StringComparer.Ordinal);
 
     private static readonly (string From, string To)[] Renames =
     [
@@ -21,13 +22,18 @@ internal static class HuggingFaceCheckpoint
         ("encoder.pos_conv_embed.conv.parametrizations.weight.original1", "encoder.pos_conv_embed.conv.weight_v"),
     ];
 
-    public static CheckpointLoadReport Load(IReadOnlyDictionary<string, Tensor> target, IReadOnlyDictionary<string, HostTensor> source)
+    /// <summary>
+    /// Checks every name and shape of <paramref name="shapes"/> against <paramref name="target"/>, then copies each
+    /// tensor's values, read by name through <paramref name="read"/> (row-major float32).
+    /// </summary>
+    public static CheckpointLoadReport Load(
+        IReadOnlyDictionary<string, Tensor> target, IReadOnlyDictionary<string, IReadOnlyList<long>> shapes, Func<string, float[]> read)
     {
-        var prefix = Prefixes.FirstOrDefault(p => source.Keys.Any(k => k.StartsWith(p, StringComparison.Ordinal))) ?? string.Empty;
+        var prefix = Prefixes.FirstOrDefault(p => shapes.Keys.Any(k => k.StartsWith(p, StringComparison.Ordinal))) ?? string.Empty;
         var ignored = new List<string>();
-        var renamed = new Dictionary<string, (string Original, HostTensor Tensor)>(StringComparer.Ordinal);
+        var renamed = new Dictionary<string, (string Original, IReadOnlyList<long> Shape)>(StringComparer.Ordinal);
         var violations = new List<FieldViolation>();
-        foreach (var (original, tensor) in source)
+        foreach (var (original, shape) in shapes)
         {
             if (!original.StartsWith(prefix, StringComparison.Ordinal))
             {
@@ -44,27 +50,28 @@ internal static class HuggingFaceCheckpoint
                 }
             }
 
-            if (!renamed.TryAdd(name, (original, tensor)))
+            if (!target.ContainsKey(name) && Optional.Contains(name))
+            {
+                ignored.Add(original); // e.g. masked_spec_embed when this config has no SpecAugment
+                continue;
+            }
+
+            if (!renamed.TryAdd(name, (original, shape)))
             {
                 violations.Add(new FieldViolation(original, $"'{original}' and '{renamed[name].Original}' both give tensor '{name}'."));
             }
         }
 
-        foreach (var (name, (original, tensor)) in renamed)
+        foreach (var (name, (original, shape)) in renamed)
         {
             if (!target.TryGetValue(name, out var expected))
             {
                 violations.Add(new FieldViolation(original, $"unknown tensor '{original}'"));
             }
-            else if (!expected.shape.SequenceEqual(tensor.Shape))
+            else if (!expected.shape.SequenceEqual(shape))
             {
                 violations.Add(new FieldViolation(original,
-                    $"tensor '{original}' has shape {tensor.ShapeText}; expected {HostTensor.FormatShape(expected.shape)}"));
-            }
-            else if (tensor.Data.LongLength != expected.numel())
-            {
-                violations.Add(new FieldViolation(original,
-                    $"tensor '{original}' has {tensor.Data.LongLength} values for shape {tensor.ShapeText}"));
+                    $"tensor '{original}' has shape {HostTensor.FormatShape(shape)}; expected {HostTensor.FormatShape(expected.shape)}"));
             }
         }
 
@@ -90,10 +97,17 @@ internal static class HuggingFaceCheckpoint
 
         using (no_grad())
         {
-            foreach (var (name, (_, tensor)) in renamed)
+            foreach (var (name, (original, shape)) in renamed)
             {
+                var data = read(original);
+                if (data.LongLength != target[name].numel())
+                {
+                    throw new InvalidInputException(
+                        $"tensor '{original}' has {data.LongLength} values for shape {HostTensor.FormatShape(shape)}", original);
+                }
+
                 var destination = target[name];
-                using var value = torch.tensor(tensor.Data, tensor.Shape, dtype: destination.dtype);
+                using var value = torch.tensor(data, shape.ToArray(), dtype: destination.dtype);
                 destination.copy_(value);
             }
         }

@@ -1,3 +1,4 @@
+using S3Router.Core.Backbones;
 using S3Router.Core.Errors;
 using static TorchSharp.torch;
 
@@ -16,11 +17,24 @@ internal sealed class LinearFactory
                 $"prune_rate is the kept fraction and must be in (0, 1]; found {masking.PruneRate}.", "prune_rate");
         }
 
+        if (masking is not null && !Enum.IsDefined(masking.Scope))
+        {
+            throw new InvalidInputException($"Unknown mask scope {(int)masking.Scope}.", "mask_scope");
+        }
+
         _masking = masking;
     }
 
-    public nn.Module<Tensor, Tensor> Create(string name, long inFeatures, long outFeatures, MaskTargets role) =>
-        _masking is not null && (_masking.Targets & role) != 0
-            ? new MaskedLinear(name, inFeatures, outFeatures, _masking.PruneRate)
+    public nn.Module<Tensor, Tensor> Create(string name, long inFeatures, long outFeatures, LinearRole role) =>
+        IsMasked(role)
+            ? new MaskedLinear(name, inFeatures, outFeatures, _masking!.PruneRate)
             : nn.Linear(inFeatures, outFeatures, hasBias: true);
+
+    private bool IsMasked(LinearRole role) => _masking?.Scope switch
+    {
+        null => false,
+        MaskScope.FeedForward => role == LinearRole.FeedForward,
+        MaskScope.FeedForwardAndAttention => role is LinearRole.FeedForward or LinearRole.Attention,
+        _ => true,
+    };
 }

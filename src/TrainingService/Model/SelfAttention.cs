@@ -29,10 +29,10 @@ internal sealed class SelfAttention : nn.Module<Tensor, Tensor?, Tensor>
         _heads = config.NumAttentionHeads;
         _headDim = _hidden / _heads;
         _scaling = 1.0 / Math.Sqrt(_headDim);
-        k_proj = linears.Create("k_proj", _hidden, _hidden, MaskTargets.Attention);
-        v_proj = linears.Create("v_proj", _hidden, _hidden, MaskTargets.Attention);
-        q_proj = linears.Create("q_proj", _hidden, _hidden, MaskTargets.Attention);
-        out_proj = linears.Create("out_proj", _hidden, _hidden, MaskTargets.Attention);
+        k_proj = linears.Create("k_proj", _hidden, _hidden, LinearRole.Attention);
+        v_proj = linears.Create("v_proj", _hidden, _hidden, LinearRole.Attention);
+        q_proj = linears.Create("q_proj", _hidden, _hidden, LinearRole.Attention);
+        out_proj = linears.Create("out_proj", _hidden, _hidden, LinearRole.Attention);
         dropout = nn.Dropout(config.AttentionDropout);
         RegisterComponents();
     }

@@ -1,5 +1,7 @@
 using S3Router.Core.Backbones;
 using S3Router.Core.Errors;
+using S3Router.Core.Masks;
+using S3Router.Core.Safetensors;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -16,7 +18,7 @@ namespace S3Router.TrainingService.Model;
 /// </summary>
 public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, Tensor? Lengths)>
 {
-    private readonly Parameter masked_spec_embed;
+    private readonly Parameter? masked_spec_embed;
     private readonly FeatureExtractor feature_extractor;
     private readonly FeatureProjection feature_projection;
     private readonly Encoder encoder;
@@ -27,7 +29,7 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
         Config = config;
         Masking = masking;
         var linears = new LinearFactory(masking);
-        masked_spec_embed = new Parameter(torch.rand(config.HiddenSize));
+        masked_spec_embed = config.HasMaskedSpecEmbed ? new Parameter(torch.rand(config.HiddenSize)) : null;
         feature_extractor = new FeatureExtractor(config);
         feature_projection = new FeatureProjection(config, linears);
         encoder = new Encoder(config, linears);
@@ -46,14 +48,24 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
     /// <summary>Builds a randomly initialized backbone (seed it with <c>torch.manual_seed</c>); throws <see cref="InvalidInputException"/> for an invalid config.</summary>
     public static Wav2Vec2Model Create(Wav2Vec2Config config, MaskingOptions? masking = null)
     {
-        Validate(config);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
         return new Wav2Vec2Model(config, masking);
     }
 
-    /// <summary>Loads a Hugging Face directory: <c>config.json</c> and <c>model.safetensors</c>.</summary>
+    /// <summary>
+    /// Loads a Hugging Face directory: <c>config.json</c> and <c>model.safetensors</c>. A missing file throws
+    /// <see cref="NotFoundException"/>; a bad config or checkpoint <see cref="InvalidInputException"/>.
+    /// </summary>
     public static Wav2Vec2Model LoadHuggingFace(string directory, MaskingOptions? masking = null)
     {
-        var config = HuggingFaceConfigJson.Read(Path.Combine(directory, "config.json"));
+        var configPath = Path.Combine(directory, Wav2Vec2ConfigJson.FileName);
+        if (!File.Exists(configPath))
+        {
+            throw new NotFoundException($"Backbone config '{configPath}' does not exist.");
+        }
+
+        var config = Wav2Vec2ConfigJson.Parse(File.ReadAllText(configPath), configPath);
         var model = Create(config, masking);
         try
         {
@@ -69,7 +81,13 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
     }
 
     /// <summary>Loads weights from a safetensors file with Hugging Face names (see <see cref="LoadWeights"/>).</summary>
-    public CheckpointLoadReport LoadSafetensors(string path) => LoadWeights(SafetensorsIo.Read(path));
+    public CheckpointLoadReport LoadSafetensors(string path)
+    {
+        using var file = SafetensorsFile.Open(path);
+        var report = HuggingFaceCheckpoint.Load(BackboneTensors(), file.Tensors.ToDictionary(t => t.Key, t => t.Value.Shape), file.ReadFloat32);
+        InvalidateMasks();
+        return report;
+    }
 
     /// <summary>
     /// Loads backbone weights by Hugging Face name, with or without the <c>wav2vec2.</c> / <c>hubert.</c> prefix; the
@@ -79,7 +97,8 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
     /// </summary>
     public CheckpointLoadReport LoadWeights(IReadOnlyDictionary<string, HostTensor> tensors)
     {
-        var report = HuggingFaceCheckpoint.Load(BackboneTensors(), tensors);
+        var report = HuggingFaceCheckpoint.Load(
+            BackboneTensors(), tensors.ToDictionary(t => t.Key, t => (IReadOnlyList<long>)t.Value.Shape), name => tensors[name].Data);
         InvalidateMasks();
         return report;
     }
@@ -88,8 +107,15 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
     public void SaveHuggingFace(string directory)
     {
         Directory.CreateDirectory(directory);
-        HuggingFaceConfigJson.Write(Path.Combine(directory, "config.json"), Config);
-        SafetensorsIo.Write(Path.Combine(directory, "model.safetensors"), BackboneWeights());
+        File.WriteAllText(Path.Combine(directory, Wav2Vec2ConfigJson.FileName), Wav2Vec2ConfigJson.Serialize(Config));
+        var writer = new SafetensorsWriter();
+        foreach (var (name, tensor) in BackboneWeights())
+        {
+            writer.AddFloat32(name, tensor.Shape, tensor.Data);
+        }
+
+        writer.SetMetadata("format", "pt");
+        writer.WriteToFile(Path.Combine(directory, "model.safetensors"));
     }
 
     /// <summary>The backbone tensors (no mask scores or masks) as host copies, by Hugging Face name without prefix.</summary>
@@ -162,7 +188,7 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
                 batch[i].CopyTo(padded, i * maxSamples);
             }
 
-            var device = masked_spec_embed.device;
+            var device = parameters().First().device;
             var waveforms = torch.tensor(padded, [batch.Count, maxSamples]).to(device);
             var lengths = batch.Count == 1 ? null : torch.tensor(batch.Select(a => (long)a.Length).ToArray()).to(device);
             var (hidden, _) = call(waveforms, lengths);
@@ -207,9 +233,13 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
         }
     }
 
-    /// <summary>The hard masks of every masked weight, by parameter name without prefix.</summary>
-    public IReadOnlyDictionary<string, ExportedMask> ExportMasks() =>
-        MaskedLayers().ToDictionary(m => m.Name + ".weight", m => new ExportedMask(m.Module.Weight.shape, m.Module.ExportMask()));
+    /// <summary>The hard mask of every masked weight, named by parameter without prefix (<c>encoder.layers.0.feed_forward.intermediate_dense.weight</c>).</summary>
+    public IReadOnlyList<MaskTensor> ExportMasks() =>
+        MaskedLayers().Select(m => MaskTensor.FromBits(m.Name + ".weight", m.Module.Weight.shape, m.Module.ExportMask())).ToList();
+
+    /// <summary>Makes each masked weight named in <paramref name="masks"/> use exactly that mask (e.g. from a mask bundle).</summary>
+    public void ImportMasks(IEnumerable<MaskTensor> masks) =>
+        ImportMasks(masks.ToDictionary(m => m.Name, m => m.Unpack(), StringComparer.Ordinal));
 
     /// <summary>Makes each named masked weight use exactly the given mask (row-major, true = kept); the keep ratio follows the mask.</summary>
     public void ImportMasks(IReadOnlyDictionary<string, bool[]> masks)
@@ -268,42 +298,5 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
         }
 
         return samples;
-    }
-
-    private static void Validate(Wav2Vec2Config config)
-    {
-        var violations = new List<FieldViolation>();
-        void Check(bool ok, string field, string message)
-        {
-            if (!ok)
-            {
-                violations.Add(new FieldViolation(field, message));
-            }
-        }
-
-        Check(config.ConvDim.Count > 0, "conv_dim", "conv_dim must list at least one conv layer.");
-        Check(config.ConvKernel.Count == config.ConvDim.Count, "conv_kernel", $"conv_kernel has {config.ConvKernel.Count} entries; conv_dim has {config.ConvDim.Count}.");
-        Check(config.ConvStride.Count == config.ConvDim.Count, "conv_stride", $"conv_stride has {config.ConvStride.Count} entries; conv_dim has {config.ConvDim.Count}.");
-        Check(config.ConvDim.All(d => d > 0), "conv_dim", "conv_dim entries must be positive.");
-        Check(config.ConvKernel.All(d => d > 0), "conv_kernel", "conv_kernel entries must be positive.");
-        Check(config.ConvStride.All(d => d > 0), "conv_stride", "conv_stride entries must be positive.");
-        Check(config.HiddenSize > 0, "hidden_size", "hidden_size must be positive.");
-        Check(config.NumHiddenLayers >= 0, "num_hidden_layers", "num_hidden_layers must not be negative.");
-        Check(config.IntermediateSize > 0, "intermediate_size", "intermediate_size must be positive.");
-        Check(config.NumAttentionHeads > 0 && config.HiddenSize % config.NumAttentionHeads == 0,
-            "num_attention_heads", $"num_attention_heads ({config.NumAttentionHeads}) must divide hidden_size ({config.HiddenSize}).");
-        Check(config.NumConvPosEmbeddingGroups > 0 && config.HiddenSize % config.NumConvPosEmbeddingGroups == 0,
-            "num_conv_pos_embedding_groups", $"num_conv_pos_embedding_groups ({config.NumConvPosEmbeddingGroups}) must divide hidden_size ({config.HiddenSize}).");
-        Check(config.NumConvPosEmbeddings > 0, "num_conv_pos_embeddings", "num_conv_pos_embeddings must be positive.");
-        Check(config.FeatExtractNorm is "group" or "layer", "feat_extract_norm", $"feat_extract_norm is '{config.FeatExtractNorm}'; expected 'group' or 'layer'.");
-        Check(config.LayerNormEps > 0, "layer_norm_eps", "layer_norm_eps must be positive.");
-        if (violations.Count > 0)
-        {
-            throw new InvalidInputException($"Invalid backbone config: {string.Join(" ", violations.Select(v => v.Description))}", violations);
-        }
-
-        // Unknown activation names throw with their field.
-        Activations.Get(config.HiddenAct, "hidden_act");
-        Activations.Get(config.FeatExtractActivation, "feat_extract_activation");
     }
 }

@@ -1,4 +1,6 @@
+using S3Router.Core.Backbones;
 using S3Router.Core.Errors;
+using S3Router.Core.Masks;
 using S3Router.TrainingService.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,19 +10,17 @@ namespace S3Router.TrainingService.Tests.Model;
 public sealed class MaskedLinearTests
 {
     [Theory]
-    [InlineData(MaskTargets.FixAttn, 4)]
-    [InlineData(MaskTargets.FeedForward | MaskTargets.Attention, 12)]
-    [InlineData(MaskTargets.FeedForward | MaskTargets.Attention | MaskTargets.FeatureProjection, 13)]
-    public void Create_MaskTargets_MasksExactlyTheChosenWeights(MaskTargets targets, int expectedCount)
+    [InlineData(MaskScope.FeedForward, 4)]
+    [InlineData(MaskScope.FeedForwardAndAttention, 12)]
+    [InlineData(MaskScope.AllLinear, 13)]
+    public void Create_MaskScope_MasksExactlyTheCoreMaskableTensors(MaskScope scope, int expectedCount)
     {
         // Arrange + Act
-        using var model = Wav2Vec2Model.Create(TestConfigs.Base, new MaskingOptions { Targets = targets });
+        using var model = Wav2Vec2Model.Create(TestConfigs.Base, new MaskingOptions { Scope = scope });
 
         // Assert
         Assert.Equal(expectedCount, model.MaskedWeightNames.Count);
-        Assert.Contains("encoder.layers.1.feed_forward.output_dense.weight", model.MaskedWeightNames);
-        Assert.Equal((targets & MaskTargets.Attention) != 0, model.MaskedWeightNames.Contains("encoder.layers.0.attention.q_proj.weight"));
-        Assert.Equal((targets & MaskTargets.FeatureProjection) != 0, model.MaskedWeightNames.Contains("feature_projection.projection.weight"));
+        Assert.Equal(BackboneParameterShapes.MaskableTensors(TestConfigs.Base, scope).Order(), model.MaskedWeightNames.Order());
         Assert.True(model.state_dict().ContainsKey("encoder.layers.0.feed_forward.intermediate_dense.scores"));
         Assert.DoesNotContain(model.BackboneWeights().Keys, name => name.EndsWith(".scores", StringComparison.Ordinal) || name.EndsWith(".mask", StringComparison.Ordinal));
     }
@@ -34,7 +34,7 @@ public sealed class MaskedLinearTests
     {
         // Arrange
         manual_seed(11);
-        using var model = Wav2Vec2Model.Create(TestConfigs.Base, new MaskingOptions { PruneRate = pruneRate, Targets = MaskTargets.FeedForward | MaskTargets.Attention });
+        using var model = Wav2Vec2Model.Create(TestConfigs.Base, new MaskingOptions { PruneRate = pruneRate, Scope = MaskScope.FeedForwardAndAttention });
         model.InitializeScores(init, scale: 0.5);
 
         // Act
@@ -42,12 +42,11 @@ public sealed class MaskedLinearTests
 
         // Assert
         Assert.Equal(12, masks.Count);
-        foreach (var (name, mask) in masks)
+        foreach (var mask in masks)
         {
-            var expected = (long)Math.Round(pruneRate * mask.Keep.Length, MidpointRounding.AwayFromZero);
-            Assert.True(expected == mask.Keep.LongCount(k => k), $"{name} keeps {mask.Keep.LongCount(k => k)} of {mask.Keep.Length}; expected {expected}");
-            Assert.Equal(mask.Shape.Aggregate(1L, (a, b) => a * b), mask.Keep.Length);
-            Assert.All(mask.ToBytes(), b => Assert.True(b is 0 or 1));
+            var expected = (long)Math.Round(pruneRate * mask.ElementCount, MidpointRounding.AwayFromZero);
+            Assert.True(expected == mask.KeptCount, $"{mask.Name} keeps {mask.KeptCount} of {mask.ElementCount}; expected {expected}");
+            Assert.Equal(mask.Unpack().LongCount(k => k), mask.KeptCount);
         }
     }
 
@@ -112,7 +111,7 @@ public sealed class MaskedLinearTests
     {
         // Arrange
         manual_seed(15);
-        using var model = Wav2Vec2Model.Create(TestConfigs.Stable with { Layerdrop = 0 }, new MaskingOptions { PruneRate = 0.5, Targets = MaskTargets.FeedForward | MaskTargets.FeatureProjection });
+        using var model = Wav2Vec2Model.Create(TestConfigs.Stable with { Layerdrop = 0 }, new MaskingOptions { PruneRate = 0.5, Scope = MaskScope.AllLinear });
         model.InitializeScores(ScoreInit.WeightRank);
         model.FreezeBackbone();
         model.train();
@@ -136,7 +135,7 @@ public sealed class MaskedLinearTests
 
         var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => p.name).ToList();
         Assert.All(trainable, name => Assert.EndsWith(".scores", name));
-        Assert.Equal(5, trainable.Count);
+        Assert.Equal(13, trainable.Count);
     }
 
     [Fact]
@@ -149,17 +148,17 @@ public sealed class MaskedLinearTests
         var audio = TestConfigs.Audio(800, 16);
         var before = model.ExtractFeatures(audio); // caches the initial masks
         var random = new Random(16);
-        var masks = model.MaskedWeightNames.ToDictionary(
-            name => name,
-            name => Enumerable.Range(0, model.ExportMasks()[name].Keep.Length).Select(_ => random.NextDouble() < 0.7).ToArray());
+        var masks = model.ExportMasks()
+            .Select(m => MaskTensor.FromBits(m.Name, m.Shape, Enumerable.Range(0, (int)m.ElementCount).Select(_ => random.NextDouble() < 0.7).ToArray()))
+            .ToList();
 
         // Act
         model.ImportMasks(masks);
-        var exported = model.ExportMasks();
+        var exported = model.ExportMasks().ToDictionary(m => m.Name);
         var after = model.ExtractFeatures(audio);
 
         // Assert
-        Assert.All(masks, m => Assert.Equal(m.Value, exported[m.Key].Keep));
+        Assert.All(masks, m => Assert.Equal(m.Packed.ToArray(), exported[m.Name].Packed.ToArray()));
         Assert.True(TestConfigs.RelativeError(after, before) > 1e-3, "the imported masks did not change the output");
     }
 

@@ -1,3 +1,4 @@
+using S3Router.Core.Backbones;
 using S3Router.Core.Errors;
 using S3Router.TrainingService.Model;
 using TorchSharp;
@@ -113,6 +114,38 @@ public sealed class Wav2Vec2ModelTests
         Assert.Equal([32L, 8L, 16L], state["encoder.pos_conv_embed.conv.weight_v"].shape);
         // masked_spec_embed, 5 conv, 4 projection, 3 positional conv, 2 encoder norm, 16 per layer.
         Assert.Equal(1 + 5 + 4 + 3 + 2 + (2 * 16), model.BackboneWeights().Count);
+    }
+
+    [Theory]
+    [InlineData("base", 0.05)]
+    [InlineData("stable", 0.0)]
+    public void BackboneWeights_AnyStyle_MatchCoreParameterShapes(string style, double maskTimeProb)
+    {
+        // Arrange
+        var config = TestConfigs.ByStyle(style) with { MaskTimeProb = maskTimeProb };
+        using var model = Wav2Vec2Model.Create(config);
+
+        // Act
+        var weights = model.BackboneWeights();
+
+        // Assert
+        var expected = BackboneParameterShapes.For(config);
+        Assert.Equal(expected.Keys.Order(), weights.Keys.Order());
+        Assert.All(expected, e => Assert.Equal(e.Value, weights[e.Key].Shape));
+    }
+
+    [Fact]
+    public void LoadWeights_SpecEmbedInFileButNotInConfig_IgnoresIt()
+    {
+        // Arrange
+        using var source = Wav2Vec2Model.Create(TestConfigs.Base);
+        using var target = Wav2Vec2Model.Create(TestConfigs.Base with { MaskTimeProb = 0 });
+
+        // Act
+        var report = target.LoadWeights(source.BackboneWeights());
+
+        // Assert
+        Assert.Equal(["masked_spec_embed"], report.IgnoredHeads);
     }
 
     [Fact]
@@ -263,7 +296,7 @@ public sealed class Wav2Vec2ModelTests
             File.WriteAllBytes(Path.Combine(directory, "model.safetensors"), [200, 0, 0, 0, 0, 0, 0, 0, (byte)'{']);
 
             // Act + Assert
-            Assert.Throws<InvalidInputException>(() => Wav2Vec2Model.LoadHuggingFace(directory));
+            Assert.ThrowsAny<InvalidInputException>(() => Wav2Vec2Model.LoadHuggingFace(directory));
         }
         finally
         {
