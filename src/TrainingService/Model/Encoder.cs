@@ -1,0 +1,74 @@
+using S3Router.Core.Backbones;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace S3Router.TrainingService.Model;
+
+/// <summary>
+/// The context network (HF <c>encoder</c>): zero the padded frames, add the convolutional positional embedding,
+/// then the transformer layers; base style normalizes before the layers (post-LN layers), stable layer norm
+/// style after them (pre-LN layers). Padded keys are excluded from attention by an additive mask.
+/// Reference: torchaudio/models/wav2vec2/components.py (Encoder, Transformer).
+/// </summary>
+internal sealed class Encoder : nn.Module<Tensor, Tensor?, Tensor>
+{
+    private readonly ConvolutionalPositionalEmbedding pos_conv_embed;
+    private readonly LayerNorm layer_norm;
+    private readonly Dropout dropout;
+    private readonly Transformer layers;
+
+    private readonly bool _stableLayerNorm;
+    private readonly long _hidden;
+
+    public Encoder(Wav2Vec2Config config, LinearFactory linears)
+        : base(nameof(Encoder))
+    {
+        pos_conv_embed = new ConvolutionalPositionalEmbedding(config);
+        layer_norm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
+        dropout = nn.Dropout(config.HiddenDropout);
+        layers = new Transformer(config, linears);
+        _stableLayerNorm = config.DoStableLayerNorm;
+        _hidden = config.HiddenSize;
+        RegisterComponents();
+    }
+
+    public Transformer Layers => layers;
+
+    /// <summary>
+    /// x: [batch, frames, hidden]; frameLengths: [batch] int64 valid frames, or null when none is padded.
+    /// Returns [batch, frames, hidden]; frames past an item's length hold no meaningful values.
+    /// </summary>
+    public override Tensor forward(Tensor x, Tensor? frameLengths)
+    {
+        if (x.dim() != 3 || x.shape[2] != _hidden)
+        {
+            throw new ArgumentException(
+                $"Encoder expects [batch, frames, {_hidden}]; found [{string.Join(", ", x.shape)}].", nameof(x));
+        }
+
+        using var scope = NewDisposeScope();
+        Tensor? attentionMask = null;
+        var y = x.alias();
+        if (frameLengths is not null)
+        {
+            var padded = torch.arange(x.shape[1], device: x.device).unsqueeze(0) >= frameLengths.unsqueeze(1); // [B, T]
+            y = y.masked_fill(padded.unsqueeze(-1), 0.0f); // as HF: padded frames are zero before the positional conv
+            attentionMask = torch.zeros(padded.shape, dtype: x.dtype, device: x.device)
+                .masked_fill(padded, float.MinValue)
+                .view(x.shape[0], 1, 1, x.shape[1]); // [B, 1, 1, T], broadcast over heads and queries
+        }
+
+        y = y + pos_conv_embed.call(y);
+        if (_stableLayerNorm)
+        {
+            y = layer_norm.call(layers.call(dropout.call(y), attentionMask));
+        }
+        else
+        {
+            y = layers.call(dropout.call(layer_norm.call(y)), attentionMask);
+        }
+
+        return y.MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,49 @@
+using S3Router.Core.Backbones;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace S3Router.TrainingService.Model;
+
+/// <summary>
+/// The stack of transformer layers with LayerDrop; its children are named 0..n-1 so that, as the encoder's
+/// <c>layers</c>, its parameters read <c>encoder.layers.{i}.*</c> as in Hugging Face checkpoints.
+/// Reference: torchaudio/models/wav2vec2/components.py (Transformer).
+/// </summary>
+internal sealed class Transformer : nn.Module<Tensor, Tensor?, Tensor>
+{
+    private readonly List<EncoderLayer> _layers = [];
+    private readonly double _layerDrop;
+
+    public Transformer(Wav2Vec2Config config, LinearFactory linears)
+        : base(nameof(Transformer))
+    {
+        _layerDrop = config.Layerdrop;
+        for (var i = 0; i < config.NumHiddenLayers; i++)
+        {
+            var layer = new EncoderLayer(i.ToString(System.Globalization.CultureInfo.InvariantCulture), config, linears);
+            _layers.Add(layer);
+            register_module(layer.GetName(), layer);
+        }
+    }
+
+    public IReadOnlyList<EncoderLayer> Layers => _layers;
+
+    /// <summary>x: [batch, frames, hidden]; attentionMask: additive [batch, 1, 1, frames] or null. Returns [batch, frames, hidden].</summary>
+    public override Tensor forward(Tensor x, Tensor? attentionMask)
+    {
+        using var scope = NewDisposeScope();
+        var y = x.alias();
+        foreach (var layer in _layers)
+        {
+            // LayerDrop (training only): skip the whole layer with probability layerdrop.
+            if (training && _layerDrop > 0 && torch.rand(1).item<float>() < _layerDrop)
+            {
+                continue;
+            }
+
+            y = layer.call(y, attentionMask);
+        }
+
+        return y.MoveToOuterDisposeScope();
+    }
+}
