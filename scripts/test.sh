@@ -34,6 +34,7 @@ fi
 TEST_PROJECTS=(
   tests/S3Router.Core.Tests
   tests/S3Router.InferenceService.Tests
+  tests/S3Router.TrainingService.Tests
 )
 for project in "${TEST_PROJECTS[@]}"; do
   echo "== $project"
