@@ -1,3 +1,5 @@
+using S3Router.Core.Errors;
+
 namespace S3Router.Core.Backbones;
 
 /// <summary>
@@ -26,7 +28,10 @@ public sealed record Wav2Vec2Config
     /// <summary>Activation of the feed-forward block (<c>gelu</c>, <c>relu</c>, ...). Default: <c>gelu</c>.</summary>
     public string HiddenAct { get; init; } = "gelu";
 
-    /// <summary>Epsilon of every LayerNorm/GroupNorm. Default: 1e-5.</summary>
+    /// <summary>
+    /// Epsilon of the feature projection and transformer LayerNorms. Default: 1e-5.
+    /// The conv blocks' GroupNorm/LayerNorm always use 1e-5, as in Hugging Face.
+    /// </summary>
     public double LayerNormEps { get; init; } = 1e-5;
 
     /// <summary><c>group</c> (GroupNorm on the first conv layer only) or <c>layer</c> (LayerNorm on every conv layer). Default: <c>group</c>.</summary>
@@ -56,7 +61,7 @@ public sealed record Wav2Vec2Config
     /// <summary>Pre-LN encoder and layer-norm conv blocks (XLS-R, large-lv60, HuBERT-large). Default: false.</summary>
     public bool DoStableLayerNorm { get; init; }
 
-    /// <summary>LayerNorm before the feature projection (HuBERT may switch it off). Default: true.</summary>
+    /// <summary>LayerNorm before the feature projection; only HuBERT configs may switch it off (DistilHuBERT style). Default: true.</summary>
     public bool FeatProjLayerNorm { get; init; } = true;
 
     /// <summary>Dropout after attention/FFN outputs and on the positional embedding sum. Default: 0.1.</summary>
@@ -77,9 +82,88 @@ public sealed record Wav2Vec2Config
     /// <summary>Size of a CTC head's vocabulary when the checkpoint has one. Default: 32.</summary>
     public int VocabSize { get; init; } = 32;
 
+    /// <summary>SpecAugment time-mask probability in training; when it or <see cref="MaskFeatureProb"/> is above 0 the
+    /// checkpoint has a <c>masked_spec_embed</c> vector. Default: 0.05.</summary>
+    public double MaskTimeProb { get; init; } = 0.05;
+
+    /// <summary>SpecAugment feature-mask probability in training. Default: 0.0.</summary>
+    public double MaskFeatureProb { get; init; }
+
+    /// <summary>Whether the model has the learned <c>masked_spec_embed</c> vector (Hugging Face creates it when a mask probability is above 0).</summary>
+    public bool HasMaskedSpecEmbed => MaskTimeProb > 0 || MaskFeatureProb > 0;
+
     /// <summary>Number of conv layers in the feature extractor.</summary>
     public int NumFeatExtractLayers => ConvDim.Count;
 
     /// <summary>Audio samples per output frame (the product of the strides).</summary>
     public int FrameHopSamples => ConvStride.Aggregate(1, (a, b) => a * b);
+
+    /// <summary>Activation names accepted for <see cref="HiddenAct"/> and <see cref="FeatExtractActivation"/> (Hugging Face <c>ACT2FN</c> keys).</summary>
+    public static IReadOnlyList<string> SupportedActivations => BackboneActivations.Names;
+
+    /// <summary>Names accepted by <see cref="FromPreset"/>: <c>tiny</c>, <c>base</c>, <c>large</c>.</summary>
+    public static IReadOnlyList<string> PresetNames { get; } = ["tiny", "base", "large"];
+
+    /// <summary>
+    /// A backbone small enough to train on 2 CPU cores: the standard 7 conv layers (still 320 samples = 20 ms per frame)
+    /// with 128 channels, hidden 256, 4 layers of 4 heads, FFN 1024, positional conv kernel 64 in 16 groups, group-norm style.
+    /// </summary>
+    public static Wav2Vec2Config Tiny { get; } = new()
+    {
+        ConvDim = [128, 128, 128, 128, 128, 128, 128],
+        HiddenSize = 256,
+        NumHiddenLayers = 4,
+        NumAttentionHeads = 4,
+        IntermediateSize = 1024,
+        NumConvPosEmbeddings = 64,
+        NumConvPosEmbeddingGroups = 16,
+    };
+
+    /// <summary>The Hugging Face <c>facebook/wav2vec2-base</c> shape (the record's defaults): 768 hidden, 12 layers, 12 heads, FFN 3072.</summary>
+    public static Wav2Vec2Config Base { get; } = new();
+
+    /// <summary>
+    /// The wav2vec2-large-lv60 / XLS-R 300M shape: 1024 hidden, 24 layers, 16 heads, FFN 4096,
+    /// layer-norm conv blocks with biases and the pre-LN ("stable layer norm") encoder.
+    /// </summary>
+    public static Wav2Vec2Config Large { get; } = new()
+    {
+        HiddenSize = 1024,
+        NumHiddenLayers = 24,
+        NumAttentionHeads = 16,
+        IntermediateSize = 4096,
+        FeatExtractNorm = "layer",
+        ConvBias = true,
+        DoStableLayerNorm = true,
+    };
+
+    /// <summary>Returns the preset with that name (<c>tiny</c>, <c>base</c> or <c>large</c>, case-insensitive).</summary>
+    /// <exception cref="InvalidInputException">The name is not a preset; the message lists the valid names.</exception>
+    public static Wav2Vec2Config FromPreset(string name)
+    {
+        return name?.Trim().ToLowerInvariant() switch
+        {
+            "tiny" => Tiny,
+            "base" => Base,
+            "large" => Large,
+            _ => throw new InvalidInputException(
+                $"Unknown backbone preset '{name}'. Valid presets: {string.Join(", ", PresetNames)}.", "preset"),
+        };
+    }
+
+    /// <summary>Every rule this config breaks, each naming its <c>config.json</c> field; empty when the config is valid.</summary>
+    public IReadOnlyList<FieldViolation> GetViolations() => Wav2Vec2ConfigValidator.Check(this);
+
+    /// <summary>Throws when the config cannot be run by the model code.</summary>
+    /// <exception cref="InvalidInputException">One or more fields are invalid; <see cref="InvalidInputException.Violations"/> lists them all.</exception>
+    public Wav2Vec2Config Validate()
+    {
+        var violations = GetViolations();
+        if (violations.Count > 0)
+        {
+            throw Wav2Vec2ConfigValidator.ToException("Invalid backbone config", violations);
+        }
+
+        return this;
+    }
 }
