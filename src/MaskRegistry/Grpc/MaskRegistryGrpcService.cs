@@ -76,7 +76,10 @@ internal sealed class MaskRegistryGrpcService(MaskCatalog catalog) : S3Router.Ap
 
     public override async Task WatchMasks(WatchMasksRequest request, IServerStreamWriter<WatchMasksResponse> responseStream, ServerCallContext context)
     {
-        await foreach (var e in catalog.WatchAsync(request, context.CancellationToken))
+        var cursor = await catalog.StartWatchAsync(request, context.CancellationToken);
+        // Headers tell the client the watch is established: every change committed from now on will arrive.
+        await context.WriteResponseHeadersAsync([]);
+        await foreach (var e in catalog.WatchAsync(request, cursor, context.CancellationToken))
         {
             await responseStream.WriteAsync(new WatchMasksResponse { Event = e }, context.CancellationToken);
         }

@@ -195,28 +195,12 @@ internal sealed class MaskCatalog(
     }
 
     /// <summary>
-    /// Events after the request's after_revision (or from now on), then live ones, each exactly once and in
-    /// order: every batch is read from the database after the last revision sent, woken by local commits or the poll.
+    /// Events after <paramref name="cursor"/>, then live ones, each exactly once and in order: every batch is read
+    /// from the database after the last revision sent, woken by local commits or by the poll (other replicas).
     /// </summary>
-    public async IAsyncEnumerable<MaskEvent> WatchAsync(WatchMasksRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<MaskEvent> WatchAsync(WatchMasksRequest request, long cursor, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var violations = new List<FieldViolation>();
-        if (request.Task.Length > 0)
-        {
-            RegistryNames.CheckTask(request.Task, "task", violations);
-        }
-        if (request.LanguageCode.Length > 0)
-        {
-            RegistryNames.CheckLanguage(request.LanguageCode, "language_code", violations);
-        }
-        if (request.HasAfterRevision && request.AfterRevision < 0)
-        {
-            violations.Add(new("after_revision", "must be 0 or more"));
-        }
-        RegistryNames.ThrowIfAny(violations);
-
         using var _ = metrics.TrackWatcher();
-        var cursor = request.HasAfterRevision ? request.AfterRevision : await repository.GetRevisionAsync(cancellationToken);
         while (true)
         {
             var signal = notifier.NextChange; // taken before reading, so a commit after the read still wakes us
@@ -240,6 +224,27 @@ internal sealed class MaskCatalog(
         }
     }
 
+    /// <summary>Validates a watch request and returns its starting revision: after_revision, or the latest one now.</summary>
+    public async Task<long> StartWatchAsync(WatchMasksRequest request, CancellationToken cancellationToken)
+    {
+        var violations = new List<FieldViolation>();
+        if (request.Task.Length > 0)
+        {
+            RegistryNames.CheckTask(request.Task, "task", violations);
+        }
+        if (request.LanguageCode.Length > 0)
+        {
+            RegistryNames.CheckLanguage(request.LanguageCode, "language_code", violations);
+        }
+        if (request.HasAfterRevision && request.AfterRevision < 0)
+        {
+            violations.Add(new("after_revision", "must be 0 or more"));
+        }
+        RegistryNames.ThrowIfAny(violations);
+
+        return request.HasAfterRevision ? request.AfterRevision : await repository.GetRevisionAsync(cancellationToken);
+    }
+
     private async Task<(MaskVersion Version, bool Created)> PublishCoreAsync(IAsyncStreamReader<PublishMaskRequest> requests, string creator, CancellationToken cancellationToken)
     {
         if (!await requests.MoveNext(cancellationToken) || requests.Current.ContentCase != PublishMaskRequest.ContentOneofCase.Metadata)
@@ -253,11 +258,15 @@ internal sealed class MaskCatalog(
         {
             RegistryNames.CheckAlias(meta.SetAlias, "metadata.set_alias", violations);
         }
-        if (meta.SizeBytes < 0 || meta.SizeBytes > options.Value.MaxBundleBytes)
+        if (meta.SizeBytes < 0)
         {
-            violations.Add(new("metadata.size_bytes", $"must be between 0 (unknown) and the registry's limit of {options.Value.MaxBundleBytes} bytes"));
+            violations.Add(new("metadata.size_bytes", "must be 0 (unknown) or the bundle's size in bytes"));
         }
         RegistryNames.ThrowIfAny(violations);
+        if (meta.SizeBytes > options.Value.MaxBundleBytes)
+        {
+            throw new ResourceExhaustedException($"The bundle has {meta.SizeBytes} bytes, more than the registry's limit of {options.Value.MaxBundleBytes} bytes (MaskRegistry:MaxBundleBytes).");
+        }
 
         await using var upload = blobs.BeginUpload(options.Value.MaxBundleBytes);
         while (await requests.MoveNext(cancellationToken))
