@@ -46,7 +46,7 @@ internal static class HostingExtensions
         // Created only when the provider is Postgres; DI disposes it (and its pool) at shutdown.
         services.AddSingleton(sp => NpgsqlDataSource.Create(Options(sp).ConnectionString
             ?? throw new InvalidOperationException("MaskRegistry:ConnectionString is required when MaskRegistry:Provider is Postgres")));
-        services.TryAddSingleton<IBundleInspector, UnavailableBundleInspector>();
+        services.TryAddSingleton<IBundleInspector, MaskBundleInspector>();
         services.AddSingleton<MaskCatalog>();
         services.AddSingleton<OrphanCollector>();
         services.AddHostedService(sp => sp.GetRequiredService<OrphanCollector>());

@@ -40,7 +40,7 @@ internal sealed class RegistryHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<RegistryHost> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null)
+    public static async Task<RegistryHost> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null, bool realBundles = false)
     {
         var ownsDirectory = dataDirectory is null;
         dataDirectory ??= Directory.CreateTempSubdirectory("s3r-registry-host-").FullName;
@@ -54,7 +54,10 @@ internal sealed class RegistryHost : IAsyncDisposable
             builder.Configuration[key] = value;
         }
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<IBundleInspector, JsonBundleInspector>();
+        if (!realBundles)
+        {
+            builder.Services.AddSingleton<IBundleInspector, JsonBundleInspector>();
+        }
         builder.AddServiceDefaults(grpcPort, metricsPort);
         builder.AddMaskRegistryServices();
         var app = builder.Build();
