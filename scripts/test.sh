@@ -21,14 +21,19 @@ grep -E 'Warning\(s\)|Error\(s\)' "$build_log"; rm -f "$build_log"
 echo "== protos"
 BUF=.tools/node_modules/.bin/buf
 if $BUF lint; then passed=$((passed + 1)); else fail "buf lint"; fi
-# Breaking-change check against the previous commit, once that commit has protos.
-if git cat-file -e HEAD~1:protos 2>/dev/null; then
-  if $BUF breaking --against '.git#ref=HEAD~1'; then passed=$((passed + 1)); else fail "buf breaking"; fi
+# Breaking-change check against the last landed main: .ci/proto-baseline holds its commit. Bump it to the landed
+# main's HEAD at the start of a new series of commits; changes within an unlanded series are not "breaking".
+baseline=$(tr -d '[:space:]' < .ci/proto-baseline 2>/dev/null || true)
+if [ -n "$baseline" ] && git cat-file -e "$baseline:protos" 2>/dev/null; then
+  if $BUF breaking --against ".git#ref=$baseline"; then passed=$((passed + 1)); else fail "buf breaking against $baseline"; fi
+else
+  echo "buf breaking: no landed baseline with protos yet (.ci/proto-baseline)"
 fi
 
 # Test projects, fastest first.
 TEST_PROJECTS=(
   tests/S3Router.Core.Tests
+  tests/S3Router.InferenceService.Tests
 )
 for project in "${TEST_PROJECTS[@]}"; do
   echo "== $project"

@@ -1,0 +1,113 @@
+using System.Runtime.InteropServices;
+using Microsoft.ML.OnnxRuntime;
+using S3Router.Core.Backbones;
+using S3Router.Core.Errors;
+using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
+
+namespace S3Router.InferenceService.Onnx;
+
+/// <summary>
+/// One ONNX Runtime session of the backbone for one model version (backbone + route mask). Thread-safe for
+/// concurrent <see cref="Run"/> calls; dispose it when the version is evicted.
+/// </summary>
+internal sealed class OnnxBackboneSession : IDisposable
+{
+    private static readonly string[] InputNames = [Wav2Vec2OnnxBuilder.WaveformsInput, Wav2Vec2OnnxBuilder.LengthsInput];
+    private static readonly string[] OutputNames = [Wav2Vec2OnnxBuilder.HiddenStateOutput, Wav2Vec2OnnxBuilder.OutputLengthsOutput];
+
+    private readonly InferenceSession _session;
+    private readonly long _minimumSamples;
+
+    /// <summary>Loads a model built by <see cref="Wav2Vec2OnnxBuilder"/> for <paramref name="config"/>.</summary>
+    public OnnxBackboneSession(byte[] model, Wav2Vec2Config config, OnnxEngineOptions? options = null)
+    {
+        options ??= new OnnxEngineOptions();
+        HiddenSize = config.HiddenSize;
+        _minimumSamples = Wav2Vec2OnnxBuilder.MinimumSamples(config);
+        using var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = options.IntraOpThreads,
+            InterOpNumThreads = 1,
+        };
+#if S3ROUTER_GPU
+        sessionOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
+#endif
+        _session = new InferenceSession(model, sessionOptions);
+    }
+
+    /// <summary>Width of each output frame.</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>Builds the graph from config and weights (optionally masked: <c>W * M</c>) and loads it.</summary>
+    public static OnnxBackboneSession Create(
+        Wav2Vec2Config config,
+        IReadOnlyDictionary<string, WeightTensor> weights,
+        IReadOnlyDictionary<string, bool[]>? mask = null,
+        OnnxEngineOptions? options = null) =>
+        new(Wav2Vec2OnnxBuilder.BuildBytes(config, weights, mask), config, options);
+
+    /// <summary>
+    /// Runs one batch of utterances (16 kHz float samples, any lengths) and returns each utterance's last hidden state
+    /// [frames, hidden], padding removed.
+    /// </summary>
+    public float[][,] Run(float[][] batchOfAudio)
+    {
+        ArgumentNullException.ThrowIfNull(batchOfAudio);
+        if (batchOfAudio.Length == 0)
+        {
+            throw new InvalidInputException("The batch holds no audio.", "audio");
+        }
+
+        var batch = batchOfAudio.Length;
+        var maxSamples = 0;
+        var lengths = new long[batch];
+        for (var b = 0; b < batch; b++)
+        {
+            var samples = batchOfAudio[b]?.Length ?? 0;
+            if (samples < _minimumSamples)
+            {
+                throw new InvalidInputException(
+                    $"Utterance {b} has {samples} samples; at least {_minimumSamples} are needed for one frame.", "audio");
+            }
+
+            lengths[b] = samples;
+            maxSamples = Math.Max(maxSamples, samples);
+        }
+
+        var waveforms = new float[(long)batch * maxSamples];
+        for (var b = 0; b < batch; b++)
+        {
+            batchOfAudio[b].CopyTo(waveforms.AsSpan(b * maxSamples));
+        }
+
+        using var waveformsValue = OrtValue.CreateTensorValueFromMemory(waveforms, [batch, maxSamples]);
+        using var lengthsValue = OrtValue.CreateTensorValueFromMemory(lengths, [batch]);
+        using var runOptions = new RunOptions();
+        using var outputs = _session.Run(runOptions, InputNames, [waveformsValue, lengthsValue], OutputNames);
+
+        var hiddenShape = outputs[0].GetTensorTypeAndShape().Shape; // [B, T, H]
+        var frames = (int)hiddenShape[1];
+        var hidden = outputs[0].GetTensorDataAsSpan<float>();
+        var outputLengths = outputs[1].GetTensorDataAsSpan<long>();
+        var results = new float[batch][,];
+        for (var b = 0; b < batch; b++)
+        {
+            var valid = (int)outputLengths[b];
+            var result = new float[valid, HiddenSize];
+            if (valid > 0)
+            {
+                hidden.Slice(b * frames * HiddenSize, valid * HiddenSize)
+                    .CopyTo(MemoryMarshal.CreateSpan(ref result[0, 0], valid * HiddenSize));
+            }
+
+            results[b] = result;
+        }
+
+        return results;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _session.Dispose();
+}

@@ -1,0 +1,18 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace S3Router.InferenceService.Onnx;
+
+/// <summary>How ONNX Runtime sessions of the backbone are created.</summary>
+internal sealed class OnnxEngineOptions
+{
+    /// <summary>Configuration section (env: <c>Inference__Onnx__IntraOpThreads</c>).</summary>
+    public const string SectionName = "Inference:Onnx";
+
+    /// <summary>Threads one forward pass may use (ONNX Runtime intra-op pool). Default: 2. Range: 1-256.</summary>
+    [Range(1, 256)]
+    public int IntraOpThreads { get; set; } = 2;
+
+    /// <summary>CUDA device ordinal; used only by GPU builds (<c>-p:S3RouterGpu=true</c>). Default: 0.</summary>
+    [Range(0, 64)]
+    public int CudaDeviceId { get; set; }
+}
