@@ -4,5 +4,9 @@ using S3Router.Cli.Commands;
 var root = new RootCommand("s3r — the S3Router Services command line")
 {
     HealthCommand.Create(),
+    MasksCommand.Create(),
+    BackbonesCommand.Create(),
+    RegistryConnection.Registry,
+    RegistryConnection.ApiKey,
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace S3Router.Cli.Commands;
+
+/// <summary>The global registry options (<c>--registry</c>, <c>--api-key</c>) and the client they make.</summary>
+internal static class RegistryConnection
+{
+    public static readonly Option<string> Registry = new("--registry")
+    {
+        Description = "gRPC address of the mask registry",
+        DefaultValueFactory = _ => "http://localhost:50053",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> ApiKey = new("--api-key")
+    {
+        Description = "API key for the registry (default: $S3R_API_KEY)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("S3R_API_KEY"),
+        Recursive = true,
+    };
+
+    /// <summary>Opens a channel and calls <paramref name="action"/>; gRPC errors become one line on stderr and exit code 1.</summary>
+    public static async Task<int> RunAsync(ParseResult parse, Func<S3Router.Api.V1.MaskRegistry.MaskRegistryClient, Metadata, Task<int>> action)
+    {
+        using var channel = GrpcChannel.ForAddress(parse.GetValue(Registry)!, new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 });
+        var headers = new Metadata();
+        var key = parse.GetValue(ApiKey);
+        if (!string.IsNullOrEmpty(key))
+        {
+            headers.Add("authorization", $"Bearer {key}");
+        }
+        try
+        {
+            return await action(new S3Router.Api.V1.MaskRegistry.MaskRegistryClient(channel), headers);
+        }
+        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.StatusCode}: {ex.Status.Detail}");
+            return 1;
+        }
+    }
+}
