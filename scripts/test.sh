@@ -30,11 +30,16 @@ else
   echo "buf breaking: no landed baseline with protos yet (.ci/proto-baseline)"
 fi
 
+# PostgreSQL 15 on loopback for the registry's repository tests; exports S3R_TEST_POSTGRES.
+if pg_env=$(bash scripts/postgres.sh start); then eval "$pg_env"; else fail "postgres start"; fi
+trap 'bash scripts/postgres.sh stop' EXIT
+
 # Test projects, fastest first.
 TEST_PROJECTS=(
   tests/S3Router.Core.Tests
   tests/S3Router.InferenceService.Tests
   tests/S3Router.TrainingService.Tests
+  tests/S3Router.MaskRegistry.Tests
 )
 for project in "${TEST_PROJECTS[@]}"; do
   echo "== $project"
