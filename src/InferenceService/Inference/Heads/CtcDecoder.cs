@@ -139,6 +139,11 @@ internal static class CtcDecoder
 
     private static void Add(Dictionary<Prefix, Scores> beams, Prefix prefix, double blank, double nonBlank, FrameTrail? trail)
     {
+        if (double.IsNegativeInfinity(blank) && double.IsNegativeInfinity(nonBlank))
+        {
+            return; // an impossible extension (a repeat without a blank) must not enter the beam
+        }
+
         beams[prefix] = beams.TryGetValue(prefix, out var current)
             ? new Scores(LogAdd(current.Blank, blank), LogAdd(current.NonBlank, nonBlank), current.Trail)
             : new Scores(blank, nonBlank, trail);
