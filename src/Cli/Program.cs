@@ -4,5 +4,6 @@ using S3Router.Cli.Commands;
 var root = new RootCommand("s3r — the S3Router Services command line")
 {
     HealthCommand.Create(),
+    DataCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

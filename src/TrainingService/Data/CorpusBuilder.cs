@@ -76,6 +76,12 @@ public sealed class CorpusBuilder
             progress?.Report(Snapshot());
         });
 
+        var work = Path.Combine(options.OutputDirectory, ".work");
+        if (Directory.Exists(work) && !Directory.EnumerateFileSystemEntries(work).Any())
+        {
+            Directory.Delete(work);
+        }
+
         var manifests = new List<ManifestSummary>();
         foreach (var split in plan.Splits)
         {

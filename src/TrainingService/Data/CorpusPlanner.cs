@@ -40,7 +40,7 @@ internal static class CorpusPlanner
         var directory = Path.Combine(options.OutputDirectory, "asr", language.Code);
         var sentences = SentenceSource.Load(options, language);
         var shuffled = StableHash.Shuffle(sentences, StableHash.Random(options.Seed, "asr", language.Code, "sentences"));
-        var (train, valid, test) = Pools(options, language, "asr");
+        var (train, valid, test) = Pools(options, language, "asr", language.Code);
 
         var position = 0;
         List<string[]> Take(double minutes, string split)
@@ -94,11 +94,12 @@ internal static class CorpusPlanner
         dictionaries[directory] = language.Alphabet + (language.KeepsApostrophe ? "'" : "");
     }
 
-    private static (VoicePool Train, VoicePool Valid, VoicePool Test) Pools(CorpusOptions options, LanguageProfile language, string task)
+    private static (VoicePool Train, VoicePool Valid, VoicePool Test) Pools(
+        CorpusOptions options, LanguageProfile language, string task, string scope)
     {
         var espeak = options.Engines.Contains(SynthEngine.Espeak) ? EspeakVariants.Voices : [];
         var others = language.ExtraVoices.Where(v => options.Engines.Contains(v.Engine));
-        return VoicePool.Partition(espeak, others, StableHash.Random(options.Seed, task, language.Code, "voices"));
+        return VoicePool.Partition(espeak, others, StableHash.Random(options.Seed, task, scope, "voices"));
     }
 
     private static void PlanSpeaker(CorpusOptions options, List<ManifestSplit> splits, List<string> warnings)
@@ -191,7 +192,8 @@ internal static class CorpusPlanner
         foreach (var code in IntentCatalog.Languages)
         {
             var language = LanguageProfiles.All[code];
-            var (train, valid, test) = Pools(options, language, "intent");
+            // One voice split for all intent languages: a variant held out in Spanish is not heard in English training.
+            var (train, valid, test) = Pools(options, language, "intent", "all");
             foreach (var intent in IntentCatalog.Intents)
             {
                 var templates = IntentCatalog.Templates[code][intent];

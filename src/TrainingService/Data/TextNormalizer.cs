@@ -59,6 +59,14 @@ internal static class TextNormalizer
             word.Clear();
             upperInWord = 0;
         }
+        // Three one-letter words in a row are a spelled-out word (b u m), which engines read letter by letter.
+        for (var i = 2; i < words.Count; i++)
+        {
+            if (words[i].Length == 1 && words[i - 1].Length == 1 && words[i - 2].Length == 1)
+            {
+                return null;
+            }
+        }
         return words.Count == 0 ? null : [.. words];
     }
 
@@ -84,7 +92,7 @@ internal static class TextNormalizer
     private static string? FinishWord(string word, LanguageProfile language)
     {
         // Italian fortunes in ASCII write è as e' (perche', citta'); turn that back into the accented letter.
-        if (language.Code == "it" && word.Length > 2 && word[^1] == '\'' && word != "po'")
+        if (language.Code == "it" && word.Length >= 2 && word[^1] == '\'' && word != "po'")
         {
             var accented = word[^2] switch { 'a' => 'à', 'e' => 'è', 'i' => 'ì', 'o' => 'ò', 'u' => 'ù', _ => '\0' };
             if (accented != '\0')
