@@ -3,7 +3,14 @@ namespace S3Router.TrainingService.Data;
 /// <summary>A language's usable sentences: fortunes, split, normalized, filtered by length, deduplicated, sorted.</summary>
 internal static class SentenceSource
 {
-    public static IReadOnlyList<string[]> Load(CorpusOptions options, LanguageProfile language)
+    // Parsing a language's fortunes takes seconds; plans made in one process (tests, resumed builds) share them.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string, int, int), IReadOnlyList<string[]>> s_cache = new();
+
+    public static IReadOnlyList<string[]> Load(CorpusOptions options, LanguageProfile language) =>
+        s_cache.GetOrAdd((Path.GetFullPath(options.FortunesDirectory), language.Code, options.MinWords, options.MaxWords),
+            _ => Read(options, language));
+
+    private static IReadOnlyList<string[]> Read(CorpusOptions options, LanguageProfile language)
     {
         var files = FortuneText.Files(options.FortunesDirectory, language.FortuneSources);
         var seen = new SortedDictionary<string, string[]>(StringComparer.Ordinal);
