@@ -32,14 +32,18 @@ internal static class DataCommand
         };
         synth.SetAction(async (parse, ct) =>
         {
+            if (!TryParseAll<CorpusTasks>(parse.GetValue(tasks)!, out var taskList) || !TryParseAll<SynthEngine>(parse.GetValue(engines)!, out var engineList))
+            {
+                return 2;
+            }
             var options = defaults with
             {
                 OutputDirectory = Path.GetFullPath(parse.GetValue(output)!),
                 Seed = parse.GetValue(seed),
                 Scale = parse.GetValue(scale),
-                Tasks = Split(parse.GetValue(tasks)!).Aggregate(CorpusTasks.None, (all, t) => all | Enum.Parse<CorpusTasks>(t, ignoreCase: true)),
+                Tasks = taskList.Aggregate(CorpusTasks.None, (all, t) => all | t),
                 Languages = Split(parse.GetValue(languages)!),
-                Engines = Split(parse.GetValue(engines)!).Select(e => Enum.Parse<SynthEngine>(e, ignoreCase: true)).ToHashSet(),
+                Engines = engineList.ToHashSet(),
                 FortunesDirectory = parse.GetValue(fortunes)!,
                 AsrTrainMinutes = parse.GetValue(trainMinutes),
                 AsrSmallTrainMinutes = parse.GetValue(smallMinutes),
@@ -49,7 +53,16 @@ internal static class DataCommand
                 Augment = parse.GetValue(augment),
                 MaxDegreeOfParallelism = parse.GetValue(parallelism),
             };
-            var summary = await RunAsync(options, ct);
+            CorpusSummary summary;
+            try
+            {
+                summary = await RunAsync(options, ct);
+            }
+            catch (S3Router.Core.Errors.InvalidInputException ex)
+            {
+                Console.Error.WriteLine($"error: {ex.Message}");
+                return 2;
+            }
             foreach (var warning in summary.Warnings)
             {
                 Console.Error.WriteLine($"warning: {warning}");
@@ -85,6 +98,22 @@ internal static class DataCommand
                 summary = await builder.BuildAsync(options, new TaskProgress(task), ct);
             });
         return summary!;
+    }
+
+    private static bool TryParseAll<T>(IEnumerable<string> values, out List<T> parsed)
+        where T : struct, Enum
+    {
+        parsed = [];
+        foreach (var value in Split(values))
+        {
+            if (!Enum.TryParse<T>(value, ignoreCase: true, out var one) || !Enum.IsDefined(one))
+            {
+                Console.Error.WriteLine($"error: unknown value '{value}'; expected one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
+                return false;
+            }
+            parsed.Add(one);
+        }
+        return true;
     }
 
     private static string[] Split(IEnumerable<string> values) =>
