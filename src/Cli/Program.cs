@@ -8,5 +8,6 @@ var root = new RootCommand("s3r — the S3Router Services command line")
     BackbonesCommand.Create(),
     RegistryConnection.Registry,
     RegistryConnection.ApiKey,
+    DataCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
