@@ -39,6 +39,9 @@ internal sealed class FakeBackend : IAsyncDisposable
     /// <summary>Deadlines of the calls received, as this server saw them.</summary>
     public ConcurrentQueue<DateTime> Deadlines { get; } = new();
 
+    /// <summary>Completes when the first call arrived.</summary>
+    public TaskCompletionSource FirstCall { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Completes when a hanging call saw its cancellation token fire.</summary>
     public TaskCompletionSource CancellationObserved { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -81,6 +84,7 @@ internal sealed class FakeBackend : IAsyncDisposable
     {
         Interlocked.Increment(ref _calls);
         Deadlines.Enqueue(context.Deadline);
+        FirstCall.TrySetResult();
         switch (Behavior)
         {
             case BackendBehavior.Unavailable:
