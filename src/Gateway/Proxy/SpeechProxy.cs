@@ -123,8 +123,9 @@ internal sealed class SpeechProxy
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var call = endpoint.Client.StreamingRecognize(new CallOptions(deadline: deadline, cancellationToken: cts.Token));
-        await call.RequestStream.WriteAsync(first, cts.Token);
-        var upstream = ForwardRequestsAsync(requests, call.RequestStream, cts);
+        var upstream = await TryWriteAsync(call.RequestStream, first, cts.Token)
+            ? ForwardRequestsAsync(requests, call.RequestStream, cts)
+            : Task.CompletedTask;
         try
         {
             while (await call.ResponseStream.MoveNext(cts.Token))
@@ -157,7 +158,10 @@ internal sealed class SpeechProxy
             while (await requests.MoveNext(cts.Token))
             {
                 SpeechRequestValidator.ValidateFollowing(requests.Current);
-                await downstream.WriteAsync(requests.Current, cts.Token);
+                if (!await TryWriteAsync(downstream, requests.Current, cts.Token))
+                {
+                    return;
+                }
             }
             await downstream.CompleteAsync();
         }
@@ -169,6 +173,22 @@ internal sealed class SpeechProxy
         catch (Exception)
         {
             // cancelled because the response side ended; nothing left to forward
+        }
+    }
+
+    // A write fails when the pod already ended the call (an error, or a final answer); the pod's status then arrives
+    // on the response stream, which is what the caller must see, so the write error itself is not reported.
+    private static async Task<bool> TryWriteAsync(
+        IClientStreamWriter<StreamingRecognizeRequest> downstream, StreamingRecognizeRequest message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await downstream.WriteAsync(message, cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException or IOException or OperationCanceledException)
+        {
+            return false;
         }
     }
 

@@ -10,13 +10,12 @@ public sealed class HostingTests
     {
         // Arrange
         await using var backend = await FakeBackend.StartAsync("a");
-        var metricsPort = FreePort.Next();
-        await using var gateway = await GatewayHost.StartAsync([backend], new Dictionary<string, string?> { ["Service:MetricsPort"] = metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        await using var gateway = await GatewayHost.StartAsync([backend]);
         await gateway.Client.RecognizeAsync(Requests.Recognize(), cancellationToken: TestContext.Current.CancellationToken);
         using var http = new HttpClient();
 
         // Act
-        var text = await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics", TestContext.Current.CancellationToken);
+        var text = await http.GetStringAsync($"http://127.0.0.1:{gateway.MetricsPort}/metrics", TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Contains("s3router_gateway_requests_total{method=\"Recognize\",status=\"OK\"}", text);

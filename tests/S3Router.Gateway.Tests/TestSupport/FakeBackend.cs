@@ -3,6 +3,9 @@ using System.Net;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -20,18 +23,21 @@ internal sealed class FakeBackend : IAsyncDisposable
     private int _calls;
     private bool _stopped;
 
-    private FakeBackend(string name, int port, WebApplication app)
+    private FakeBackend(string name, WebApplication app)
     {
         Name = name;
-        Address = $"http://127.0.0.1:{port}";
         _app = app;
     }
 
     public string Name { get; }
 
-    public string Address { get; }
+    /// <summary>The base address; the port is the one the OS gave at start (no race for a "free" port).</summary>
+    public string Address { get; private set; } = "";
 
     public BackendBehavior Behavior { get; set; } = BackendBehavior.Normal;
+
+    /// <summary>When set, a Normal answer waits for this task first (to order events across backends without sleeping).</summary>
+    public Task? AnswerAfter { get; set; }
 
     /// <summary>Calls that reached this backend (any method).</summary>
     public int Calls => Volatile.Read(ref _calls);
@@ -47,18 +53,19 @@ internal sealed class FakeBackend : IAsyncDisposable
 
     public static async Task<FakeBackend> StartAsync(string name)
     {
-        var port = FreePort.Next();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
         var holder = new Holder();
         builder.Services.AddSingleton(holder);
         var app = builder.Build();
         app.MapGrpcService<FakeSpeech>();
-        var backend = new FakeBackend(name, port, app);
+        var backend = new FakeBackend(name, app);
         holder.Backend = backend;
         await app.StartAsync(TestContext.Current.CancellationToken);
+        var port = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single()).Port;
+        backend.Address = $"http://127.0.0.1:{port}";
         return backend;
     }
 
@@ -100,6 +107,12 @@ internal sealed class FakeBackend : IAsyncDisposable
                 {
                     CancellationObserved.TrySetResult();
                     throw;
+                }
+                break;
+            default:
+                if (AnswerAfter is { } gate)
+                {
+                    await gate.WaitAsync(context.CancellationToken);
                 }
                 break;
         }

@@ -1,4 +1,5 @@
 using Grpc.Net.Client;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -14,12 +15,16 @@ internal sealed class GatewayHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private GatewayHost(WebApplication app, int grpcPort)
+    private GatewayHost(WebApplication app, int grpcPort, int metricsPort)
     {
         _app = app;
+        MetricsPort = metricsPort;
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
         Client = new Speech.SpeechClient(Channel);
     }
+
+    /// <summary>Port of the HTTP/1 endpoint serving /metrics.</summary>
+    public int MetricsPort { get; }
 
     public GrpcChannel Channel { get; }
 
@@ -53,6 +58,21 @@ internal sealed class GatewayHost : IAsyncDisposable
 
     public static async Task<GatewayHost> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
+        // A port found free can be taken by a parallel test before Kestrel binds it: try again with new ones.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryStartAsync(settings, services);
+            }
+            catch (IOException ex) when (ex.InnerException is AddressInUseException && attempt < 5)
+            {
+            }
+        }
+    }
+
+    private static async Task<GatewayHost> TryStartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? services)
+    {
         var grpcPort = FreePort.Next();
         var metricsPort = FreePort.Next();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
@@ -68,8 +88,16 @@ internal sealed class GatewayHost : IAsyncDisposable
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapGateway();
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        return new GatewayHost(app, grpcPort);
+        try
+        {
+            await app.StartAsync(TestContext.Current.CancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+        return new GatewayHost(app, grpcPort, metricsPort);
     }
 
     /// <summary>The backend that owns <paramref name="routeKey"/> on the ring, then its fallbacks.</summary>
