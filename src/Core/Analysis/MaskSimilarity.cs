@@ -75,7 +75,7 @@ public static partial class MaskSimilarity
             .ToList();
         var overall = Scope(OverallScope, null, labels, overlaps.Values.ToList());
         var skipped = names.Where(name => byName.Any(d => !d.ContainsKey(name)))
-            .Select(name => new SkippedMaskTensor(name, labels.Where((_, i) => byName[i].ContainsKey(name)).ToList()))
+            .Select(name => new SkippedMaskTensor(name, Enumerable.Range(0, n).Where(i => byName[i].ContainsKey(name)).ToList()))
             .ToList();
         return new MaskSimilarityResult([.. labels], overall, layers, tensors, skipped);
     }

@@ -166,7 +166,7 @@ public sealed class MaskSimilarityTests
 
         var skipped = Assert.Single(result.SkippedTensors);
         Assert.Equal(string.Format(Fc1, 1), skipped.Name);
-        Assert.Equal(["a"], skipped.MaskedBy);
+        Assert.Equal([0], skipped.MaskedBy);
         Assert.Equal(2.0 / 6, result.Overall.Jaccard[0, 1], 12);
         Assert.Equal(0.5, result.Overall.Hamming[0, 1], 12);
         Assert.True(double.IsNaN(result.Layers[1].Jaccard[0, 1]));
