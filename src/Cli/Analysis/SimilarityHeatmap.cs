@@ -23,6 +23,13 @@ internal static class SimilarityHeatmap
             }
         }
 
+        // ScottPlot cannot scale colors for data without one real number; such a matrix is drawn flat, each cell marked "–".
+        var anyValue = matrix.RowMajor.Any(v => !double.IsNaN(v));
+        if (!anyValue)
+        {
+            values = new double[n, n];
+        }
+
         var plot = new Plot();
         var heatmap = plot.Add.Heatmap(values);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
