@@ -30,7 +30,7 @@ internal static class SimilarityHeatmap
             values = new double[n, n];
         }
 
-        var plot = new Plot();
+        using var plot = new Plot();
         var heatmap = plot.Add.Heatmap(values);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
         heatmap.NaNCellColor = Colors.LightGray;
