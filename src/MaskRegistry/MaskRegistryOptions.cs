@@ -45,6 +45,13 @@ public sealed class MaskRegistryOptions
     [Range(4096, 4 * 1024 * 1024)]
     public int DownloadChunkBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Most bundle bytes one AnalyzeMaskSimilarity call may load into memory (the routes' bundles together); larger
+    /// requests get RESOURCE_EXHAUSTED. Default: 1 GiB. Range: 1 KiB to 64 GiB.
+    /// </summary>
+    [Range(1024L, 64L * 1024 * 1024 * 1024)]
+    public long MaxAnalysisBytes { get; set; } = 1024L * 1024 * 1024;
+
     private static string DefaultDataDirectory()
     {
         var root = Environment.GetEnvironmentVariable("S3R_DATA");

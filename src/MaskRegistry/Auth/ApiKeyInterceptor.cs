@@ -29,6 +29,7 @@ internal sealed class ApiKeyInterceptor : Interceptor
         ["DeleteAlias"] = RegistryRole.Publisher,
         ["YankMaskVersion"] = RegistryRole.Publisher,
         ["WatchMasks"] = RegistryRole.Reader,
+        ["AnalyzeMaskSimilarity"] = RegistryRole.Reader,
     };
 
     private readonly Dictionary<string, ApiKeyEntry> _byHash;

@@ -48,6 +48,7 @@ public static class HostingExtensions
             ?? throw new InvalidOperationException("MaskRegistry:ConnectionString is required when MaskRegistry:Provider is Postgres")));
         services.TryAddSingleton<IBundleInspector, MaskBundleInspector>();
         services.AddSingleton<MaskCatalog>();
+        services.AddSingleton<MaskSimilarityAnalyzer>();
         services.AddSingleton<OrphanCollector>();
         services.AddHostedService(sp => sp.GetRequiredService<OrphanCollector>());
 

@@ -1,13 +1,14 @@
 using Google.Protobuf;
 using Grpc.Core;
 using S3Router.Api.V1;
+using S3Router.Core.Analysis;
 using S3Router.MaskRegistry.Auth;
 using S3Router.MaskRegistry.Masks;
 
 namespace S3Router.MaskRegistry.Grpc;
 
 /// <summary>The <c>s3router.v1.MaskRegistry</c> handlers: each calls the catalog once and maps the result. Auth is the ApiKeyInterceptor's job.</summary>
-internal sealed class MaskRegistryGrpcService(MaskCatalog catalog) : S3Router.Api.V1.MaskRegistry.MaskRegistryBase
+internal sealed class MaskRegistryGrpcService(MaskCatalog catalog, MaskSimilarityAnalyzer analyzer) : S3Router.Api.V1.MaskRegistry.MaskRegistryBase
 {
     public override async Task<RegisterBackboneResponse> RegisterBackbone(RegisterBackboneRequest request, ServerCallContext context)
     {
@@ -83,5 +84,31 @@ internal sealed class MaskRegistryGrpcService(MaskCatalog catalog) : S3Router.Ap
         {
             await responseStream.WriteAsync(new WatchMasksResponse { Event = e }, context.CancellationToken);
         }
+    }
+
+    public override async Task<AnalyzeMaskSimilarityResponse> AnalyzeMaskSimilarity(AnalyzeMaskSimilarityRequest request, ServerCallContext context)
+    {
+        var (versions, result) = await analyzer.AnalyzeAsync(request.Routes, CallerContext.NameOf(context), context.CancellationToken);
+        return new AnalyzeMaskSimilarityResponse
+        {
+            Routes = { versions.Select(v => new ResolvedRoute { Task = v.Task, LanguageCode = v.LanguageCode, Version = v.Version, Digest = v.Digest }) },
+            Overall = MapMatrices(result.Overall),
+            Layers = { result.Layers.Select(l => new LayerMaskSimilarity { Layer = l.Layer!.Value, Similarity = MapMatrices(l) }) },
+            Tensors = { result.Tensors.Select(MapTensor) },
+            SkippedTensors = { result.SkippedTensors.Select(t => new Api.V1.SkippedMaskTensor { Name = t.Name, MaskedBy = { t.MaskedBy } }) },
+        };
+    }
+
+    private static MaskSimilarityMatrices MapMatrices(MaskSimilarityScope scope) =>
+        new() { Jaccard = { scope.Jaccard.RowMajor }, Hamming = { scope.Hamming.RowMajor } };
+
+    private static TensorMaskSimilarity MapTensor(MaskSimilarityScope scope)
+    {
+        var tensor = new TensorMaskSimilarity { Name = scope.Name, Similarity = MapMatrices(scope) };
+        if (scope.Layer is { } layer)
+        {
+            tensor.Layer = layer;
+        }
+        return tensor;
     }
 }

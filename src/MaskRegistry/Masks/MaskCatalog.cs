@@ -116,9 +116,12 @@ internal sealed class MaskCatalog(
     public async Task<(MaskVersion Version, Stream Content)> OpenDownloadAsync(string task, string languageCode, string reference, CancellationToken cancellationToken)
     {
         var version = await ResolveAsync(task, languageCode, reference, cancellationToken);
-        var stream = await blobs.OpenVerifiedAsync(version.Digest, version.SizeBytes, cancellationToken);
-        return (version, stream);
+        return (version, await OpenBlobAsync(version, cancellationToken));
     }
+
+    /// <summary>Opens the blob of a resolved version after checking its size and digest; the caller disposes the stream.</summary>
+    public async Task<Stream> OpenBlobAsync(MaskVersion version, CancellationToken cancellationToken) =>
+        await blobs.OpenVerifiedAsync(version.Digest, version.SizeBytes, cancellationToken);
 
     public async Task<Page<MaskRoute>> ListRoutesAsync(ListMaskRoutesRequest request, CancellationToken cancellationToken)
     {

@@ -28,4 +28,7 @@ internal static partial class Log
 
     [LoggerMessage(2007, LogLevel.Warning, "Rejected API key on {Method}: {Reason}")]
     public static partial void AuthRejected(ILogger logger, string method, string reason);
+
+    [LoggerMessage(2008, LogLevel.Information, "Compared the masks of {Routes} routes ({Bytes} bundle bytes) for {Caller} in {ElapsedMs} ms")]
+    public static partial void SimilarityAnalyzed(ILogger logger, int routes, long bytes, string caller, long elapsedMs);
 }

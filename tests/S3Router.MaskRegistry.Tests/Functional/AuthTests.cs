@@ -46,6 +46,24 @@ public sealed class AuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnalyzeMaskSimilarity_ReaderKey_PassesAuthAndReachesValidation()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await _host.Client.AnalyzeMaskSimilarityAsync(new AnalyzeMaskSimilarityRequest(), Reader, cancellationToken: Ct));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnalyzeMaskSimilarity_NoKey_Unauthenticated()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await _host.Client.AnalyzeMaskSimilarityAsync(new AnalyzeMaskSimilarityRequest(), cancellationToken: Ct));
+
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+    }
+
+    [Fact]
     public async Task ResolveMask_NoKey_Unauthenticated()
     {
         var error = await Assert.ThrowsAsync<RpcException>(async () =>

@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.Globalization;
+using S3Router.Api.V1;
+using S3Router.Cli.Analysis;
+using S3Router.Core.Analysis;
+using S3Router.Core.Errors;
+
+namespace S3Router.Cli.Commands;
+
+/// <summary><c>s3r analyze similarity|phonemes</c>: mask similarity between routes, and phoneme-inventory similarity between languages.</summary>
+internal static class AnalyzeCommand
+{
+    public static Command Create() => new("analyze", "Analyse what the masks learned")
+    {
+        Similarity(), Phonemes(),
+    };
+
+    private static Command Similarity()
+    {
+        var routes = new Option<string[]>("--route")
+        {
+            Description = "A route task/language[@ref], e.g. asr/en or asr/de@v3 (repeat, at least 2)",
+            Required = true,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var reference = new Option<string>("--ref") { Description = "Ref for routes given without @ref", DefaultValueFactory = _ => "production" };
+        var languages = new Option<FileInfo?>("--language-similarity") { Description = "Language similarity CSV (from s3r analyze phonemes) to correlate with" };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the CSV and PNG files", Required = true };
+        var command = new Command("similarity", "Pairwise Jaccard and Hamming similarity of route masks (overall, per layer, per tensor): CSV + heatmap PNG")
+        {
+            routes, reference, languages, output,
+        };
+        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, (client, headers) => ReportErrorsAsync(async () =>
+        {
+            var request = new AnalyzeMaskSimilarityRequest();
+            foreach (var text in parse.GetValue(routes) ?? [])
+            {
+                if (!RouteArgument.TryParse(text, parse.GetValue(reference)!, out var route))
+                {
+                    await Console.Error.WriteLineAsync($"error: --route {text}: expected task/language[@ref], e.g. asr/en or asr/de@v3");
+                    return 2;
+                }
+                request.Routes.Add(route);
+            }
+            // Read the language matrix before the (possibly long) call, so a bad file fails fast.
+            var languageFile = parse.GetValue(languages);
+            var languageMatrix = languageFile is null ? null : SimilarityMatrixCsv.ReadFile(languageFile.FullName);
+
+            var reply = await client.AnalyzeMaskSimilarityAsync(request, headers, cancellationToken: ct);
+            var report = SimilarityReport.From(reply);
+            var files = report.WriteAll(parse.GetValue(output)!.FullName);
+
+            PrintMatrix("Jaccard (overall)", report.Overall.Jaccard);
+            PrintMatrix("Hamming similarity (overall)", report.Overall.Hamming);
+            foreach (var skipped in report.Skipped)
+            {
+                Console.WriteLine($"not masked by every route: {skipped.Name} (only {string.Join(", ", skipped.MaskedBy.Select(i => report.Labels[i]))})");
+            }
+            if (languageMatrix is not null)
+            {
+                var aligned = languageMatrix.Reindex([.. report.Routes.Select(r => r.LanguageCode)], "--language-similarity");
+                foreach (var (name, matrix) in new[] { ("Jaccard", report.Overall.Jaccard), ("Hamming", report.Overall.Hamming) })
+                {
+                    var c = MatrixCorrelation.Of(matrix, aligned);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{name} vs language similarity: Pearson r = {c.Pearson:0.000}, Spearman rho = {c.Spearman:0.000} over n = {c.Pairs} route pairs"));
+                }
+            }
+            files.ToList().ForEach(f => Console.WriteLine($"wrote {f}"));
+            return 0;
+        })));
+        return command;
+    }
+
+    private static Command Phonemes()
+    {
+        var languages = new Option<string>("--languages") { Description = "Comma-separated languages (espeak-ng voices), e.g. en,de,es", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "CSV to write", DefaultValueFactory = _ => new FileInfo("lang_similarity.csv") };
+        var command = new Command("phonemes",
+            $"Language similarity as the Jaccard overlap of phoneme inventories from espeak-ng on built-in sample text ({string.Join(", ", PhonemeSamples.Languages)}); writes CSV + heatmap PNG")
+        {
+            languages, output,
+        };
+        command.SetAction((parse, ct) => ReportErrorsAsync(async () =>
+        {
+            var list = parse.GetValue(languages)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var csv = parse.GetValue(output)!.FullName;
+            var inventories = await LanguageSimilarity.InventoriesAsync(list, new EspeakPhonemizer(), ct);
+            var matrix = LanguageSimilarity.FromInventories(list, inventories);
+            Directory.CreateDirectory(Path.GetDirectoryName(csv)!);
+            SimilarityMatrixCsv.WriteFile(matrix, csv);
+            var png = Path.ChangeExtension(csv, ".png");
+            SimilarityHeatmap.WritePng(matrix, "Language similarity: phoneme inventory overlap", "Jaccard (phonemes)", png);
+            for (var i = 0; i < list.Length; i++)
+            {
+                Console.WriteLine($"{list[i]}: {inventories[i].Count} phonemes");
+            }
+            PrintMatrix("Phoneme-inventory Jaccard", matrix);
+            Console.WriteLine($"wrote {csv}");
+            Console.WriteLine($"wrote {png}");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Local errors (bad CSV, unknown language, espeak-ng missing) become one line on stderr and exit code 1.</summary>
+    private static async Task<int> ReportErrorsAsync(Func<Task<int>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (S3RouterException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static void PrintMatrix(string title, SimilarityMatrix matrix)
+    {
+        var width = Math.Max(8, matrix.Labels.Max(l => l.Length) + 1);
+        Console.WriteLine(title);
+        Console.WriteLine(new string(' ', width) + string.Concat(matrix.Labels.Select(l => l.PadLeft(width))));
+        for (var i = 0; i < matrix.Size; i++)
+        {
+            var cells = Enumerable.Range(0, matrix.Size).Select(j => (double.IsNaN(matrix[i, j]) ? "-" : matrix[i, j].ToString("0.0000", CultureInfo.InvariantCulture)).PadLeft(width));
+            Console.WriteLine(matrix.Labels[i].PadRight(width) + string.Concat(cells));
+        }
+    }
+}
