@@ -34,6 +34,7 @@ internal static partial class JobSpecValidator
             violations.Add(new(F("kind"), "is required: JOB_KIND_MASK, JOB_KIND_WEIGHTS, JOB_KIND_PRUNE, JOB_KIND_HEAD or JOB_KIND_PRETRAIN"));
         }
 
+        var taskOk = false;
         if (string.IsNullOrEmpty(spec.Task))
         {
             violations.Add(new(F("task"), "is required: a lowercase identifier such as \"asr\" or \"speaker\""));
@@ -41,6 +42,10 @@ internal static partial class JobSpecValidator
         else if (!TaskPattern().IsMatch(spec.Task))
         {
             violations.Add(new(F("task"), $"\"{Shorten(spec.Task)}\" is not a task: use a lowercase identifier (a-z, 0-9, '_', starting with a letter, at most 64 characters)"));
+        }
+        else
+        {
+            taskOk = true;
         }
 
         if (string.IsNullOrEmpty(spec.LanguageCode))
@@ -58,7 +63,7 @@ internal static partial class JobSpecValidator
             CheckModelDirectory(spec.FinetunedModelPath, F("finetuned_model_path"), "the finetuned model (a JOB_KIND_WEIGHTS output) to prune", violations);
         }
 
-        CheckDataset(spec, F, violations);
+        CheckDataset(spec, taskOk, F, violations);
         CheckHead(spec.Head, F, violations);
         CheckMask(spec.Mask, F, violations);
         CheckOptimization(spec.Optimization, F, violations);
@@ -97,7 +102,7 @@ internal static partial class JobSpecValidator
         }
     }
 
-    private static void CheckDataset(JobSpec spec, Func<string, string> f, List<FieldViolation> violations)
+    private static void CheckDataset(JobSpec spec, bool taskOk, Func<string, string> f, List<FieldViolation> violations)
     {
         var dataset = spec.Dataset;
         if (dataset is null || string.IsNullOrWhiteSpace(dataset.ManifestDir))
@@ -140,7 +145,8 @@ internal static partial class JobSpecValidator
             extension = EffectiveHead(spec) == HeadKind.Ctc ? "ltr" : "label";
         }
 
-        var needsLabels = spec.Kind != JobKind.Pretrain;
+        // Without a valid task the default label file is unknown; the task's own violation says enough.
+        var needsLabels = spec.Kind != JobKind.Pretrain && (taskOk || dataset.LabelExtension.Length > 0 || spec.Head?.Kind is HeadKind.Ctc or HeadKind.Classifier);
         var missing = new List<string>();
         foreach (var split in new[] { Or(dataset.TrainSplit, "train"), Or(dataset.ValidSplit, "valid"), Or(dataset.TestSplit, "test") })
         {
