@@ -6,6 +6,7 @@ var root = new RootCommand("s3r — the S3Router Services command line")
     HealthCommand.Create(),
     MasksCommand.Create(),
     BackbonesCommand.Create(),
+    TrainCommand.Create(),
     RegistryConnection.Registry,
     RegistryConnection.ApiKey,
 };
