@@ -130,6 +130,20 @@ internal static class TrainCommand
                 return 2;
             }
 
+            try
+            {
+                StandaloneJob.Validate(spec);
+            }
+            catch (InvalidInputException ex)
+            {
+                foreach (var violation in ex.Violations)
+                {
+                    await Console.Error.WriteLineAsync($"error: {file.Name}: {violation.Field}: {violation.Description}");
+                }
+
+                return 2;
+            }
+
             var options = new TrainingServiceOptions
             {
                 RegistryAddress = parse.GetValue(RegistryConnection.Registry)!,
@@ -156,11 +170,6 @@ internal static class TrainCommand
                 {
                     final.State = JobState.Cancelled;
                     final.Error = $"interrupted; run again with --work-dir {directory} to resume from the last checkpoint";
-                }
-                catch (InvalidInputException ex)
-                {
-                    final.State = JobState.Failed;
-                    final.Error = string.Join("; ", ex.Violations.Select(v => $"{v.Field}: {v.Description}").DefaultIfEmpty(ex.Message));
                 }
                 catch (Exception ex)
                 {

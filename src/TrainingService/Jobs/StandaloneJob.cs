@@ -12,6 +12,10 @@ namespace S3Router.TrainingService.Jobs;
 /// </summary>
 public static class StandaloneJob
 {
+    /// <summary>Checks <paramref name="spec"/> as the service does at submit time (config-file field names, no <c>spec.</c> prefix).</summary>
+    /// <exception cref="S3Router.Core.Errors.InvalidInputException">The spec is invalid (field violations list every problem).</exception>
+    public static void Validate(JobSpec spec) => JobSpecValidator.Validate(spec, prefix: "");
+
     /// <summary>Validates <paramref name="spec"/>, trains, and publishes when the spec asks for it.</summary>
     /// <param name="jobId">Id recorded in the bundle's lineage and the registry labels.</param>
     /// <param name="spec">The job.</param>
@@ -25,7 +29,7 @@ public static class StandaloneJob
         Action<JobProgress> reportProgress, IJobRunner? runner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        JobSpecValidator.Validate(spec, prefix: "");
+        Validate(spec);
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton(Options.Create(options));
