@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libopenblas0-pthread                            # fast BLAS for the PyTorch baseline
   python3-onnx                                    # onnx.checker for the graphs we build
   postgresql-15                                   # the registry's production database, started by tests
+  prometheus                                      # promtool: checks and unit-tests the alert rules
 )
 BUF_VERSION=1.75.0
 

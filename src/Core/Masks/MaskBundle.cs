@@ -122,31 +122,48 @@ public sealed class MaskBundle
                 $"mask bundle for {Task}/{Language} was trained on backbone {BackboneDigest}, but the loaded backbone is {backboneDigest}");
         }
 
-        foreach (var mask in Masks)
-        {
-            if (!TryFindShape(backboneShapes, mask.Name, out var shape))
-            {
-                throw new FailedPreconditionException(
-                    $"mask '{mask.Name}' has no matching parameter in the loaded backbone");
-            }
+        CheckShapes(Masks.Select(m => (m.Name, m.Shape)), backboneShapes, $"mask bundle for {Task}/{Language}");
+    }
 
-            if (!shape.SequenceEqual(mask.Shape))
+    /// <summary>
+    /// Checks that every masked parameter exists in the backbone with the same shape; names match with or without
+    /// the <c>wav2vec2.</c> / <c>hubert.</c> prefix. Throws one <see cref="FailedPreconditionException"/> naming the
+    /// first mismatches (expected vs found) so a caller sees them all at once.
+    /// </summary>
+    public static void CheckShapes(
+        IEnumerable<(string Name, IReadOnlyList<long> Shape)> masks, IReadOnlyDictionary<string, long[]> backboneShapes, string what)
+    {
+        var problems = new List<string>();
+        foreach (var (name, maskShape) in masks)
+        {
+            if (!TryFindShape(backboneShapes, name, out var shape))
             {
-                throw new FailedPreconditionException(
-                    $"mask '{mask.Name}' has shape [{string.Join(", ", mask.Shape)}], but the backbone parameter has [{string.Join(", ", shape)}]");
+                problems.Add($"'{name}' is not a parameter of the backbone");
             }
+            else if (!shape.SequenceEqual(maskShape))
+            {
+                problems.Add($"'{name}' has shape [{string.Join(", ", maskShape)}] but the backbone parameter has [{string.Join(", ", shape)}]");
+            }
+        }
+        if (problems.Count > 0)
+        {
+            var shown = string.Join("; ", problems.Take(5)) + (problems.Count > 5 ? $"; and {problems.Count - 5} more" : "");
+            throw new FailedPreconditionException($"The {what} does not fit the backbone: {shown}.");
         }
     }
 
     private static bool TryFindShape(IReadOnlyDictionary<string, long[]> shapes, string name, out long[] shape)
     {
-        const string prefix = "wav2vec2.";
-        if (shapes.TryGetValue(name, out shape!))
+        string[] prefixes = ["wav2vec2.", "hubert."];
+        var bare = prefixes.FirstOrDefault(p => name.StartsWith(p, StringComparison.Ordinal)) is { } found ? name[found.Length..] : name;
+        foreach (var candidate in prefixes.Select(p => p + bare).Prepend(bare))
         {
-            return true;
+            if (shapes.TryGetValue(candidate, out shape!))
+            {
+                return true;
+            }
         }
-
-        var alternative = name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : prefix + name;
-        return shapes.TryGetValue(alternative, out shape!);
+        shape = [];
+        return false;
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using S3Router.Api.V1;
 using S3Router.Core.Errors;
+using S3Router.Core.Masks;
 using S3Router.MaskRegistry.Storage;
 using S3Router.MaskRegistry.Telemetry;
 
@@ -299,7 +300,10 @@ internal sealed class MaskCatalog(
         }
         var backbone = await repository.GetBackboneAsync(bundle.BackboneDigest, cancellationToken)
             ?? throw new FailedPreconditionException($"The bundle is for backbone {bundle.BackboneDigest}, which is not registered. Register it first (s3r backbones register DIR).");
-        BackboneCompatibility.Check(bundle, backbone);
+        MaskBundle.CheckShapes(
+            bundle.MaskedTensors.Select(t => (t.Name, t.Shape)),
+            backbone.Tensors.ToDictionary(t => t.Name, t => t.Dims.ToArray(), StringComparer.Ordinal),
+            $"bundle for {bundle.Task}/{bundle.LanguageCode} (backbone {backbone.Name}, {backbone.Digest})");
 
         var candidate = new MaskVersion
         {
