@@ -34,6 +34,7 @@ internal static class HostingExtensions
     /// <summary>The runner and what runs it (also used by <see cref="StandaloneJob"/>, without the service).</summary>
     public static IServiceCollection AddTrainingEngine(this IServiceCollection services)
     {
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TrainingMetrics>();
         services.TryAddSingleton<IJobRunner, MissingEngineJobRunner>();
         services.TryAddSingleton<BundlePublisher>();

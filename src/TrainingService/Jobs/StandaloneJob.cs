@@ -31,7 +31,10 @@ public static class StandaloneJob
         ArgumentNullException.ThrowIfNull(options);
         Validate(spec);
         var services = new ServiceCollection();
-        services.AddLogging();
+        // Progress goes to stdout; the engine's warnings (skipped utterances, ...) to stderr.
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true)
+            .AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(null, LogLevel.Warning));
+        services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         services.AddSingleton(Options.Create(options));
         services.AddTrainingEngine();
         if (runner is not null)
