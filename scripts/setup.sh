@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   espeak-ng sox                                   # speech synthesis and the resampler reference
+  flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts  # more voices, so models don't learn one synthesizer
+  festvox-italp16k festvox-itapc16k festvox-czech-dita festvox-czech-machac festvox-czech-krb festvox-czech-ph festvox-ru
+  fortunes-min fortunes fortunes-de fortunes-es fortunes-it fortunes-pl fortunes-ru fortunes-cs fortunes-br  # real sentences
   python3-torch python3-torchaudio python3-numpy  # the independent wav2vec2 reference (torchaudio)
   libopenblas0-pthread                            # fast BLAS for the PyTorch baseline
   python3-onnx                                    # onnx.checker for the graphs we build

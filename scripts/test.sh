@@ -37,10 +37,11 @@ trap 'bash scripts/postgres.sh stop' EXIT
 # Test projects, fastest first.
 TEST_PROJECTS=(
   tests/S3Router.Core.Tests
-  tests/S3Router.InferenceService.Tests
-  tests/S3Router.TrainingService.Tests
+  tests/S3Router.Gateway.Tests
   tests/S3Router.MaskRegistry.Tests
   tests/S3Router.Deployment.Tests
+  tests/S3Router.TrainingService.Tests
+  tests/S3Router.InferenceService.Tests
 )
 for project in "${TEST_PROJECTS[@]}"; do
   echo "== $project"

@@ -9,5 +9,6 @@ var root = new RootCommand("s3r — the S3Router Services command line")
     TrainCommand.Create(),
     RegistryConnection.Registry,
     RegistryConnection.ApiKey,
+    DataCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

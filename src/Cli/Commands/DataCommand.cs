@@ -1,0 +1,161 @@
+using System.CommandLine;
+using S3Router.TrainingService.Data;
+using Spectre.Console;
+
+namespace S3Router.Cli.Commands;
+
+/// <summary><c>s3r data synth --output DIR</c>: builds the synthetic speech corpus (ASR, speaker, intent).</summary>
+internal static class DataCommand
+{
+    public static Command Create()
+    {
+        var defaults = new CorpusOptions { OutputDirectory = "." };
+        var output = new Option<string>("--output", "-o") { Description = "Output folder", Required = true };
+        var seed = new Option<int>("--seed") { Description = "Seed of every choice", DefaultValueFactory = _ => defaults.Seed };
+        var scale = new Option<double>("--scale") { Description = "Multiplies every size (0.01 = smoke test)", DefaultValueFactory = _ => defaults.Scale };
+        var tasks = new Option<string[]>("--tasks") { Description = "asr, speaker, intent", DefaultValueFactory = _ => ["asr", "speaker", "intent"], AllowMultipleArgumentsPerToken = true };
+        var languages = new Option<string[]>("--languages") { Description = "ASR languages", DefaultValueFactory = _ => [.. defaults.Languages], AllowMultipleArgumentsPerToken = true };
+        var engines = new Option<string[]>("--engines") { Description = "espeak, festival, flite", DefaultValueFactory = _ => ["espeak", "festival", "flite"], AllowMultipleArgumentsPerToken = true };
+        var fortunes = new Option<string>("--fortunes") { Description = "Root of the fortunes files", DefaultValueFactory = _ => defaults.FortunesDirectory };
+        var trainMinutes = new Option<double>("--asr-train-minutes") { Description = "Large ASR train set per language", DefaultValueFactory = _ => defaults.AsrTrainMinutes };
+        var smallMinutes = new Option<double>("--asr-small-train-minutes") { Description = "Small ASR train set (inside the large one)", DefaultValueFactory = _ => defaults.AsrSmallTrainMinutes };
+        var validMinutes = new Option<double>("--asr-valid-minutes") { Description = "ASR valid set per language", DefaultValueFactory = _ => defaults.AsrValidMinutes };
+        var testMinutes = new Option<double>("--asr-test-minutes") { Description = "ASR test set per language", DefaultValueFactory = _ => defaults.AsrTestMinutes };
+        var speakers = new Option<int>("--speakers") { Description = "Speakers in the speaker-ID set", DefaultValueFactory = _ => defaults.Speakers };
+        var augment = new Option<bool>("--augment") { Description = "Speed/volume/noise/telephone augmentation of training utterances" };
+        var parallelism = new Option<int>("--parallelism") { Description = "Synthesizer processes at once", DefaultValueFactory = _ => defaults.MaxDegreeOfParallelism };
+
+        var synth = new Command("synth", "Synthesize a corpus: 16 kHz WAV plus fairseq manifests")
+        {
+            output, seed, scale, tasks, languages, engines, fortunes, trainMinutes, smallMinutes, validMinutes, testMinutes,
+            speakers, augment, parallelism,
+        };
+        synth.SetAction(async (parse, ct) =>
+        {
+            if (!TryParseAll<CorpusTasks>(parse.GetValue(tasks)!, out var taskList) || !TryParseAll<SynthEngine>(parse.GetValue(engines)!, out var engineList))
+            {
+                return 2;
+            }
+            var options = defaults with
+            {
+                OutputDirectory = Path.GetFullPath(parse.GetValue(output)!),
+                Seed = parse.GetValue(seed),
+                Scale = parse.GetValue(scale),
+                Tasks = taskList.Aggregate(CorpusTasks.None, (all, t) => all | t),
+                Languages = Split(parse.GetValue(languages)!),
+                Engines = engineList.ToHashSet(),
+                FortunesDirectory = parse.GetValue(fortunes)!,
+                AsrTrainMinutes = parse.GetValue(trainMinutes),
+                AsrSmallTrainMinutes = parse.GetValue(smallMinutes),
+                AsrValidMinutes = parse.GetValue(validMinutes),
+                AsrTestMinutes = parse.GetValue(testMinutes),
+                Speakers = parse.GetValue(speakers),
+                Augment = parse.GetValue(augment),
+                MaxDegreeOfParallelism = parse.GetValue(parallelism),
+            };
+            CorpusSummary summary;
+            try
+            {
+                summary = await RunAsync(options, ct);
+            }
+            catch (S3Router.Core.Errors.InvalidInputException ex)
+            {
+                Console.Error.WriteLine($"error: {ex.Message}");
+                return 2;
+            }
+            foreach (var warning in summary.Warnings)
+            {
+                Console.Error.WriteLine($"warning: {warning}");
+            }
+            foreach (var failure in summary.Failures)
+            {
+                Console.Error.WriteLine($"failed: {failure}");
+            }
+            foreach (var manifest in summary.Manifests)
+            {
+                Console.WriteLine($"{Path.GetRelativePath(options.OutputDirectory, manifest.Path),-32} {manifest.Utterances,6} utt  {manifest.Duration.TotalMinutes,7:0.0} min");
+            }
+            var p = summary.Progress;
+            Console.WriteLine($"{p.Total} files: {p.Synthesized} synthesized, {p.Reused} reused, {p.Failed} failed");
+            return p.Failed == 0 ? 0 : 1;
+        });
+        return new Command("data", "Build training data") { synth };
+    }
+
+    private static async Task<CorpusSummary> RunAsync(CorpusOptions options, CancellationToken ct)
+    {
+        var builder = new CorpusBuilder();
+        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            return await builder.BuildAsync(options, new LineProgress(), ct);
+        }
+        CorpusSummary? summary = null;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask("synthesizing", autoStart: true, maxValue: 1);
+                summary = await builder.BuildAsync(options, new TaskProgress(task), ct);
+            });
+        return summary!;
+    }
+
+    private static bool TryParseAll<T>(IEnumerable<string> values, out List<T> parsed)
+        where T : struct, Enum
+    {
+        parsed = [];
+        foreach (var value in Split(values))
+        {
+            if (!Enum.TryParse<T>(value, ignoreCase: true, out var one) || !Enum.IsDefined(one))
+            {
+                Console.Error.WriteLine($"error: unknown value '{value}'; expected one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
+                return false;
+            }
+            parsed.Add(one);
+        }
+        return true;
+    }
+
+    private static string[] Split(IEnumerable<string> values) =>
+        [.. values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
+
+    private sealed class TaskProgress(ProgressTask task) : IProgress<CorpusProgress>
+    {
+        private readonly Lock _gate = new();
+
+        public void Report(CorpusProgress value)
+        {
+            lock (_gate)
+            {
+                task.MaxValue = Math.Max(1, value.Total);
+                task.Value = Math.Max(task.Value, value.Done);
+                task.Description = $"{value.Synthesized} new, {value.Reused} reused, {value.Failed} failed";
+            }
+        }
+    }
+
+    /// <summary>Plain lines for logs and pipes: one every 5% of the files.</summary>
+    private sealed class LineProgress : IProgress<CorpusProgress>
+    {
+        private readonly Lock _gate = new();
+        private int _lastPercent = -1;
+
+        public void Report(CorpusProgress value)
+        {
+            var percent = value.Total == 0 ? 100 : value.Done * 100 / value.Total;
+            lock (_gate)
+            {
+                if (percent / 5 == _lastPercent / 5 && percent != 100)
+                {
+                    return;
+                }
+                if (percent == _lastPercent)
+                {
+                    return;
+                }
+                _lastPercent = percent;
+            }
+            Console.WriteLine($"[{percent,3}%] {value.Done}/{value.Total} files ({value.Synthesized} new, {value.Reused} reused, {value.Failed} failed)");
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using Grpc.Net.Client;
+using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using S3Router.Core.Hosting;
+using S3Router.Gateway.Resilience;
+using S3Router.Gateway.Telemetry;
+
+namespace S3Router.Gateway.Routing;
+
+/// <summary>
+/// Creates an <see cref="InferenceEndpoint"/>: one GrpcChannel per pod over a SocketsHttpHandler that opens more
+/// HTTP/2 connections when one is full and pings idle connections so a dead pod is noticed, plus its circuit breaker.
+/// </summary>
+internal sealed class EndpointFactory(
+    IOptions<GatewayOptions> options, IOptions<ServiceDefaultsOptions> serviceOptions, GatewayResilience resilience, GatewayMetrics metrics)
+{
+    public InferenceEndpoint Create(string address)
+    {
+        var o = options.Value;
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            KeepAlivePingDelay = o.KeepAlivePingDelay,
+            KeepAlivePingTimeout = o.KeepAlivePingTimeout,
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+            ConnectTimeout = o.ConnectTimeout,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+        };
+        var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            // Responses may be as large as requests (many routes, word offsets); sends are limited by the caller's request.
+            MaxReceiveMessageSize = serviceOptions.Value.MaxReceiveMessageBytes,
+            MaxSendMessageSize = null,
+        });
+        var circuit = new CircuitBreakerStateProvider();
+        var breaker = resilience.EndpointBreaker(address, circuit);
+        metrics.Circuit(address, CircuitState.Closed);
+        metrics.InFlight(address, 0);
+        return new InferenceEndpoint(address, channel, breaker, circuit, e => metrics.InFlight(e.Address, e.InFlight));
+    }
+}

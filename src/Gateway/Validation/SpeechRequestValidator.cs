@@ -1,0 +1,275 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Google.Protobuf;
+using Google.Protobuf.Collections;
+using Microsoft.Extensions.Options;
+using S3Router.Api.V1;
+using S3Router.Core.Errors;
+
+namespace S3Router.Gateway.Validation;
+
+/// <summary>
+/// Checks Speech requests before any of them travels to a pod, and reports every bad field at once as
+/// <see cref="InvalidInputException"/> (<c>INVALID_ARGUMENT</c> with google.rpc.BadRequest field violations).
+/// Field paths use the proto names, e.g. <c>config.max_alternatives</c>, <c>additional_routes[1].language_code</c>.
+/// </summary>
+internal sealed partial class SpeechRequestValidator(IOptions<GatewayOptions> options)
+{
+    /// <summary>Largest n-best list (<c>max_alternatives</c>).</summary>
+    public const int MaxAlternatives = 10;
+
+    /// <summary>Largest CTC prefix beam (<c>beam_width</c>).</summary>
+    public const int MaxBeamWidth = 64;
+
+    /// <summary>Largest top-k of a classifier (<c>max_classes</c>).</summary>
+    public const int MaxClasses = 100;
+
+    /// <summary>Most channels of headerless audio.</summary>
+    public const int MaxChannels = 32;
+
+    /// <summary>Lowest and highest declared sample rate, in Hz (as the Core audio decoder accepts).</summary>
+    public const int MinSampleRateHertz = 8_000, MaxSampleRateHertz = 192_000;
+
+    /// <summary>Longest audio URI, in characters.</summary>
+    public const int MaxUriLength = 2048;
+
+    /// <summary>Largest ListRoutes page.</summary>
+    public const int MaxPageSize = 1000;
+
+    private static readonly TimeSpan MinInterimInterval = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan MaxInterimInterval = TimeSpan.FromSeconds(60);
+
+    private readonly GatewayOptions _options = options.Value;
+
+    public void Validate(RecognizeRequest request)
+    {
+        var violations = new List<FieldViolation>();
+        CheckRoute(request.Task, request.LanguageCode, request.MaskRef, "", violations);
+        CheckConfig(request.Config, "config", violations);
+        CheckAudio(request.Audio, violations);
+        CheckAdditionalRoutes(request.Task, request.LanguageCode, request.AdditionalRoutes, "additional_routes", violations);
+        ThrowIfAny(violations);
+    }
+
+    /// <summary>Checks the first message of a stream: it must carry a valid streaming_config.</summary>
+    public void ValidateFirst(StreamingRecognizeRequest first)
+    {
+        if (first.StreamingRequestCase != StreamingRecognizeRequest.StreamingRequestOneofCase.StreamingConfig)
+        {
+            throw new InvalidInputException(
+                "The first message of a stream must carry streaming_config (task, language_code, config); audio_content follows in later messages.",
+                "streaming_config");
+        }
+        var config = first.StreamingConfig;
+        var violations = new List<FieldViolation>();
+        CheckRoute(config.Task, config.LanguageCode, config.MaskRef, "streaming_config.", violations);
+        CheckConfig(config.Config, "streaming_config.config", violations);
+        CheckAdditionalRoutes(config.Task, config.LanguageCode, config.AdditionalRoutes, "streaming_config.additional_routes", violations);
+        if (config.InterimInterval is { } interval)
+        {
+            var valid = interval.Seconds >= 0 && interval.Nanos is >= 0 and < 1_000_000_000;
+            if (!valid || interval.ToTimeSpan() < MinInterimInterval || interval.ToTimeSpan() > MaxInterimInterval)
+            {
+                violations.Add(new("streaming_config.interim_interval",
+                    $"must be between {MinInterimInterval.TotalMilliseconds:0} ms and {MaxInterimInterval.TotalSeconds:0} s, or unset for 1 s"));
+            }
+        }
+        ThrowIfAny(violations);
+    }
+
+    /// <summary>Checks a message after the first: only audio may follow the config.</summary>
+    public static void ValidateFollowing(StreamingRecognizeRequest message)
+    {
+        if (message.StreamingRequestCase != StreamingRecognizeRequest.StreamingRequestOneofCase.AudioContent)
+        {
+            throw new InvalidInputException(
+                "Only the first message of a stream may carry streaming_config; every later message carries audio_content.",
+                "streaming_config");
+        }
+    }
+
+    public static void Validate(ListRoutesRequest request)
+    {
+        var violations = new List<FieldViolation>();
+        if (request.Task.Length > 0)
+        {
+            CheckTask(request.Task, "task", violations);
+        }
+        if (request.LanguageCode.Length > 0)
+        {
+            CheckLanguage(request.LanguageCode, "language_code", violations);
+        }
+        if (request.PageSize is < 0 or > MaxPageSize)
+        {
+            violations.Add(new("page_size", $"is {request.PageSize}; use 0 (100) to {MaxPageSize}"));
+        }
+        if (request.PageToken.Length > 1024)
+        {
+            violations.Add(new("page_token", "is longer than 1024 characters; pass next_page_token unchanged"));
+        }
+        ThrowIfAny(violations);
+    }
+
+    private static void CheckRoute(string task, string language, string maskRef, string prefix, List<FieldViolation> violations)
+    {
+        CheckTask(task, prefix + "task", violations);
+        CheckLanguage(language, prefix + "language_code", violations);
+        CheckMaskRef(maskRef, prefix + "mask_ref", violations);
+    }
+
+    private void CheckAdditionalRoutes(string task, string language, RepeatedField<RouteSelector> routes, string field, List<FieldViolation> violations)
+    {
+        if (routes.Count > _options.MaxAdditionalRoutes)
+        {
+            violations.Add(new(field, $"has {routes.Count} routes; at most {_options.MaxAdditionalRoutes} may run beside the primary route"));
+            return;
+        }
+        var seen = new HashSet<(string, string)> { (task, language) };
+        for (var i = 0; i < routes.Count; i++)
+        {
+            var route = routes[i];
+            var prefix = string.Create(CultureInfo.InvariantCulture, $"{field}[{i}].");
+            CheckRoute(route.Task, route.LanguageCode, route.MaskRef, prefix, violations);
+            if (!seen.Add((route.Task, route.LanguageCode)))
+            {
+                violations.Add(new(prefix + "task", $"route {Shorten(route.Task)}/{Shorten(route.LanguageCode)} is requested twice"));
+            }
+        }
+    }
+
+    private static void CheckTask(string task, string field, List<FieldViolation> violations)
+    {
+        if (task.Length == 0)
+        {
+            violations.Add(new(field, "is required: a lowercase identifier such as \"asr\", \"speaker\" or \"intent\""));
+        }
+        else if (!TaskPattern().IsMatch(task))
+        {
+            violations.Add(new(field, $"\"{Shorten(task)}\" is not a task: use a lowercase identifier (a-z, 0-9, '_', starting with a letter, at most 64 characters)"));
+        }
+    }
+
+    private static void CheckLanguage(string language, string field, List<FieldViolation> violations)
+    {
+        if (language.Length == 0)
+        {
+            violations.Add(new(field, "is required: a BCP-47 tag such as \"en\" or \"de-DE\", or \"und\""));
+        }
+        else if (!LanguagePattern().IsMatch(language))
+        {
+            violations.Add(new(field, $"\"{Shorten(language)}\" is not a BCP-47 language tag (e.g. \"en\", \"de-DE\", \"cmn-Hans\") or \"und\""));
+        }
+    }
+
+    private static void CheckMaskRef(string maskRef, string field, List<FieldViolation> violations)
+    {
+        if (maskRef.Length == 0)
+        {
+            return; // the production alias
+        }
+        if (maskRef.StartsWith("sha256:", StringComparison.Ordinal))
+        {
+            if (!DigestPattern().IsMatch(maskRef))
+            {
+                violations.Add(new(field, $"\"{Shorten(maskRef)}\" is not a digest: \"sha256:\" followed by 64 lowercase hex digits"));
+            }
+        }
+        else if (VersionPattern().IsMatch(maskRef))
+        {
+            if (!long.TryParse(maskRef.TrimStart('v'), NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version < 1)
+            {
+                violations.Add(new(field, $"\"{Shorten(maskRef)}\" is not a valid version: versions start at 1"));
+            }
+        }
+        else if (!AliasPattern().IsMatch(maskRef))
+        {
+            violations.Add(new(field, $"\"{Shorten(maskRef)}\" is not a mask ref: use an alias (\"production\", \"canary\"), a version (\"v12\" or \"12\") or a digest (\"sha256:<64 hex>\")"));
+        }
+    }
+
+    private static void CheckConfig(RecognitionConfig? config, string field, List<FieldViolation> violations)
+    {
+        if (config is null)
+        {
+            return; // every field's default is valid
+        }
+        if (!Enum.IsDefined(config.Encoding))
+        {
+            violations.Add(new($"{field}.encoding", $"{(int)config.Encoding} is not an AudioEncoding"));
+        }
+        if (config.SampleRateHertz != 0 && config.SampleRateHertz is < MinSampleRateHertz or > MaxSampleRateHertz)
+        {
+            violations.Add(new($"{field}.sample_rate_hertz", $"is {config.SampleRateHertz} Hz; use {MinSampleRateHertz} to {MaxSampleRateHertz} Hz, or 0 for WAV"));
+        }
+        CheckRange(config.AudioChannelCount, MaxChannels, $"{field}.audio_channel_count", "0 means 1", violations);
+        CheckRange(config.MaxAlternatives, MaxAlternatives, $"{field}.max_alternatives", "0 means 1", violations);
+        CheckRange(config.BeamWidth, MaxBeamWidth, $"{field}.beam_width", "0 or 1 means greedy decoding", violations);
+        CheckRange(config.MaxClasses, MaxClasses, $"{field}.max_classes", "0 means 1", violations);
+    }
+
+    private static void CheckRange(int value, int max, string field, string zeroMeans, List<FieldViolation> violations)
+    {
+        if (value < 0 || value > max)
+        {
+            violations.Add(new(field, string.Create(CultureInfo.InvariantCulture, $"is {value}; use 0 to {max} ({zeroMeans})")));
+        }
+    }
+
+    private void CheckAudio(RecognitionAudio? audio, List<FieldViolation> violations)
+    {
+        switch (audio?.AudioSourceCase ?? RecognitionAudio.AudioSourceOneofCase.None)
+        {
+            case RecognitionAudio.AudioSourceOneofCase.Content:
+                CheckContent(audio!.Content, violations);
+                break;
+            case RecognitionAudio.AudioSourceOneofCase.Uri:
+                var uri = audio!.Uri;
+                if (uri.Length == 0 || uri.Length > MaxUriLength || !Uri.TryCreate(uri, UriKind.Absolute, out _))
+                {
+                    violations.Add(new("audio.uri", $"must be an absolute URI of at most {MaxUriLength} characters"));
+                }
+                break;
+            default:
+                violations.Add(new("audio", "is required: set audio.content (the bytes) or audio.uri"));
+                break;
+        }
+    }
+
+    private void CheckContent(ByteString content, List<FieldViolation> violations)
+    {
+        if (content.Length == 0)
+        {
+            violations.Add(new("audio.content", "is empty"));
+        }
+        else if (content.Length > _options.MaxAudioBytes)
+        {
+            violations.Add(new("audio.content", string.Create(CultureInfo.InvariantCulture,
+                $"is {content.Length} bytes, more than the limit of {_options.MaxAudioBytes} bytes; send long audio with StreamingRecognize")));
+        }
+    }
+
+    private static void ThrowIfAny(List<FieldViolation> violations)
+    {
+        if (violations.Count > 0)
+        {
+            throw new InvalidInputException(string.Join("; ", violations.Select(v => $"{v.Field}: {v.Description}")), violations);
+        }
+    }
+
+    private static string Shorten(string value) => value.Length <= 80 ? value : string.Concat(value.AsSpan(0, 80), "...");
+
+    [GeneratedRegex("^[a-z][a-z0-9_]{0,63}\\z")]
+    private static partial Regex TaskPattern();
+
+    [GeneratedRegex("^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,4}\\z")]
+    private static partial Regex LanguagePattern();
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_-]{0,63}\\z")]
+    private static partial Regex AliasPattern();
+
+    [GeneratedRegex("^v?[0-9]+\\z")]
+    private static partial Regex VersionPattern();
+
+    [GeneratedRegex("^sha256:[0-9a-f]{64}\\z")]
+    private static partial Regex DigestPattern();
+}

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using S3Router.Api.V1;
+using S3Router.Core.Audio;
+using S3Router.Core.Errors;
+using S3Router.InferenceService.Inference.Routes;
+using S3Router.InferenceService.Telemetry;
+using CoreAudioEncoding = S3Router.Core.Audio.AudioEncoding;
+
+namespace S3Router.InferenceService.Inference;
+
+/// <summary>
+/// Runs routes on decoded audio: each route version is resolved once and pinned for the request, routes whose masks
+/// are equal share one backbone pass (one micro-batched run per distinct session), then each route's head runs on
+/// the hidden states.
+/// </summary>
+internal sealed class RecognitionService(
+    RouteManager routes, BackboneHost backbone, IOptions<InferenceOptions> options, InferenceMetrics metrics)
+{
+    /// <summary>Limits on request audio from the options.</summary>
+    public AudioLimits Limits { get; } = new()
+    {
+        MaxBytes = options.Value.MaxAudioBytes,
+        MaxDuration = TimeSpan.FromSeconds(options.Value.MaxAudioSeconds),
+    };
+
+    /// <summary>Decodes a validated request's audio and runs its routes.</summary>
+    public async Task<RecognitionOutcome> RecognizeAsync(RecognizeRequest request, CancellationToken cancellationToken)
+    {
+        var config = request.Config ?? new RecognitionConfig();
+        var audio = AudioDecoder.Decode(
+            request.Audio.Content.Span, (CoreAudioEncoding)config.Encoding, config.SampleRateHertz, Limits, config.AudioChannelCount);
+        var selectors = SpeechRequests.Routes(request.Task, request.LanguageCode, request.MaskRef, request.AdditionalRoutes);
+        var outcomes = await RunAsync(audio.Samples, selectors, DecodeSettings.From(config), cancellationToken);
+        return new RecognitionOutcome(outcomes, audio.Duration);
+    }
+
+    /// <summary>Runs <paramref name="selectors"/> on 16 kHz mono <paramref name="samples"/>; results in selector order.</summary>
+    public async Task<IReadOnlyList<RouteOutcome>> RunAsync(
+        float[] samples, IReadOnlyList<RouteSelector> selectors, DecodeSettings settings, CancellationToken cancellationToken)
+    {
+        var minimum = backbone.Current.MinimumSamples;
+        if (samples.Length < minimum)
+        {
+            throw new InvalidInputException(
+                $"The audio is {samples.Length} samples at 16 kHz; at least {minimum} ({minimum / 16.0:F0} ms) are needed.", AudioFields.Content);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var handles = new List<RouteHandle>(selectors.Count);
+        try
+        {
+            foreach (var selector in selectors)
+            {
+                handles.Add(await routes.AcquireAsync(selector, cancellationToken));
+            }
+
+            var runs = new Dictionary<RouteEngine, Task<float[,]>>();
+            foreach (var handle in handles)
+            {
+                if (!runs.ContainsKey(handle.Engine))
+                {
+                    runs[handle.Engine] = RunEngineAsync(handle.Engine, samples, cancellationToken);
+                }
+            }
+
+            await Task.WhenAll(runs.Values);
+            var outcomes = new List<RouteOutcome>(handles.Count);
+            foreach (var handle in handles)
+            {
+                var hidden = await runs[handle.Engine];
+                outcomes.Add(Head(handle.Model, hidden, settings));
+                metrics.RouteCompleted(handle.Model.Version.Task, handle.Model.Version.LanguageCode, Stopwatch.GetElapsedTime(started));
+            }
+
+            return outcomes;
+        }
+        catch (Exception e)
+        {
+            metrics.RouteFailed(selectors[0].Task, StatusOf(e, cancellationToken));
+            throw;
+        }
+        finally
+        {
+            foreach (var handle in handles)
+            {
+                handle.Dispose();
+            }
+        }
+    }
+
+    private static RouteOutcome Head(RouteModel model, float[,] hidden, DecodeSettings settings) =>
+        model.Ctc is { } ctc
+            ? new RouteOutcome(model.Version, ctc.Decode(hidden, settings.BeamWidth, settings.MaxAlternatives), null)
+            : new RouteOutcome(model.Version, null, model.Classifier!.Classify(hidden, settings.MaxClasses));
+
+    private static string StatusOf(Exception e, CancellationToken cancellationToken) => e switch
+    {
+        OperationCanceledException when cancellationToken.IsCancellationRequested => "cancelled",
+        ResourceExhaustedException => "resource_exhausted",
+        NotFoundException => "not_found",
+        InvalidInputException => "invalid_argument",
+        FailedPreconditionException => "failed_precondition",
+        UnavailableException => "unavailable",
+        _ => "internal",
+    };
+
+    private async Task<float[,]> RunEngineAsync(RouteEngine engine, float[] samples, CancellationToken cancellationToken)
+    {
+        metrics.QueueDepthChanged(1);
+        try
+        {
+            return await engine.RunAsync(samples, cancellationToken);
+        }
+        catch (ResourceExhaustedException)
+        {
+            metrics.Rejected();
+            throw;
+        }
+        finally
+        {
+            metrics.QueueDepthChanged(-1);
+        }
+    }
+}

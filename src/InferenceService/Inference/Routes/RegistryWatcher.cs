@@ -1,0 +1,87 @@
+using Grpc.Core;
+using S3Router.Api.V1;
+using S3Router.InferenceService.Telemetry;
+
+namespace S3Router.InferenceService.Inference.Routes;
+
+/// <summary>
+/// Follows the registry's WatchMasks stream: every event clears the route's cached refs (so the next request
+/// resolves afresh) and an alias move on a route this pod serves prefetches the new version in the background.
+/// Reconnects with its last revision, so no event is missed; after a gap everything cached is cleared.
+/// </summary>
+internal sealed class RegistryWatcher(
+    MaskRegistrySource registry, RouteResolver resolver, RouteManager routes, InferenceMetrics metrics,
+    TimeProvider time, ILogger<RegistryWatcher> logger) : BackgroundService
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        long? revision = null;
+        var backoff = TimeSpan.FromMilliseconds(200);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                using var call = registry.Watch(revision, stoppingToken);
+                await foreach (var message in call.ResponseStream.ReadAllAsync(stoppingToken))
+                {
+                    backoff = TimeSpan.FromMilliseconds(200);
+                    revision = message.Event.Revision;
+                    Handle(message.Event, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (RpcException e) when (stoppingToken.IsCancellationRequested && e.StatusCode == StatusCode.Cancelled)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Log.WatchFailed(logger, backoff, e);
+            }
+
+            resolver.InvalidateAll();
+            try
+            {
+                await Task.Delay(backoff, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+        }
+    }
+
+    private void Handle(MaskEvent e, CancellationToken stoppingToken)
+    {
+        metrics.RegistryEvent(e.Type.ToString());
+        Log.RegistryEvent(logger, e.Type.ToString(), e.Task, e.LanguageCode, e.Version);
+        resolver.Invalidate(e.Task, e.LanguageCode);
+        if (e.Type == MaskEventType.AliasSet)
+        {
+            _ = PrefetchAsync(e.Task, e.LanguageCode, e.Alias, stoppingToken);
+        }
+    }
+
+    private async Task PrefetchAsync(string task, string language, string alias, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await routes.PrefetchAsync(task, language, alias, stoppingToken);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            Log.PrefetchFailed(logger, task, language, alias, e);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+    }
+}

@@ -1,0 +1,160 @@
+using Microsoft.Extensions.Options;
+using S3Router.Api.V1;
+using S3Router.InferenceService.Inference.Batching;
+using S3Router.InferenceService.Onnx;
+using S3Router.InferenceService.Telemetry;
+
+namespace S3Router.InferenceService.Inference.Routes;
+
+/// <summary>
+/// Route resolution and the two-tier mask cache: resolve the ref, fetch the bundle by digest (cold tier: packed bits,
+/// keyed by bundle digest), build or reuse the session of its masks (hot tier: <see cref="RouteEngine"/>, keyed by
+/// mask key, one per mask per STYLE rule 19). Preloaded routes are pinned in both tiers.
+/// </summary>
+internal sealed class RouteManager : IDisposable
+{
+    private readonly BackboneHost _backbone;
+    private readonly MaskRegistrySource _registry;
+    private readonly RouteResolver _resolver;
+    private readonly InferenceOptions _options;
+    private readonly InferenceMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly BudgetedLruCache<string, RouteModel> _cold;
+    private readonly BudgetedLruCache<string, RouteEngine> _hot;
+    private readonly Lock _lock = new();
+    private readonly HashSet<(string Task, string Language)> _active = [];
+    private readonly Dictionary<(string Task, string Language), (string Alias, RouteModel Model)> _preloaded = [];
+
+    public RouteManager(
+        BackboneHost backbone, MaskRegistrySource registry, RouteResolver resolver, IOptions<InferenceOptions> options,
+        InferenceMetrics metrics, TimeProvider time)
+    {
+        _backbone = backbone;
+        _registry = registry;
+        _resolver = resolver;
+        _options = options.Value;
+        _metrics = metrics;
+        _time = time;
+        _cold = new BudgetedLruCache<string, RouteModel>(_options.ColdCacheBudgetBytes, "cold", metrics);
+        _hot = new BudgetedLruCache<string, RouteEngine>(_options.MaskCacheBudgetBytes, "hot", metrics);
+        _hot.Pin(RouteModel.BaseMaskKey);
+    }
+
+    /// <summary>
+    /// Resolves <paramref name="selector"/> (empty ref = production) and returns a handle pinning that version.
+    /// </summary>
+    /// <exception cref="Core.Errors.NotFoundException">Unknown route or version.</exception>
+    /// <exception cref="Core.Errors.FailedPreconditionException">The bundle does not fit the backbone.</exception>
+    public async Task<RouteHandle> AcquireAsync(RouteSelector selector, CancellationToken cancellationToken)
+    {
+        var version = await _resolver.ResolveAsync(selector.Task, selector.LanguageCode, selector.MaskRef, cancellationToken);
+        lock (_lock)
+        {
+            _active.Add((version.Task, version.LanguageCode));
+        }
+
+        return await AcquireAsync(version, cancellationToken);
+    }
+
+    /// <summary>Builds the backbone's unmasked session (pinned), so the pod is ready before the first route.</summary>
+    public async Task WarmBaseAsync(CancellationToken cancellationToken)
+    {
+        using var lease = await _hot.AcquireAsync(RouteModel.BaseMaskKey, () => BuildEngineAsync(RouteModel.BaseMaskKey, null), cancellationToken);
+    }
+
+    /// <summary>Loads a route version and keeps it hot (pinned) whatever the budget.</summary>
+    public async Task PreloadAsync(string task, string language, string reference, CancellationToken cancellationToken)
+    {
+        var version = await _resolver.ResolveAsync(task, language, reference, cancellationToken);
+        using var handle = await AcquireAsync(version, cancellationToken);
+        lock (_lock)
+        {
+            _active.Add((task, language));
+            _preloaded[(task, language)] = (AliasOf(reference), handle.Model);
+        }
+
+        _cold.Pin(version.Digest);
+        _hot.Pin(handle.Model.MaskKey);
+    }
+
+    /// <summary>
+    /// After a registry event on a route this pod serves: loads the version <paramref name="alias"/> now points at,
+    /// so the next request finds it hot. A preloaded route moves its pins to the new version.
+    /// </summary>
+    public async Task PrefetchAsync(string task, string language, string alias, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_active.Contains((task, language)))
+            {
+                return;
+            }
+        }
+
+        var version = await _resolver.ResolveAsync(task, language, alias, cancellationToken);
+        using var handle = await AcquireAsync(version, cancellationToken);
+        RouteModel? previous = null;
+        lock (_lock)
+        {
+            if (_preloaded.TryGetValue((task, language), out var preloaded) && preloaded.Alias == AliasOf(alias)
+                && preloaded.Model.Version.Digest != version.Digest)
+            {
+                previous = preloaded.Model;
+                _preloaded[(task, language)] = (preloaded.Alias, handle.Model);
+            }
+        }
+
+        if (previous is not null)
+        {
+            _cold.Pin(version.Digest);
+            _hot.Pin(handle.Model.MaskKey);
+            _cold.Unpin(previous.Version.Digest);
+            if (previous.MaskKey != handle.Model.MaskKey && previous.MaskKey != RouteModel.BaseMaskKey)
+            {
+                _hot.Unpin(previous.MaskKey);
+            }
+        }
+    }
+
+    /// <summary>Whether the session of <paramref name="maskKey"/> is hot (tests, diagnostics).</summary>
+    public bool IsHot(string maskKey) => _hot.Contains(maskKey);
+
+    public void Dispose()
+    {
+        _hot.Dispose();
+        _cold.Dispose();
+    }
+
+    private static string AliasOf(string reference) => reference.Length == 0 ? "production" : reference;
+
+    private async Task<RouteHandle> AcquireAsync(MaskVersion version, CancellationToken cancellationToken)
+    {
+        var backbone = _backbone.Current;
+        RouteModel model;
+        using (var cold = await _cold.AcquireAsync(version.Digest, () => FetchAsync(version, backbone), cancellationToken))
+        {
+            model = cold.Value;
+        }
+
+        var engine = await _hot.AcquireAsync(model.MaskKey, () => BuildEngineAsync(model.MaskKey, model), cancellationToken);
+        return new RouteHandle(model, engine);
+    }
+
+    private async Task<(RouteModel, long)> FetchAsync(MaskVersion version, LoadedBackbone backbone)
+    {
+        // Not the request's token: the fetch is shared with every request for this version.
+        var bytes = await _registry.DownloadAsync(version, CancellationToken.None);
+        var model = RouteModel.Create(version, bytes, backbone);
+        return (model, model.Bytes);
+    }
+
+    private Task<(RouteEngine, long)> BuildEngineAsync(string maskKey, RouteModel? model)
+    {
+        var backbone = _backbone.Current;
+        var session = OnnxBackboneSession.Create(
+            backbone.Config, backbone.Weights, model?.UnpackMasks(), new OnnxEngineOptions { IntraOpThreads = _options.IntraOpThreads });
+        var batcher = new MicroBatcher<float[], float[,]>(
+            batch => session.Run([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch);
+        return Task.FromResult((new RouteEngine(session, batcher, maskKey), backbone.SessionBytes));
+    }
+}

@@ -1,0 +1,122 @@
+using System.Security.Cryptography;
+using System.Text;
+using S3Router.Api.V1;
+using S3Router.Core.Errors;
+using S3Router.Core.Masks;
+using S3Router.InferenceService.Inference.Heads;
+using S3Router.InferenceService.Onnx;
+
+namespace S3Router.InferenceService.Inference.Routes;
+
+/// <summary>
+/// A cold route version: its registry version, its masks as packed bits (the bundle) and its head. The ONNX session
+/// is built from it on demand (<see cref="RouteEngine"/>) and shared by every route version with the same masks.
+/// </summary>
+internal sealed class RouteModel
+{
+    /// <summary>The mask key of the unmasked backbone (a bundle without masks).</summary>
+    public const string BaseMaskKey = "base";
+
+    private RouteModel(MaskVersion version, MaskBundle bundle, string maskKey, CtcHead? ctc, ClassifierHead? classifier, long bytes)
+    {
+        Version = version;
+        Bundle = bundle;
+        MaskKey = maskKey;
+        Ctc = ctc;
+        Classifier = classifier;
+        Bytes = bytes;
+    }
+
+    /// <summary>The registry's record of this version (task, language, version, digest).</summary>
+    public MaskVersion Version { get; }
+
+    public MaskBundle Bundle { get; }
+
+    /// <summary>sha256 of the masks alone: equal keys mean the same session.</summary>
+    public string MaskKey { get; }
+
+    /// <summary>The head of a CTC route, else null.</summary>
+    public CtcHead? Ctc { get; }
+
+    /// <summary>The head of a classifier route, else null.</summary>
+    public ClassifierHead? Classifier { get; }
+
+    /// <summary>Size of the bundle file, the cold footprint.</summary>
+    public long Bytes { get; }
+
+    /// <summary>
+    /// Verifies the bytes against the version's digest, reads the bundle and checks it fits the backbone.
+    /// </summary>
+    /// <exception cref="FailedPreconditionException">Digest mismatch, another backbone, other shapes, or a malformed head.</exception>
+    public static RouteModel Create(MaskVersion version, byte[] bytes, LoadedBackbone backbone)
+    {
+        var route = $"{version.Task}/{version.LanguageCode} v{version.Version}";
+        var digest = "sha256:" + Sha256Digest.Of(bytes);
+        if (!string.Equals(digest, version.Digest, StringComparison.Ordinal))
+        {
+            throw new FailedPreconditionException($"The bundle of {route} downloaded with digest {digest}, but the registry says {version.Digest}.");
+        }
+
+        MaskBundle bundle;
+        try
+        {
+            bundle = MaskBundle.Read(bytes);
+        }
+        catch (InvalidInputException e)
+        {
+            throw new FailedPreconditionException($"The bundle of {route} is not a valid mask bundle: {e.Message}", e);
+        }
+
+        try
+        {
+            bundle.CheckCompatible(backbone.Digest, backbone.Shapes);
+        }
+        catch (FailedPreconditionException e)
+        {
+            throw new FailedPreconditionException($"Route {route} does not fit this pod's backbone: {e.Message}", e);
+        }
+
+        var hidden = backbone.Config.HiddenSize;
+        CtcHead? ctc = null;
+        ClassifierHead? classifier = null;
+        var weight = Head(bundle, "head.proj.weight", route);
+        var bias = Head(bundle, "head.proj.bias", route);
+        if (bundle.HeadKind == MaskHeadKind.Ctc)
+        {
+            ctc = new CtcHead(weight, bias, bundle.Labels, hidden, backbone.FrameHop);
+        }
+        else
+        {
+            var attention = bundle.Heads.Any(h => h.Name == "head.attention.weight") ? Head(bundle, "head.attention.weight", route) : null;
+            var attentionBias = attention is null ? 0f : Head(bundle, "head.attention.bias", route).FirstOrDefault();
+            classifier = new ClassifierHead(weight, bias, attention, attentionBias, bundle.Labels, hidden);
+        }
+
+        return new RouteModel(version, bundle, MaskKeyOf(bundle), ctc, classifier, bytes.Length);
+    }
+
+    /// <summary>The route's masks, one bool per element, under canonical parameter names.</summary>
+    public Dictionary<string, bool[]> UnpackMasks() =>
+        Bundle.Masks.ToDictionary(m => Wav2Vec2Weights.CanonicalName(m.Name), m => m.Unpack(), StringComparer.Ordinal);
+
+    private static string MaskKeyOf(MaskBundle bundle)
+    {
+        if (bundle.Masks.Count == 0)
+        {
+            return BaseMaskKey;
+        }
+
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var mask in bundle.Masks.OrderBy(m => Wav2Vec2Weights.CanonicalName(m.Name), StringComparer.Ordinal))
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes($"{Wav2Vec2Weights.CanonicalName(mask.Name)}[{string.Join(',', mask.Shape)}]"));
+            hash.AppendData(mask.Packed);
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static float[] Head(MaskBundle bundle, string name, string route) =>
+        bundle.Heads.FirstOrDefault(h => h.Name == name)?.Values.ToArray()
+        ?? throw new FailedPreconditionException($"The bundle of {route} has no head tensor '{name}' (docs/formats.md, route heads).");
+}

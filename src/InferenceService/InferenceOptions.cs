@@ -1,0 +1,73 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace S3Router.InferenceService;
+
+/// <summary>
+/// How the inference pod loads its backbone, finds routes and batches requests. Bound from the <c>Inference</c>
+/// section (env: <c>Inference__MaxBatchSize</c>).
+/// </summary>
+internal sealed class InferenceOptions
+{
+    public const string SectionName = "Inference";
+
+    /// <summary>Backbone directory (<c>config.json</c> + <c>model.safetensors</c>). Default: <c>models/tiny-ssl</c>.</summary>
+    [Required]
+    public string BackboneDirectory { get; set; } = Path.Combine("models", "tiny-ssl");
+
+    /// <summary>Address of the MaskRegistry. Default: <c>http://localhost:50053</c>.</summary>
+    [Required]
+    [Url]
+    public string RegistryAddress { get; set; } = "http://localhost:50053";
+
+    /// <summary>API key sent to the registry (role reader is enough); none when the registry allows anonymous reads. Default: none.</summary>
+    public string? RegistryApiKey { get; set; }
+
+    /// <summary>
+    /// Routes loaded at start-up and kept hot whatever the budget, as <c>task/language</c> or
+    /// <c>task/language@ref</c> (e.g. <c>asr/en</c>, <c>speaker/und@canary</c>). Default: none.
+    /// </summary>
+    public List<string> Preload { get; set; } = [];
+
+    /// <summary>Largest number of utterances in one backbone batch. Default: 8. Range: 1-256.</summary>
+    [Range(1, 256)]
+    public int MaxBatchSize { get; set; } = 8;
+
+    /// <summary>Longest time the first request of a batch waits for more. Default: 5 ms. Range: 0-1 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Requests that may wait per route version; one more gets RESOURCE_EXHAUSTED. Default: 64. Range: 1-100000.</summary>
+    [Range(1, 100_000)]
+    public int QueueCapacity { get; set; } = 64;
+
+    /// <summary>
+    /// Memory for hot routes (ready ONNX sessions, each about the backbone's float32 size), in bytes; least recently
+    /// used unpinned sessions are evicted above it. Default: 2 GiB. Range: 0 B - 1 TiB.
+    /// </summary>
+    [Range(0L, 1L << 40)]
+    public long MaskCacheBudgetBytes { get; set; } = 2L << 30;
+
+    /// <summary>Memory for cold routes (packed mask bundles), in bytes. Default: 512 MiB. Range: 0 B - 1 TiB.</summary>
+    [Range(0L, 1L << 40)]
+    public long ColdCacheBudgetBytes { get; set; } = 512L << 20;
+
+    /// <summary>Threads one forward pass may use (ONNX Runtime intra-op pool). Default: 2. Range: 1-256.</summary>
+    [Range(1, 256)]
+    public int IntraOpThreads { get; set; } = 2;
+
+    /// <summary>Longest audio of one request or stream, in seconds. Default: 60. Range: 1-3600.</summary>
+    [Range(1, 3600)]
+    public int MaxAudioSeconds { get; set; } = 60;
+
+    /// <summary>Largest audio content of one request or stream, in bytes. Default: 16 MiB. Range: 1 KiB - 1 GiB.</summary>
+    [Range(1024, 1 << 30)]
+    public int MaxAudioBytes { get; set; } = 16 << 20;
+
+    /// <summary>How long a resolved mask ref is reused before asking the registry again (WatchMasks events clear it sooner). Default: 5 s. Range: 0-1 h.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan ResolveCacheTtl { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Largest mask bundle downloaded, in bytes. Default: 1 GiB. Range: 1 KiB - 64 GiB.</summary>
+    [Range(1024L, 64L << 30)]
+    public long MaxBundleBytes { get; set; } = 1L << 30;
+}

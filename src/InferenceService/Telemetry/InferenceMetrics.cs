@@ -1,0 +1,65 @@
+using Prometheus;
+
+namespace S3Router.InferenceService.Telemetry;
+
+/// <summary>Every Prometheus instrument of the inference service, declared once. Labels are low-cardinality only.</summary>
+internal sealed class InferenceMetrics
+{
+    private static readonly double[] LatencyBuckets = Histogram.ExponentialBuckets(0.001, 2, 16);
+
+    private readonly Histogram _routeSeconds = Metrics.CreateHistogram(
+        "s3router_inference_route_duration_seconds", "Time from queueing to the head's result, per route.",
+        new HistogramConfiguration { LabelNames = ["task", "language"], Buckets = LatencyBuckets });
+
+    private readonly Counter _requests = Metrics.CreateCounter(
+        "s3router_inference_requests_total", "Route runs by outcome (ok, or the error kind).", "task", "status");
+
+    private readonly Histogram _batchSize = Metrics.CreateHistogram(
+        "s3router_inference_batch_size", "Utterances per backbone batch.",
+        new HistogramConfiguration { Buckets = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64] });
+
+    private readonly Gauge _queueDepth = Metrics.CreateGauge(
+        "s3router_inference_queue_depth", "Requests waiting for a batch, over all routes.");
+
+    private readonly Counter _rejected = Metrics.CreateCounter(
+        "s3router_inference_queue_rejected_total", "Requests refused because the queue was full.");
+
+    private readonly Counter _cacheHits = Metrics.CreateCounter(
+        "s3router_inference_cache_hits_total", "Mask cache hits (tier=hot: ready session; tier=cold: packed bundle).", "tier");
+
+    private readonly Counter _cacheMisses = Metrics.CreateCounter(
+        "s3router_inference_cache_misses_total", "Mask cache misses (a session was built or a bundle fetched).", "tier");
+
+    private readonly Counter _cacheEvictions = Metrics.CreateCounter(
+        "s3router_inference_cache_evictions_total", "Mask cache evictions to stay within the budget.", "tier");
+
+    private readonly Gauge _residentBytes = Metrics.CreateGauge(
+        "s3router_inference_cache_resident_bytes", "Estimated bytes held by the mask cache.", "tier");
+
+    private readonly Counter _registryEvents = Metrics.CreateCounter(
+        "s3router_inference_registry_events_total", "WatchMasks events received.", "type");
+
+    public void RouteCompleted(string task, string language, TimeSpan elapsed)
+    {
+        _routeSeconds.WithLabels(task, language).Observe(elapsed.TotalSeconds);
+        _requests.WithLabels(task, "ok").Inc();
+    }
+
+    public void RouteFailed(string task, string status) => _requests.WithLabels(task, status).Inc();
+
+    public void Batch(int size) => _batchSize.Observe(size);
+
+    public void QueueDepthChanged(int delta) => _queueDepth.Inc(delta);
+
+    public void Rejected() => _rejected.Inc();
+
+    public void CacheHit(string tier) => _cacheHits.WithLabels(tier).Inc();
+
+    public void CacheMiss(string tier) => _cacheMisses.WithLabels(tier).Inc();
+
+    public void CacheEvicted(string tier) => _cacheEvictions.WithLabels(tier).Inc();
+
+    public void ResidentBytes(string tier, long bytes) => _residentBytes.WithLabels(tier).Set(bytes);
+
+    public void RegistryEvent(string type) => _registryEvents.WithLabels(type).Inc();
+}

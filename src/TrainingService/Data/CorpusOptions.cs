@@ -1,0 +1,72 @@
+namespace S3Router.TrainingService.Data;
+
+/// <summary>What <see cref="CorpusBuilder"/> builds. Every size is multiplied by <see cref="Scale"/>.</summary>
+public sealed record CorpusOptions
+{
+    /// <summary>Output folder; <c>asr/</c>, <c>speaker/</c> and <c>intent/</c> are created below it. Required.</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>Seed of every choice (sentences, voices, pitch, rate, slots, augmentation). Default: 1.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Multiplies every size below; 0.01 builds a smoke-test corpus. Default: 1, range (0, 100].</summary>
+    public double Scale { get; init; } = 1;
+
+    /// <summary>Parts to build. Default: all.</summary>
+    public CorpusTasks Tasks { get; init; } = CorpusTasks.All;
+
+    /// <summary>ASR languages (ISO 639-1). Default: cs, de, en, es, it, pl, pt, ru.</summary>
+    public IReadOnlyList<string> Languages { get; init; } = LanguageProfiles.DefaultCodes;
+
+    /// <summary>Engines allowed. Default: espeak-ng, festival and flite.</summary>
+    public IReadOnlySet<SynthEngine> Engines { get; init; } =
+        new HashSet<SynthEngine> { SynthEngine.Espeak, SynthEngine.Festival, SynthEngine.Flite };
+
+    /// <summary>Root of Debian's fortunes files. Default: /usr/share/games/fortunes.</summary>
+    public string FortunesDirectory { get; init; } = "/usr/share/games/fortunes";
+
+    /// <summary>Shortest sentence kept, in words. Default: 3.</summary>
+    public int MinWords { get; init; } = 3;
+
+    /// <summary>Longest sentence kept, in words. Default: 20.</summary>
+    public int MaxWords { get; init; } = 20;
+
+    /// <summary>Large ASR training set per language, in minutes of speech (estimated from text when planning). Default: 60.</summary>
+    public double AsrTrainMinutes { get; init; } = 60;
+
+    /// <summary>Small ASR training set per language, a subset of the large one, in minutes. Default: 10.</summary>
+    public double AsrSmallTrainMinutes { get; init; } = 10;
+
+    /// <summary>ASR validation set per language, in minutes. Default: 10.</summary>
+    public double AsrValidMinutes { get; init; } = 10;
+
+    /// <summary>ASR test set per language, in minutes. Default: 10.</summary>
+    public double AsrTestMinutes { get; init; } = 10;
+
+    /// <summary>Speakers in the speaker-identification set; at least 2. Default: 24.</summary>
+    public int Speakers { get; init; } = 24;
+
+    /// <summary>Speaker training utterances per speaker. Default: 30.</summary>
+    public int SpeakerTrainPerSpeaker { get; init; } = 30;
+
+    /// <summary>Speaker validation utterances per speaker. Default: 5.</summary>
+    public int SpeakerValidPerSpeaker { get; init; } = 5;
+
+    /// <summary>Speaker test utterances per speaker. Default: 10.</summary>
+    public int SpeakerTestPerSpeaker { get; init; } = 10;
+
+    /// <summary>Intent training utterances per intent and language. Default: 20.</summary>
+    public int IntentTrainPerIntent { get; init; } = 20;
+
+    /// <summary>Intent validation utterances per intent and language. Default: 4.</summary>
+    public int IntentValidPerIntent { get; init; } = 4;
+
+    /// <summary>Intent test utterances per intent and language. Default: 6.</summary>
+    public int IntentTestPerIntent { get; init; } = 6;
+
+    /// <summary>Augment training utterances (speed, volume, noise, telephone band). Default: false.</summary>
+    public bool Augment { get; init; }
+
+    /// <summary>Synthesizer processes run at once. Default: <see cref="Environment.ProcessorCount"/>.</summary>
+    public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
+}

@@ -1,0 +1,237 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using S3Router.Api.V1;
+
+namespace S3Router.InferenceService.Tests.Functional;
+
+/// <summary>The Speech API of a real InferenceService against a real MaskRegistry, over GrpcChannels on loopback.</summary>
+public sealed class SpeechServiceTests(ServingPlatform platform) : IClassFixture<ServingPlatform>
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static RecognizeRequest Request(string task, string language, string maskRef = "", int samples = 8000) => new()
+    {
+        Task = task,
+        LanguageCode = language,
+        MaskRef = maskRef,
+        Config = ServingPlatform.Linear16Config(),
+        Audio = new RecognitionAudio { Content = ServingPlatform.Linear16(samples, seed: 1) },
+    };
+
+    [Fact]
+    public async Task Recognize_ProductionAlias_ResultNamesVersion1WithTranscriptInVocabulary()
+    {
+        // Arrange
+        var request = Request("asr", "en");
+        request.Config.EnableWordTimeOffsets = true;
+
+        // Act
+        var response = await platform.Speech.RecognizeAsync(request, cancellationToken: Token);
+
+        // Assert
+        var result = Assert.Single(response.Results);
+        Assert.Equal(1, result.Route.Version);
+        Assert.Equal(platform.Published["asr/en v1"].Digest, result.Route.Digest);
+        Assert.Equal("asr", result.Route.Task);
+        var alternative = Assert.Single(result.Speech.Alternatives);
+        Assert.All(alternative.Transcript, c => Assert.Contains(c, "abcd "));
+        Assert.Equal(alternative.Transcript, string.Join(' ', alternative.Words.Select(w => w.Word)));
+        Assert.All(alternative.Words, w => Assert.True(w.EndTime.ToTimeSpan() > w.StartTime.ToTimeSpan()));
+        Assert.InRange(alternative.Confidence, 0f, 1f);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), response.TotalAudioDuration.ToTimeSpan());
+    }
+
+    [Fact]
+    public async Task Recognize_PinnedVersionAndAdditionalRoute_ResultsInRequestOrder()
+    {
+        // Arrange
+        var request = Request("asr", "en", maskRef: "v2");
+        request.Config.MaxAlternatives = 3;
+        request.Config.BeamWidth = 4;
+        request.Config.MaxClasses = 2;
+        request.AdditionalRoutes.Add(new RouteSelector { Task = "speaker", LanguageCode = "und" });
+
+        // Act
+        var response = await platform.Speech.RecognizeAsync(request, cancellationToken: Token);
+
+        // Assert
+        Assert.Equal(2, response.Results.Count);
+        Assert.Equal(2, response.Results[0].Route.Version);
+        Assert.Equal(platform.Published["asr/en v2"].Digest, response.Results[0].Route.Digest);
+        Assert.InRange(response.Results[0].Speech.Alternatives.Count, 1, 3);
+        var speaker = response.Results[1];
+        Assert.Equal("speaker", speaker.Route.Task);
+        Assert.Equal(2, speaker.Classification.Classes.Count);
+        Assert.All(speaker.Classification.Classes, c => Assert.Contains(c.ClassName, ServingPlatform.Speakers));
+        Assert.True(speaker.Classification.Classes[0].Score >= speaker.Classification.Classes[1].Score);
+    }
+
+    [Fact]
+    public async Task Recognize_UnknownRoute_NotFoundNamingTheRoute()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            platform.Speech.RecognizeAsync(Request("intent", "en"), cancellationToken: Token).ResponseAsync);
+
+        Assert.Equal(StatusCode.NotFound, error.StatusCode);
+        Assert.Contains("intent/en", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Recognize_RouteOfAnotherBackbone_FailedPrecondition()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            platform.Speech.RecognizeAsync(Request("asr", "de"), cancellationToken: Token).ResponseAsync);
+
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Contains("backbone", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Recognize_BadConfigAndMissingAudio_InvalidArgumentListingFields()
+    {
+        var request = Request("asr", "en");
+        request.Config.BeamWidth = 65;
+        request.Config.MaxAlternatives = 11;
+        request.Audio = new RecognitionAudio();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => platform.Speech.RecognizeAsync(request, cancellationToken: Token).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("config.beam_width", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("config.max_alternatives", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("audio.content", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Recognize_RawAudioWithoutRate_InvalidArgumentOnSampleRate()
+    {
+        var request = Request("asr", "en");
+        request.Config.SampleRateHertz = 0;
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => platform.Speech.RecognizeAsync(request, cancellationToken: Token).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("sample_rate_hertz", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ListRoutes_All_ProductionVersionsOfThisBackboneOnly()
+    {
+        var response = await platform.Speech.ListRoutesAsync(new ListRoutesRequest(), cancellationToken: Token);
+
+        var names = response.Routes.Select(r => $"{r.Route.Task}/{r.Route.LanguageCode}").ToList();
+        Assert.Contains("asr/en", names);
+        Assert.Contains("speaker/und", names);
+        Assert.DoesNotContain("asr/de", names);
+        var asr = response.Routes.Single(r => r.Route.Task == "asr" && r.Route.LanguageCode == "en");
+        Assert.Equal(1, asr.Route.Version);
+        Assert.Equal(HeadKind.Ctc, asr.HeadKind);
+        Assert.Equal(ServingPlatform.Vocabulary.Length, asr.LabelCount);
+        Assert.Equal(1, asr.Aliases["production"]);
+    }
+
+    [Fact]
+    public async Task StreamingRecognize_ChunksWithInterimResults_InterimThenFinalNamingVersion()
+    {
+        // Arrange: 1 s of audio in 100 ms chunks, interim results every 300 ms.
+        var audio = ServingPlatform.Linear16(16000, seed: 3).ToByteArray();
+        using var call = platform.Speech.StreamingRecognize(cancellationToken: Token);
+        await call.RequestStream.WriteAsync(new StreamingRecognizeRequest
+        {
+            StreamingConfig = new StreamingRecognitionConfig
+            {
+                Task = "asr",
+                LanguageCode = "en",
+                Config = ServingPlatform.Linear16Config(),
+                InterimResults = true,
+                InterimInterval = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(300)),
+            },
+        }, Token);
+
+        // Act
+        for (var offset = 0; offset < audio.Length; offset += 3200)
+        {
+            await call.RequestStream.WriteAsync(new StreamingRecognizeRequest
+            {
+                AudioContent = Google.Protobuf.ByteString.CopyFrom(audio, offset, 3200),
+            }, Token);
+        }
+
+        await call.RequestStream.CompleteAsync();
+        var responses = await call.ResponseStream.ReadAllAsync(Token).ToListAsync(Token);
+
+        // Assert
+        Assert.Equal(4, responses.Count); // interim at 300, 600, 900 ms, then the final
+        Assert.All(responses.SkipLast(1), r => Assert.False(r.IsFinal));
+        Assert.True(responses[^1].IsFinal);
+        Assert.Equal(TimeSpan.FromSeconds(1), responses[^1].ResultEndTime.ToTimeSpan());
+        Assert.All(responses, r => Assert.Equal(1, Assert.Single(r.Results).Route.Version));
+    }
+
+    [Fact]
+    public async Task StreamingRecognize_AudioBeforeConfig_InvalidArgument()
+    {
+        using var call = platform.Speech.StreamingRecognize(cancellationToken: Token);
+        await call.RequestStream.WriteAsync(new StreamingRecognizeRequest { AudioContent = ServingPlatform.Linear16(1600, 1) }, Token);
+        await call.RequestStream.CompleteAsync();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.ReadAllAsync(Token).ToListAsync(Token).AsTask());
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("streaming_config", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Recognize_AliasMovesWhileClientLoops_ZeroFailuresAndEveryResponseNamesItsVersion()
+    {
+        // Arrange: a client loops on asr/fr (production = v1) until it has seen v2 a few times.
+        var versions = new List<long>();
+        var failures = new List<Exception>();
+        var sawV1 = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        deadline.CancelAfter(TimeSpan.FromSeconds(90));
+        var loop = Task.Run(async () =>
+        {
+            var v2Seen = 0;
+            while (v2Seen < 5 && !deadline.IsCancellationRequested)
+            {
+                try
+                {
+                    var response = await platform.Speech.RecognizeAsync(Request("asr", "fr"), cancellationToken: deadline.Token);
+                    var route = Assert.Single(response.Results).Route;
+                    lock (versions)
+                    {
+                        versions.Add(route.Version);
+                    }
+
+                    Assert.Equal(platform.Published[$"asr/fr v{route.Version}"].Digest, route.Digest);
+                    v2Seen += route.Version == 2 ? 1 : 0;
+                    if (versions.Count >= 3)
+                    {
+                        sawV1.TrySetResult();
+                    }
+                }
+                catch (Exception e) when (!deadline.IsCancellationRequested)
+                {
+                    failures.Add(e);
+                    sawV1.TrySetResult();
+                    return;
+                }
+            }
+        }, Token);
+        await sawV1.Task.WaitAsync(deadline.Token);
+
+        // Act
+        var moved = await platform.Registry.SetAliasAsync(
+            new SetAliasRequest { Task = "asr", LanguageCode = "fr", Alias = "production", Version = 2 }, cancellationToken: Token);
+        await loop;
+
+        // Assert: no failure; v1 first, then v2 only (each request pinned one version, no flapping back).
+        Assert.Empty(failures);
+        Assert.Equal(1, moved.PreviousVersion);
+        Assert.Equal(1, versions[0]);
+        Assert.Equal(2, versions[^1]);
+        var firstV2 = versions.IndexOf(2);
+        Assert.All(versions.Skip(firstV2), v => Assert.Equal(2, v));
+    }
+}
