@@ -10,5 +10,7 @@ var root = new RootCommand("s3r — the S3Router Services command line")
     RegistryConnection.Registry,
     RegistryConnection.ApiKey,
     DataCommand.Create(),
+    RecognizeCommand.Create(),
+    ServeCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Grpc.Core;
-using Grpc.Net.Client;
 
 namespace S3Router.Cli.Commands;
 
@@ -21,24 +20,8 @@ internal static class RegistryConnection
         Recursive = true,
     };
 
-    /// <summary>Opens a channel and calls <paramref name="action"/>; gRPC errors become one line on stderr and exit code 1.</summary>
-    public static async Task<int> RunAsync(ParseResult parse, Func<S3Router.Api.V1.MaskRegistry.MaskRegistryClient, Metadata, Task<int>> action)
-    {
-        using var channel = GrpcChannel.ForAddress(parse.GetValue(Registry)!, new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 });
-        var headers = new Metadata();
-        var key = parse.GetValue(ApiKey);
-        if (!string.IsNullOrEmpty(key))
-        {
-            headers.Add("authorization", $"Bearer {key}");
-        }
-        try
-        {
-            return await action(new S3Router.Api.V1.MaskRegistry.MaskRegistryClient(channel), headers);
-        }
-        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled)
-        {
-            await Console.Error.WriteLineAsync($"error: {ex.StatusCode}: {ex.Status.Detail}");
-            return 1;
-        }
-    }
+    /// <summary>Opens a channel to the registry and calls <paramref name="action"/>; gRPC errors become one line on stderr and exit code 1.</summary>
+    public static Task<int> RunAsync(ParseResult parse, Func<S3Router.Api.V1.MaskRegistry.MaskRegistryClient, Metadata, Task<int>> action) =>
+        GrpcCommand.RunAsync(parse.GetValue(Registry)!, parse.GetValue(ApiKey),
+            (channel, headers) => action(new S3Router.Api.V1.MaskRegistry.MaskRegistryClient(channel), headers));
 }

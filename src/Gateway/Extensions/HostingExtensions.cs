@@ -11,7 +11,7 @@ using S3Router.Gateway.Validation;
 namespace S3Router.Gateway.Extensions;
 
 /// <summary>All of the gateway's dependency injection, and its endpoints.</summary>
-internal static class HostingExtensions
+public static class HostingExtensions
 {
     /// <summary>Registers options, endpoint discovery, routing, resilience, auth, metrics and health.</summary>
     public static WebApplicationBuilder AddGatewayServices(this WebApplicationBuilder builder)

@@ -10,7 +10,7 @@ using S3Router.InferenceService.Telemetry;
 namespace S3Router.InferenceService.Extensions;
 
 /// <summary>All of the inference service's dependency injection, and its endpoints.</summary>
-internal static class HostingExtensions
+public static class HostingExtensions
 {
     /// <summary>Registers options, the registry client, the route caches, the domain services, background loaders and readiness.</summary>
     public static WebApplicationBuilder AddInferenceServices(this WebApplicationBuilder builder)

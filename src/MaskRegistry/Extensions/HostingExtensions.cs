@@ -11,7 +11,7 @@ using S3Router.MaskRegistry.Telemetry;
 namespace S3Router.MaskRegistry.Extensions;
 
 /// <summary>All of the registry's dependency injection, and its endpoints.</summary>
-internal static class HostingExtensions
+public static class HostingExtensions
 {
     /// <summary>Registers options, storage (SQLite or PostgreSQL by <see cref="MaskRegistryOptions.Provider"/>), auth, the catalog and health.</summary>
     public static WebApplicationBuilder AddMaskRegistryServices(this WebApplicationBuilder builder)

@@ -1,0 +1,28 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace S3Router.Cli.Commands;
+
+/// <summary>The one place where a command opens a channel, sends its API key and turns gRPC errors into a line on stderr.</summary>
+internal static class GrpcCommand
+{
+    /// <summary>Opens a channel to <paramref name="address"/> and calls <paramref name="action"/>; a gRPC error becomes one line on stderr and exit code 1.</summary>
+    public static async Task<int> RunAsync(string address, string? apiKey, Func<GrpcChannel, Metadata, Task<int>> action)
+    {
+        using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 });
+        var headers = new Metadata();
+        if (!string.IsNullOrEmpty(apiKey))
+        {
+            headers.Add("authorization", $"Bearer {apiKey}");
+        }
+        try
+        {
+            return await action(channel, headers);
+        }
+        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.StatusCode}: {ex.Status.Detail}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using S3Router.Core.Safetensors;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace S3Router.TrainingService.Training;
+
+/// <summary>
+/// Adam (Kingma and Ba, arXiv:1412.6980) over named parameters with its state in plain tensors, so a checkpoint can
+/// hold it by name. Parameters without a gradient in a step (frozen for now) are skipped and keep their own step
+/// count. Betas and epsilon follow the wav2vec2 finetuning recipes: (0.9, 0.98), 1e-8.
+/// </summary>
+internal sealed class AdamOptimizer : IDisposable
+{
+    private const double Beta1 = 0.9;
+    private const double Beta2 = 0.98;
+    private const double Epsilon = 1e-8;
+
+    private readonly IReadOnlyList<Slot> _slots;
+
+    public AdamOptimizer(IEnumerable<(string Name, Parameter Parameter)> parameters)
+    {
+        _slots = parameters
+            .Select(p => new Slot(p.Name, p.Parameter, torch.zeros_like(p.Parameter).DetachFromDisposeScope(), torch.zeros_like(p.Parameter).DetachFromDisposeScope()))
+            .ToList();
+    }
+
+    public IEnumerable<Parameter> Parameters => _slots.Select(s => s.Parameter);
+
+    public void ZeroGrad()
+    {
+        foreach (var slot in _slots)
+        {
+            slot.Parameter.grad?.zero_();
+        }
+    }
+
+    /// <summary>One update with learning rate <paramref name="lr"/> for every parameter that has a gradient.</summary>
+    public void Step(double lr)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        foreach (var slot in _slots)
+        {
+            var grad = slot.Parameter.grad;
+            if (grad is null || !slot.Parameter.requires_grad)
+            {
+                continue;
+            }
+
+            slot.Steps++;
+            slot.Mean.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
+            slot.Variance.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
+            var meanCorrection = 1 - Math.Pow(Beta1, slot.Steps);
+            var varianceCorrection = 1 - Math.Pow(Beta2, slot.Steps);
+            var denominator = (slot.Variance / varianceCorrection).sqrt_().add_(Epsilon);
+            slot.Parameter.addcdiv_(slot.Mean, denominator, value: -lr / meanCorrection);
+        }
+    }
+
+    /// <summary>Adds parameters, moments and step counts to a checkpoint (<c>param/</c>, <c>adam_m/</c>, <c>adam_v/</c>).</summary>
+    public void Save(SafetensorsWriter writer, IDictionary<string, long> steps)
+    {
+        foreach (var slot in _slots)
+        {
+            writer.AddFloat32("param/" + slot.Name, slot.Parameter.shape, Host(slot.Parameter));
+            writer.AddFloat32("adam_m/" + slot.Name, slot.Mean.shape, Host(slot.Mean));
+            writer.AddFloat32("adam_v/" + slot.Name, slot.Variance.shape, Host(slot.Variance));
+            steps[slot.Name] = slot.Steps;
+        }
+    }
+
+    /// <summary>Restores what <see cref="Save"/> wrote.</summary>
+    public void Load(SafetensorsFile file, IReadOnlyDictionary<string, long> steps)
+    {
+        using var noGrad = torch.no_grad();
+        foreach (var slot in _slots)
+        {
+            Copy(file, "param/" + slot.Name, slot.Parameter);
+            Copy(file, "adam_m/" + slot.Name, slot.Mean);
+            Copy(file, "adam_v/" + slot.Name, slot.Variance);
+            slot.Steps = steps.GetValueOrDefault(slot.Name);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var slot in _slots)
+        {
+            slot.Mean.Dispose();
+            slot.Variance.Dispose();
+        }
+    }
+
+    private static float[] Host(Tensor tensor) => tensor.detach().cpu().contiguous().data<float>().ToArray();
+
+    private static void Copy(SafetensorsFile file, string name, Tensor destination)
+    {
+        if (!file.Tensors.TryGetValue(name, out var info) || !info.Shape.SequenceEqual(destination.shape))
+        {
+            throw new Core.Errors.FailedPreconditionException($"Checkpoint tensor '{name}' is missing or has another shape; the checkpoint does not fit this job.");
+        }
+
+        using var value = torch.tensor(file.ReadFloat32(name), destination.shape);
+        destination.copy_(value);
+    }
+
+    private sealed class Slot(string name, Parameter parameter, Tensor mean, Tensor variance)
+    {
+        public string Name { get; } = name;
+
+        public Parameter Parameter { get; } = parameter;
+
+        public Tensor Mean { get; } = mean;
+
+        public Tensor Variance { get; } = variance;
+
+        public long Steps { get; set; }
+    }
+}

@@ -1,0 +1,92 @@
+using S3Router.TrainingService.Model;
+using S3Router.TrainingService.Training.Data;
+using S3Router.TrainingService.Training.Heads;
+using S3Router.TrainingService.Training.Metrics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace S3Router.TrainingService.Training;
+
+/// <summary>
+/// Scores a split in eval mode without gradients: <c>&lt;split&gt;_loss</c>, and CER/WER with greedy decoding
+/// (plus <c>_cer_beam</c>/<c>_wer_beam</c> with a prefix beam search when asked) for CTC heads, or accuracy and
+/// macro-F1 for classifiers.
+/// </summary>
+internal static class Evaluator
+{
+    public const int BeamWidth = 8;
+
+    public static Dictionary<string, double> Evaluate(
+        Wav2Vec2Model backbone, TaskHead head, SpeechDataset dataset, IReadOnlyList<string> labels, bool isCtc, long maxTokens, string prefix, bool beam)
+    {
+        var wasTraining = backbone.training;
+        backbone.eval();
+        head.eval();
+        var greedy = new ErrorRateAccumulator();
+        var beamed = new ErrorRateAccumulator();
+        var classes = new ClassificationAccumulator();
+        double lossSum = 0;
+        try
+        {
+            using var noGrad = torch.no_grad();
+            var lengths = dataset.Items.Select(i => i.Samples).ToList();
+            foreach (var batch in DynamicBatcher.CreateBatches(lengths, maxTokens))
+            {
+                using var scope = NewDisposeScope();
+                var tensors = BatchTensors.Create(dataset, batch);
+                var (hidden, frames) = backbone.call(tensors.Waveforms, tensors.Lengths);
+                var logits = head.call(hidden, frames);
+                lossSum += TaskLoss.Compute(logits, frames!, tensors.Targets, isCtc).item<float>() * batch.Length;
+                if (isCtc)
+                {
+                    var logProbs = logits.log_softmax(-1).contiguous(); // [batch, frames, V]
+                    var values = logProbs.data<float>().ToArray();
+                    var frameCounts = frames!.data<long>().ToArray();
+                    var (maxFrames, vocabulary) = ((int)logits.shape[1], (int)logits.shape[2]);
+                    for (var b = 0; b < batch.Length; b++)
+                    {
+                        var item = values.AsSpan(b * maxFrames * vocabulary, (int)frameCounts[b] * vocabulary);
+                        var reference = dataset.Items[batch[b]].Reference;
+                        greedy.Add(reference, CtcDecoder.ToText(CtcDecoder.Greedy(item, (int)frameCounts[b], vocabulary), labels));
+                        if (beam)
+                        {
+                            beamed.Add(reference, CtcDecoder.ToText(CtcDecoder.BeamSearch(item, (int)frameCounts[b], vocabulary, BeamWidth), labels));
+                        }
+                    }
+                }
+                else
+                {
+                    var predicted = logits.argmax(-1).data<long>().ToArray();
+                    for (var b = 0; b < batch.Length; b++)
+                    {
+                        classes.Add(dataset.Items[batch[b]].Reference, labels[(int)predicted[b]]);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            backbone.train(wasTraining);
+            head.train(wasTraining);
+        }
+
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal) { [prefix + "_loss"] = lossSum / Math.Max(1, dataset.Count) };
+        if (isCtc)
+        {
+            metrics[prefix + "_cer"] = greedy.CharacterErrorRate;
+            metrics[prefix + "_wer"] = greedy.WordErrorRate;
+            if (beam)
+            {
+                metrics[prefix + "_cer_beam"] = beamed.CharacterErrorRate;
+                metrics[prefix + "_wer_beam"] = beamed.WordErrorRate;
+            }
+        }
+        else
+        {
+            metrics[prefix + "_accuracy"] = classes.Accuracy;
+            metrics[prefix + "_macro_f1"] = classes.MacroF1;
+        }
+
+        return metrics;
+    }
+}

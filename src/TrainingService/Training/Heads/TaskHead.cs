@@ -1,0 +1,39 @@
+using S3Router.Core.Masks;
+using S3Router.TrainingService.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace S3Router.TrainingService.Training.Heads;
+
+/// <summary>
+/// A route head on the backbone's last hidden state (docs/formats.md, "Route heads"). Its state_dict keys
+/// (<c>proj.weight</c>, ...) become <c>head.proj.weight</c>, ... in bundles.
+/// </summary>
+internal abstract class TaskHead(string name) : nn.Module<Tensor, Tensor?, Tensor>(name)
+{
+    /// <summary>The head tensors with their bundle names (<c>head.</c> prefix), F32, row-major.</summary>
+    public IReadOnlyList<HeadTensor> Export() =>
+        state_dict()
+            .OrderBy(t => t.Key, StringComparer.Ordinal)
+            .Select(t => new HeadTensor(
+                HeadTensor.NamePrefix + t.Key, t.Value.shape, t.Value.detach().cpu().contiguous().data<float>().ToArray()))
+            .ToList();
+
+    /// <summary>Loads head tensors by bundle name; every tensor of this head must be present with its shape.</summary>
+    public void Import(IReadOnlyDictionary<string, HostTensor> tensors)
+    {
+        using var noGrad = torch.no_grad();
+        foreach (var (key, destination) in state_dict())
+        {
+            var name = HeadTensor.NamePrefix + key;
+            if (!tensors.TryGetValue(name, out var source) || !source.Shape.SequenceEqual(destination.shape))
+            {
+                throw new Core.Errors.InvalidInputException(
+                    $"Head tensor '{name}' is missing or is not {HostTensor.FormatShape(destination.shape)}.", name);
+            }
+
+            using var value = torch.tensor(source.Data, source.Shape);
+            destination.copy_(value);
+        }
+    }
+}

@@ -1,0 +1,196 @@
+using S3Router.Api.V1;
+using S3Router.Core.Errors;
+using S3Router.TrainingService.Model;
+using CoreMaskScope = S3Router.Core.Backbones.MaskScope;
+
+namespace S3Router.TrainingService.Training;
+
+/// <summary>A <see cref="JobSpec"/> with every default of training.proto applied and every value checked.</summary>
+internal sealed record JobOptions
+{
+    /// <summary>Peak learning rate when the spec leaves it 0: the wav2vec2 base_1h recipe's 5e-5 (the S3-Router recipes keep it).</summary>
+    public const double DefaultLearningRate = 5e-5;
+
+    /// <summary>Steps when the spec leaves it 0: base_1h's 13,000 updates.</summary>
+    public const long DefaultMaxSteps = 13_000;
+
+    public const long DefaultMaxTokens = 1_280_000;
+
+    /// <summary>Longest classifier training input; longer utterances are cropped at a seeded offset (fairseq's max_sample_size).</summary>
+    public const long MaxClassifierSamples = 250_000;
+
+    /// <summary>Global L2 norm of the gradients is clipped to this.</summary>
+    public const double GradientClipNorm = 10.0;
+
+    public required JobKind Kind { get; init; }
+
+    public required string Task { get; init; }
+
+    public required string Language { get; init; }
+
+    public required string BackbonePath { get; init; }
+
+    public required string FinetunedModelPath { get; init; }
+
+    public required string ManifestDir { get; init; }
+
+    public required string TrainSplit { get; init; }
+
+    public required string ValidSplit { get; init; }
+
+    public required string TestSplit { get; init; }
+
+    public required string LabelExtension { get; init; }
+
+    public required bool IsCtc { get; init; }
+
+    public required bool AttentivePooling { get; init; }
+
+    public required double PruneRate { get; init; }
+
+    public required ScoreInit InitScore { get; init; }
+
+    public required string InitScoreName { get; init; }
+
+    public required CoreMaskScope Scope { get; init; }
+
+    public required bool TrainableProj { get; init; }
+
+    public required double LearningRate { get; init; }
+
+    public required long MaxSteps { get; init; }
+
+    public required long MaxTokens { get; init; }
+
+    public required double WarmupFraction { get; init; }
+
+    public required double HoldFraction { get; init; }
+
+    public required double DecayFraction { get; init; }
+
+    public required long FreezeSteps { get; init; }
+
+    public required int EvalIntervalSteps { get; init; }
+
+    public required int CheckpointIntervalSteps { get; init; }
+
+    public required long Seed { get; init; }
+
+    /// <summary>Whether the backbone carries learned masks (mask and prune jobs).</summary>
+    public bool IsMasked => Kind is JobKind.Mask or JobKind.Prune;
+
+    /// <summary>The backbone the masks or head apply to: the finetuned model for prune jobs.</summary>
+    public string EffectiveBackbonePath => Kind == JobKind.Prune ? FinetunedModelPath : BackbonePath;
+
+    public static JobOptions Resolve(JobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var violations = new List<FieldViolation>();
+        void Check(bool ok, string field, string message)
+        {
+            if (!ok)
+            {
+                violations.Add(new FieldViolation(field, message));
+            }
+        }
+
+        if (spec.Kind == JobKind.Pretrain)
+        {
+            throw new FailedPreconditionException("Self-supervised pretraining (JOB_KIND_PRETRAIN) is not available yet.");
+        }
+
+        Check(spec.Kind is JobKind.Mask or JobKind.Weights or JobKind.Prune or JobKind.Head, "kind", $"Job kind {spec.Kind} is not one of MASK, WEIGHTS, PRUNE, HEAD.");
+        Check(!string.IsNullOrWhiteSpace(spec.Task), "task", "task is required (e.g. \"asr\", \"speaker\", \"intent\").");
+        Check(spec.Kind == JobKind.Prune || !string.IsNullOrWhiteSpace(spec.BackbonePath), "backbone_path", "backbone_path is required.");
+        Check(spec.Kind != JobKind.Prune || !string.IsNullOrWhiteSpace(spec.FinetunedModelPath), "finetuned_model_path", "A prune job needs finetuned_model_path (the output of a weights job).");
+        Check(!string.IsNullOrWhiteSpace(spec.Dataset?.ManifestDir), "dataset.manifest_dir", "dataset.manifest_dir is required.");
+
+        var head = spec.Head ?? new HeadSpec();
+        var isCtc = head.Kind switch
+        {
+            HeadKind.Ctc => true,
+            HeadKind.Classifier => false,
+            _ => string.Equals(spec.Task, "asr", StringComparison.OrdinalIgnoreCase),
+        };
+        var pooling = string.IsNullOrEmpty(head.Pooling) ? "mean" : head.Pooling;
+        Check(pooling is "mean" or "attentive", "head.pooling", $"pooling must be \"mean\" or \"attentive\"; found \"{pooling}\".");
+
+        var dataset = spec.Dataset ?? new DatasetSpec();
+        var labelExtension = string.IsNullOrEmpty(dataset.LabelExtension) ? (isCtc ? "ltr" : "label") : dataset.LabelExtension;
+        Check(labelExtension.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'), "dataset.label_extension", "label_extension must be a plain file extension such as \"ltr\".");
+
+        var isPrune = spec.Kind == JobKind.Prune;
+        var mask = spec.Mask ?? new MaskSpec();
+        var pruneRate = mask.PruneRate == 0 ? (isPrune ? 0.3 : 0.9) : mask.PruneRate;
+        Check(pruneRate > 0 && pruneRate <= 1, "mask.prune_rate", $"prune_rate is the kept fraction, in (0, 1]; found {mask.PruneRate}.");
+        var initName = string.IsNullOrEmpty(mask.InitScore) ? (isPrune ? "weight_magnitude_with_scale" : "weight_rank") : mask.InitScore;
+        ScoreInit? init = initName switch
+        {
+            "weight_rank" => ScoreInit.WeightRank,
+            "weight_magnitude" => ScoreInit.WeightMagnitude,
+            "weight_magnitude_with_scale" => ScoreInit.WeightMagnitudeWithScale,
+            "kaiming_uniform" => ScoreInit.KaimingUniform,
+            _ => null,
+        };
+        Check(init is not null, "mask.init_score", $"init_score must be weight_rank, weight_magnitude, weight_magnitude_with_scale or kaiming_uniform; found \"{initName}\".");
+        var scope = mask.Scope switch
+        {
+            Api.V1.MaskScope.Ffn => CoreMaskScope.FeedForward,
+            Api.V1.MaskScope.FfnAttention => CoreMaskScope.FeedForwardAndAttention,
+            Api.V1.MaskScope.FfnAttentionProjection => CoreMaskScope.AllLinear,
+            _ => isPrune ? CoreMaskScope.FeedForwardAndAttention : CoreMaskScope.FeedForward,
+        };
+
+        var optimization = spec.Optimization ?? new OptimizationSpec();
+        Check(optimization.LearningRate >= 0 && double.IsFinite(optimization.LearningRate), "optimization.learning_rate", "learning_rate must be a finite number ≥ 0.");
+        Check(optimization.MaxSteps >= 0, "optimization.max_steps", "max_steps must be ≥ 0.");
+        Check(optimization.MaxTokens >= 0, "optimization.max_tokens", "max_tokens must be ≥ 0.");
+        Check(optimization.FreezeSteps >= 0, "optimization.freeze_steps", "freeze_steps must be ≥ 0.");
+        Check(optimization.EvalIntervalSteps >= 0, "optimization.eval_interval_steps", "eval_interval_steps must be ≥ 0.");
+        Check(optimization.CheckpointIntervalSteps >= 0, "optimization.checkpoint_interval_steps", "checkpoint_interval_steps must be ≥ 0.");
+        double warmup = optimization.WarmupFraction, hold = optimization.HoldFraction, decay = optimization.DecayFraction;
+        if (warmup == 0 && hold == 0 && decay == 0)
+        {
+            (warmup, hold, decay) = (0.1, 0.4, 0.5);
+        }
+
+        Check(warmup >= 0 && hold >= 0 && decay >= 0 && warmup + hold + decay <= 1.0 + 1e-9, "optimization.warmup_fraction",
+            $"warmup, hold and decay fractions must be ≥ 0 and sum to at most 1; found {warmup}, {hold}, {decay}.");
+
+        if (violations.Count > 0)
+        {
+            throw new InvalidInputException($"Invalid job spec: {string.Join(" ", violations.Select(v => v.Description))}", violations);
+        }
+
+        return new JobOptions
+        {
+            Kind = spec.Kind,
+            Task = spec.Task,
+            Language = spec.LanguageCode ?? "",
+            BackbonePath = spec.BackbonePath ?? "",
+            FinetunedModelPath = spec.FinetunedModelPath ?? "",
+            ManifestDir = dataset.ManifestDir,
+            TrainSplit = string.IsNullOrEmpty(dataset.TrainSplit) ? "train" : dataset.TrainSplit,
+            ValidSplit = string.IsNullOrEmpty(dataset.ValidSplit) ? "valid" : dataset.ValidSplit,
+            TestSplit = string.IsNullOrEmpty(dataset.TestSplit) ? "test" : dataset.TestSplit,
+            LabelExtension = labelExtension,
+            IsCtc = isCtc,
+            AttentivePooling = pooling == "attentive",
+            PruneRate = pruneRate,
+            InitScore = init!.Value,
+            InitScoreName = initName,
+            Scope = scope,
+            TrainableProj = !mask.HasTrainableProj || mask.TrainableProj,
+            LearningRate = optimization.LearningRate == 0 ? DefaultLearningRate : optimization.LearningRate,
+            MaxSteps = optimization.MaxSteps == 0 ? DefaultMaxSteps : optimization.MaxSteps,
+            MaxTokens = optimization.MaxTokens == 0 ? DefaultMaxTokens : optimization.MaxTokens,
+            WarmupFraction = warmup,
+            HoldFraction = hold,
+            DecayFraction = decay,
+            FreezeSteps = optimization.FreezeSteps,
+            EvalIntervalSteps = optimization.EvalIntervalSteps == 0 ? 100 : optimization.EvalIntervalSteps,
+            CheckpointIntervalSteps = optimization.CheckpointIntervalSteps == 0 ? 200 : optimization.CheckpointIntervalSteps,
+            Seed = spec.Seed,
+        };
+    }
+}

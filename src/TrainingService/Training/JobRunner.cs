@@ -1,0 +1,290 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Logging;
+using S3Router.Api.V1;
+using S3Router.Core.Errors;
+using S3Router.Core.Masks;
+using S3Router.TrainingService.Jobs;
+using S3Router.TrainingService.Model;
+using S3Router.TrainingService.Training.Checkpoints;
+using S3Router.TrainingService.Training.Data;
+using S3Router.TrainingService.Training.Heads;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace S3Router.TrainingService.Training;
+
+/// <summary>
+/// The training engine: runs a mask, weights, prune or head job (see training.proto) on the CPU with TorchSharp.
+/// Outputs: <c>&lt;work&gt;/bundle.safetensors</c> (a Core <see cref="MaskBundle"/>) for mask, prune and head jobs;
+/// <c>&lt;work&gt;/model/</c> (Hugging Face <c>config.json</c> + <c>model.safetensors</c> of the finetuned backbone,
+/// and <see cref="HeadFile"/> <c>head.safetensors</c>) for weights jobs. A prune job's bundle refers to the
+/// finetuned model it started from: its backbone digest is that model's <c>model.safetensors</c>.
+/// </summary>
+public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvider) : IJobRunner
+{
+    /// <summary>File name of the bundle written under the work directory.</summary>
+    public const string BundleFileName = "bundle.safetensors";
+
+    /// <summary>Directory name of a weights job's finetuned model under the work directory.</summary>
+    public const string ModelDirectoryName = "model";
+
+    /// <inheritdoc />
+    public Task<JobResult> RunAsync(JobSpec spec, JobRunContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(context);
+        var options = JobOptions.Resolve(spec);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.Run(() => Run(spec, options, context, cancellationToken), CancellationToken.None);
+    }
+
+    private static string SpecDigest(JobSpec spec)
+    {
+        var training = spec.Clone();
+        training.Publish = null; // where the result goes does not change training
+        return Convert.ToHexStringLower(SHA256.HashData(training.ToByteArray()));
+    }
+
+    private static Dictionary<string, double> Finite(IReadOnlyDictionary<string, double> metrics) =>
+        metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
+
+    private JobResult Run(JobSpec spec, JobOptions options, JobRunContext context, CancellationToken cancellationToken)
+    {
+        torch.set_num_threads(2);
+        Directory.CreateDirectory(context.WorkDirectory);
+        torch.manual_seed(options.Seed);
+
+        var finetunedHead = options.Kind == JobKind.Prune
+            ? HeadFile.Read(Path.Combine(options.FinetunedModelPath, HeadFile.FileName))
+            : default((IReadOnlyDictionary<string, HostTensor> Tensors, bool IsCtc, IReadOnlyList<string> Labels)?);
+        if (finetunedHead is { } fh && fh.IsCtc != options.IsCtc)
+        {
+            throw new InvalidInputException(
+                $"The finetuned model's head is {(fh.IsCtc ? "CTC" : "a classifier")}, but the job asks for {(options.IsCtc ? "CTC" : "a classifier")}.", "head.kind");
+        }
+
+        var data = JobData.Load(options, finetunedHead?.Labels);
+        if (data.SkippedTooLong > 0)
+        {
+            TrainingLog.SkippedUtterances(logger, context.JobId, data.SkippedTooLong);
+        }
+
+        var masking = options.IsMasked ? new MaskingOptions { Scope = options.Scope, PruneRate = options.PruneRate } : null;
+        using var backbone = Wav2Vec2Model.LoadHuggingFace(options.EffectiveBackbonePath, masking);
+        var backboneDigest = Sha256Digest.OfFile(Path.Combine(options.EffectiveBackbonePath, "model.safetensors"));
+        if (options.Kind is JobKind.Mask or JobKind.Prune or JobKind.Head)
+        {
+            backbone.FreezeBackbone();
+        }
+
+        if (options.IsMasked)
+        {
+            backbone.InitializeScores(options.InitScore);
+        }
+
+        if (options.Kind == JobKind.Weights)
+        {
+            // The conv frontend stays frozen in wav2vec2 finetuning (fairseq's feature_grad_mult = 0).
+            foreach (var (_, p) in backbone.named_parameters().Where(p => p.name.StartsWith("feature_extractor.", StringComparison.Ordinal)))
+            {
+                p.requires_grad = false;
+            }
+        }
+
+        using TaskHead head = options.IsCtc
+            ? new CtcHead(backbone.Config.HiddenSize, data.Labels.Count)
+            : new ClassifierHead(backbone.Config.HiddenSize, data.Labels.Count, options.AttentivePooling);
+        if (finetunedHead is { } start)
+        {
+            head.Import(start.Tensors);
+        }
+
+        var headTrains = options.Kind is JobKind.Weights or JobKind.Head || options.TrainableProj;
+        foreach (var p in head.parameters())
+        {
+            p.requires_grad = headTrains;
+        }
+
+        var backboneTrainable = backbone.named_parameters().Where(p => p.parameter.requires_grad).Select(p => ("backbone." + p.name, p.parameter)).ToList();
+        using var optimizer = new AdamOptimizer(backboneTrainable.Concat(head.named_parameters().Select(p => ("head." + p.name, p.parameter))));
+        var store = new CheckpointStore(context.WorkDirectory);
+        var specDigest = SpecDigest(spec);
+        var state = store.TryLoad(optimizer, specDigest);
+        if (state is not null)
+        {
+            backbone.InvalidateMasks();
+            TrainingLog.Resumed(logger, context.JobId, state.Step);
+        }
+
+        state ??= new TrainingState { SpecDigest = specDigest };
+        TrainingLog.JobStarting(logger, context.JobId, options.Kind.ToString(), data.Train.Count, data.Labels.Count, options.MaxSteps);
+
+        Train(options, context, data, backbone, head, backboneTrainable.Select(p => p.parameter).ToList(), optimizer, store, state, cancellationToken);
+
+        var testMetrics = data.Test is null
+            ? []
+            : Finite(Evaluator.Evaluate(backbone, head, data.Test, data.Labels, options.IsCtc, options.MaxTokens, "test", beam: true));
+        var result = new JobResult();
+        result.Metrics.Add(testMetrics);
+        if (options.Kind == JobKind.Weights)
+        {
+            result.OutputPath = WriteModel(options, context, backbone, head, data, testMetrics);
+        }
+        else
+        {
+            var bundle = new MaskBundle
+            {
+                Task = options.Task,
+                Language = options.Language,
+                BackboneDigest = backboneDigest,
+                HeadKind = options.IsCtc ? MaskHeadKind.Ctc : MaskHeadKind.Classifier,
+                Labels = data.Labels,
+                Masks = options.IsMasked ? backbone.ExportMasks() : [],
+                Heads = head.Export(),
+                Lineage = new Core.Masks.MaskLineage
+                {
+                    JobId = context.JobId,
+                    DatasetDigest = data.DatasetDigest,
+                    PruneRate = options.IsMasked ? options.PruneRate : 1.0,
+                    InitScore = options.IsMasked ? options.InitScoreName : "",
+                },
+                Metrics = testMetrics,
+            };
+            var path = Path.Combine(context.WorkDirectory, BundleFileName);
+            var temporary = path + ".tmp";
+            bundle.WriteToFile(temporary);
+            File.Move(temporary, path, overwrite: true);
+            result.OutputPath = path;
+            result.BundleDigest = "sha256:" + Sha256Digest.OfFile(path);
+        }
+
+        TrainingLog.Finished(logger, context.JobId, result.OutputPath);
+        return result;
+    }
+
+    private void Train(
+        JobOptions options,
+        JobRunContext context,
+        JobData data,
+        Wav2Vec2Model backbone,
+        TaskHead head,
+        IReadOnlyList<Parameter> backboneTrainable,
+        AdamOptimizer optimizer,
+        CheckpointStore store,
+        TrainingState state,
+        CancellationToken cancellationToken)
+    {
+        var schedule = new TriStageSchedule(options.LearningRate, options.MaxSteps, options.WarmupFraction, options.HoldFraction, options.DecayFraction);
+        long? crop = options.IsCtc ? null : Math.Min(JobOptions.MaxClassifierSamples, options.MaxTokens);
+        var batches = DynamicBatcher.CreateBatches(
+            data.Train.Items.Select(i => crop is { } c ? Math.Min(i.Samples, c) : i.Samples).ToList(), options.MaxTokens);
+        var (epoch, position) = (state.Epoch, state.Position);
+        var order = DynamicBatcher.EpochOrder(batches.Count, options.Seed, epoch);
+        var evalMetrics = state.EvalMetrics;
+        var checkpointStep = state.Step;
+        var started = timeProvider.GetTimestamp();
+        long examples = 0;
+
+        for (var step = state.Step; step < options.MaxSteps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = batches[order[position]];
+            var backboneLearns = options.Kind != JobKind.Head && !(options.Kind == JobKind.Weights && step < options.FreezeSteps);
+            foreach (var p in backboneTrainable)
+            {
+                p.requires_grad = backboneLearns;
+            }
+
+            var lr = schedule.At(step);
+            float loss;
+            using (var scope = NewDisposeScope())
+            {
+                optimizer.ZeroGrad();
+                var tensors = BatchTensors.Create(data.Train, batch, crop, DeterministicSeed.Derive(options.Seed, step, 1));
+                // A head job's backbone is a fixed feature extractor: no dropout, no graph.
+                backbone.train(options.Kind != JobKind.Head);
+                head.train();
+                Tensor hidden;
+                Tensor? frames;
+                using (backboneLearns ? null : torch.no_grad())
+                {
+                    (hidden, frames) = backbone.call(tensors.Waveforms, tensors.Lengths);
+                }
+
+                var logits = head.call(hidden, frames);
+                var lossTensor = TaskLoss.Compute(logits, frames!, tensors.Targets, options.IsCtc);
+                lossTensor.backward();
+                var withGrad = optimizer.Parameters.Where(p => p.requires_grad && p.grad is not null).ToList();
+                if (withGrad.Count > 0)
+                {
+                    nn.utils.clip_grad_norm_(withGrad, JobOptions.GradientClipNorm);
+                }
+
+                optimizer.Step(lr);
+                loss = lossTensor.item<float>();
+            }
+
+            examples += batch.Length;
+            if (++position == batches.Count)
+            {
+                (epoch, position) = (epoch + 1, 0);
+                order = DynamicBatcher.EpochOrder(batches.Count, options.Seed, epoch);
+            }
+
+            var completed = step + 1;
+            if (data.Valid is not null && completed % options.EvalIntervalSteps == 0)
+            {
+                evalMetrics = Finite(Evaluator.Evaluate(backbone, head, data.Valid, data.Labels, options.IsCtc, options.MaxTokens, "valid", beam: false));
+                TrainingLog.Evaluated(logger, context.JobId, completed,
+                    string.Join(", ", evalMetrics.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key}={m.Value:F4}"))));
+            }
+
+            if (completed % options.CheckpointIntervalSteps == 0 || completed == options.MaxSteps)
+            {
+                store.Save(new TrainingState { Step = completed, Epoch = epoch, Position = position, EvalMetrics = evalMetrics, SpecDigest = state.SpecDigest }, optimizer);
+                checkpointStep = completed;
+            }
+
+            var elapsed = timeProvider.GetElapsedTime(started);
+            var stepsThisRun = completed - state.Step;
+            var progress = new JobProgress
+            {
+                Step = completed,
+                TotalSteps = options.MaxSteps,
+                Loss = loss,
+                LearningRate = lr,
+                ExamplesPerSecond = elapsed > TimeSpan.Zero ? examples / elapsed.TotalSeconds : 0,
+                Eta = Duration.FromTimeSpan(elapsed / stepsThisRun * (options.MaxSteps - completed)),
+                CheckpointStep = checkpointStep,
+            };
+            progress.EvalMetrics.Add(evalMetrics);
+            context.ReportProgress(progress);
+        }
+    }
+
+    private static string WriteModel(
+        JobOptions options, JobRunContext context, Wav2Vec2Model backbone, TaskHead head, JobData data, IReadOnlyDictionary<string, double> metrics)
+    {
+        var directory = Path.Combine(context.WorkDirectory, ModelDirectoryName);
+        var temporary = directory + ".tmp";
+        if (Directory.Exists(temporary))
+        {
+            Directory.Delete(temporary, recursive: true);
+        }
+
+        backbone.SaveHuggingFace(temporary);
+        HeadFile.Write(Path.Combine(temporary, HeadFile.FileName), head.Export(), options.IsCtc, options.AttentivePooling, data.Labels,
+            options.Task, options.Language, metrics);
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
+        Directory.Move(temporary, directory);
+        return directory;
+    }
+}

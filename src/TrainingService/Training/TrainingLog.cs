@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace S3Router.TrainingService.Training;
+
+/// <summary>Log messages of the training engine (event ids 6000-6099).</summary>
+internal static partial class TrainingLog
+{
+    [LoggerMessage(EventId = 6000, Level = LogLevel.Information, Message = "Job {JobId} ({Kind}) starts: {TrainCount} training utterances, {Labels} labels, {MaxSteps} steps")]
+    public static partial void JobStarting(ILogger logger, string jobId, string kind, int trainCount, int labels, long maxSteps);
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Job {JobId} resumes from the checkpoint at step {Step}")]
+    public static partial void Resumed(ILogger logger, string jobId, long step);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Job {JobId} skips {Count} training utterances longer than max_tokens or without transcript")]
+    public static partial void SkippedUtterances(ILogger logger, string jobId, int count);
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Information, Message = "Job {JobId} step {Step}: {Metrics}")]
+    public static partial void Evaluated(ILogger logger, string jobId, long step, string metrics);
+
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "Job {JobId} finished: output {OutputPath}")]
+    public static partial void Finished(ILogger logger, string jobId, string outputPath);
+}

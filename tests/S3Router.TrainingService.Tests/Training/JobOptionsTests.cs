@@ -1,0 +1,91 @@
+using S3Router.Api.V1;
+using S3Router.Core.Errors;
+using S3Router.TrainingService.Model;
+using S3Router.TrainingService.Training;
+using CoreMaskScope = S3Router.Core.Backbones.MaskScope;
+
+namespace S3Router.TrainingService.Tests.Training;
+
+public sealed class JobOptionsTests
+{
+    [Fact]
+    public void Resolve_EmptyMaskSpec_AppliesS3RouterDefaults()
+    {
+        // Act
+        var options = JobOptions.Resolve(Spec(JobKind.Mask));
+
+        // Assert
+        Assert.Equal(0.9, options.PruneRate);
+        Assert.Equal(ScoreInit.WeightRank, options.InitScore);
+        Assert.Equal(CoreMaskScope.FeedForward, options.Scope);
+        Assert.True(options.TrainableProj);
+        Assert.True(options.IsCtc);
+        Assert.Equal("ltr", options.LabelExtension);
+        Assert.Equal(("train", "valid", "test"), (options.TrainSplit, options.ValidSplit, options.TestSplit));
+        Assert.Equal((0.1, 0.4, 0.5), (options.WarmupFraction, options.HoldFraction, options.DecayFraction));
+        Assert.Equal(1_280_000, options.MaxTokens);
+        Assert.Equal((100, 200), (options.EvalIntervalSteps, options.CheckpointIntervalSteps));
+    }
+
+    [Fact]
+    public void Resolve_PruneJob_KeepsThirtyPercentWithAttentionAndScaledMagnitude()
+    {
+        // Arrange
+        var spec = Spec(JobKind.Prune);
+        spec.FinetunedModelPath = "/models/ft";
+
+        // Act
+        var options = JobOptions.Resolve(spec);
+
+        // Assert
+        Assert.Equal(0.3, options.PruneRate);
+        Assert.Equal(ScoreInit.WeightMagnitudeWithScale, options.InitScore);
+        Assert.Equal(CoreMaskScope.FeedForwardAndAttention, options.Scope);
+        Assert.Equal("/models/ft", options.EffectiveBackbonePath);
+    }
+
+    [Fact]
+    public void Resolve_ClassifierTaskWithoutTrainableProj_UsesLabelFileAndFrozenHead()
+    {
+        // Arrange
+        var spec = Spec(JobKind.Mask);
+        spec.Task = "speaker";
+        spec.Mask = new MaskSpec { TrainableProj = false };
+
+        // Act
+        var options = JobOptions.Resolve(spec);
+
+        // Assert
+        Assert.False(options.IsCtc);
+        Assert.Equal("label", options.LabelExtension);
+        Assert.False(options.TrainableProj);
+    }
+
+    [Fact]
+    public void Resolve_Pretrain_ThrowsFailedPrecondition()
+    {
+        // Act + Assert
+        Assert.Throws<FailedPreconditionException>(() => JobOptions.Resolve(Spec(JobKind.Pretrain)));
+    }
+
+    [Theory]
+    [InlineData(1.5, "")]
+    [InlineData(0.5, "random")]
+    public void Resolve_BadMaskSpec_ThrowsInvalidInput(double pruneRate, string init)
+    {
+        // Arrange
+        var spec = Spec(JobKind.Mask);
+        spec.Mask = new MaskSpec { PruneRate = pruneRate, InitScore = init };
+
+        // Act + Assert
+        Assert.Throws<InvalidInputException>(() => JobOptions.Resolve(spec));
+    }
+
+    private static JobSpec Spec(JobKind kind) => new()
+    {
+        Kind = kind,
+        Task = "asr",
+        BackbonePath = "/models/base",
+        Dataset = new DatasetSpec { ManifestDir = "/data" },
+    };
+}

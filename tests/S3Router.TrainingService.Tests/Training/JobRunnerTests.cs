@@ -1,0 +1,244 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using S3Router.Api.V1;
+using S3Router.Core.Errors;
+using S3Router.Core.Masks;
+using S3Router.TrainingService.Jobs;
+using S3Router.TrainingService.Model;
+using S3Router.TrainingService.Training;
+
+namespace S3Router.TrainingService.Tests.Training;
+
+public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TrainingTestData _data = new();
+
+    public void Dispose() => _data.Dispose();
+
+    [Fact]
+    public async Task RunAsync_MaskJobOnSpokenWords_LowersLossAndCerBelowUntrainedHead()
+    {
+        // Arrange
+        var manifests = _data.CreateSpokenWords();
+        var untrainedSpec = _data.AsrSpec(JobKind.Mask, manifests, steps: 1, lr: 1e-12);
+        var spec = _data.AsrSpec(JobKind.Mask, manifests, steps: 300, lr: 2e-2);
+        var losses = new List<double>();
+
+        // Act
+        var untrained = await Runner().RunAsync(untrainedSpec, Context("untrained"), TestContext.Current.CancellationToken);
+        var trained = await Runner().RunAsync(spec, Context("trained", p => losses.Add(p.Loss)), TestContext.Current.CancellationToken);
+
+        // Assert
+        output.WriteLine($"untrained CER {untrained.Metrics["test_cer"]:F3}, trained CER {trained.Metrics["test_cer"]:F3} (beam {trained.Metrics["test_cer_beam"]:F3}), loss {losses.Take(10).Average():F2} -> {losses.TakeLast(10).Average():F2}");
+        Assert.Equal(300, losses.Count);
+        Assert.True(losses.TakeLast(10).Average() < 0.5 * losses.Take(10).Average());
+        Assert.True(trained.Metrics["test_cer"] < 0.5, $"trained CER {trained.Metrics["test_cer"]}");
+        Assert.True(trained.Metrics["test_cer"] < untrained.Metrics["test_cer"] - 0.3);
+    }
+
+    [Fact]
+    public async Task RunAsync_MaskJobOnToneClasses_LearnsSeparableClasses()
+    {
+        // Arrange
+        var spec = ClassifierSpec(JobKind.Mask, steps: 200, pooling: "mean");
+
+        // Act
+        var result = await Runner().RunAsync(spec, Context("tones"), TestContext.Current.CancellationToken);
+
+        // Assert
+        output.WriteLine($"accuracy {result.Metrics["test_accuracy"]:F3}, macro-F1 {result.Metrics["test_macro_f1"]:F3}");
+        Assert.True(result.Metrics["test_accuracy"] >= 0.8, $"accuracy {result.Metrics["test_accuracy"]}");
+        Assert.True(result.Metrics["test_macro_f1"] >= 0.75);
+        var bundle = MaskBundle.Read(result.OutputPath);
+        Assert.Equal(MaskHeadKind.Classifier, bundle.HeadKind);
+        Assert.Equal(["clicks", "noise", "tone"], bundle.Labels);
+        Assert.DoesNotContain(bundle.Heads, h => h.Name == "head.attention.weight");
+    }
+
+    [Fact]
+    public async Task RunAsync_CancelledDuringStep3_StopsBeforeStep4()
+    {
+        // Arrange
+        var spec = _data.AsrSpec(JobKind.Mask, _data.CreateSpokenWords(), steps: 100, lr: 1e-3);
+        using var cancellation = new CancellationTokenSource();
+        var steps = new List<long>();
+
+        // Act
+        var run = Runner().RunAsync(spec, Context("cancel", p =>
+        {
+            steps.Add(p.Step);
+            if (p.Step == 3)
+            {
+                cancellation.Cancel();
+            }
+        }), cancellation.Token);
+
+        // Assert
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.Equal([1L, 2L, 3L], steps);
+    }
+
+    [Fact]
+    public async Task RunAsync_AfterCancelWithCheckpoint_ResumesAtSavedStepWithSameLosses()
+    {
+        // Arrange
+        var manifests = _data.CreateSpokenWords();
+        var spec = _data.AsrSpec(JobKind.Mask, manifests, steps: 12, lr: 1e-2);
+        spec.Optimization.CheckpointIntervalSteps = 5;
+        var reference = new Dictionary<long, double>();
+        var referenceResult = await Runner().RunAsync(spec, Context("straight", p => reference[p.Step] = p.Loss), TestContext.Current.CancellationToken);
+        using var cancellation = new CancellationTokenSource();
+        var firstRun = new List<JobProgress>();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Runner().RunAsync(spec, Context("resumed", p =>
+        {
+            firstRun.Add(p);
+            if (p.Step == 7)
+            {
+                cancellation.Cancel();
+            }
+        }), cancellation.Token));
+        var secondRun = new List<JobProgress>();
+
+        // Act
+        var result = await Runner().RunAsync(spec, Context("resumed", secondRun.Add), TestContext.Current.CancellationToken);
+
+        // Assert
+        Assert.Equal(5, firstRun[^1].CheckpointStep);
+        Assert.Equal(Enumerable.Range(6, 7).Select(i => (long)i), secondRun.Select(p => p.Step));
+        foreach (var progress in secondRun)
+        {
+            Assert.Equal(reference[progress.Step], progress.Loss, 3);
+        }
+
+        Assert.Equal(referenceResult.Metrics["test_loss"], result.Metrics["test_loss"], 3);
+    }
+
+    [Fact]
+    public async Task RunAsync_MaskJob_WritesBundleWithRequestedKeepRatioPerTensor()
+    {
+        // Arrange
+        var spec = _data.AsrSpec(JobKind.Mask, _data.CreateSpokenWords(), steps: 5, lr: 1e-2);
+        spec.Mask = new MaskSpec { PruneRate = 0.5, Scope = S3Router.Api.V1.MaskScope.FfnAttention };
+
+        // Act
+        var result = await Runner().RunAsync(spec, Context("bundle"), TestContext.Current.CancellationToken);
+
+        // Assert
+        var bundle = MaskBundle.Read(result.OutputPath);
+        Assert.Equal("sha256:" + Sha256Digest.OfFile(result.OutputPath), result.BundleDigest);
+        Assert.Equal(Sha256Digest.OfFile(Path.Combine(_data.BackboneDir, "model.safetensors")), bundle.BackboneDigest);
+        Assert.Equal(2 * 6, bundle.Masks.Count); // 2 layers x (fc1, fc2, q, k, v, out)
+        Assert.Contains(bundle.Masks, m => m.Name == "encoder.layers.0.attention.q_proj.weight");
+        Assert.All(bundle.Masks, m => Assert.InRange(m.KeepRatio, 0.5 - (1.0 / m.ElementCount), 0.5 + (1.0 / m.ElementCount)));
+        Assert.Equal("<blank>", bundle.Labels[0]);
+        Assert.Equal("|", bundle.Labels[1]);
+        Assert.Equal(["head.proj.bias", "head.proj.weight"], bundle.Heads.Select(h => h.Name));
+        Assert.Equal([bundle.Labels.Count, 32L], bundle.Heads[1].Shape);
+        Assert.Equal("job-bundle", bundle.Lineage.JobId);
+        Assert.Equal(0.5, bundle.Lineage.PruneRate);
+        Assert.Equal("weight_rank", bundle.Lineage.InitScore);
+        Assert.True(Sha256Digest.IsValid(bundle.Lineage.DatasetDigest));
+        Assert.Equal(result.Metrics["test_cer"], bundle.Metrics["test_cer"]);
+    }
+
+    [Fact]
+    public async Task RunAsync_WeightsThenPrune_WritesModelAndPrunedBundleOnIt()
+    {
+        // Arrange
+        var manifests = _data.CreateSpokenWords();
+        var weightsSpec = _data.AsrSpec(JobKind.Weights, manifests, steps: 4, lr: 1e-3);
+        weightsSpec.Optimization.FreezeSteps = 2;
+
+        // Act
+        var weights = await Runner().RunAsync(weightsSpec, Context("weights"), TestContext.Current.CancellationToken);
+        var pruneSpec = _data.AsrSpec(JobKind.Prune, manifests, steps: 3, lr: 1e-3);
+        pruneSpec.FinetunedModelPath = weights.OutputPath;
+        var prune = await Runner().RunAsync(pruneSpec, Context("prune"), TestContext.Current.CancellationToken);
+
+        // Assert
+        Assert.Empty(weights.BundleDigest);
+        using var original = Wav2Vec2Model.LoadHuggingFace(_data.BackboneDir);
+        using var finetuned = Wav2Vec2Model.LoadHuggingFace(weights.OutputPath);
+        var before = original.BackboneWeights();
+        var after = finetuned.BackboneWeights();
+        Assert.Equal(before["feature_extractor.conv_layers.0.conv.weight"].Data, after["feature_extractor.conv_layers.0.conv.weight"].Data);
+        Assert.NotEqual(before["encoder.layers.0.feed_forward.output_dense.weight"].Data, after["encoder.layers.0.feed_forward.output_dense.weight"].Data);
+        Assert.True(File.Exists(Path.Combine(weights.OutputPath, "head.safetensors")));
+
+        var bundle = MaskBundle.Read(prune.OutputPath);
+        Assert.Equal(Sha256Digest.OfFile(Path.Combine(weights.OutputPath, "model.safetensors")), bundle.BackboneDigest);
+        Assert.Contains(bundle.Masks, m => m.Name == "encoder.layers.1.attention.out_proj.weight");
+        Assert.All(bundle.Masks, m => Assert.InRange(m.KeepRatio, 0.3 - (1.0 / m.ElementCount), 0.3 + (1.0 / m.ElementCount)));
+        Assert.Equal("weight_magnitude_with_scale", bundle.Lineage.InitScore);
+    }
+
+    [Fact]
+    public async Task RunAsync_HeadJobWithAttentivePooling_WritesBundleWithoutMasks()
+    {
+        // Arrange
+        var spec = ClassifierSpec(JobKind.Head, steps: 3, pooling: "attentive");
+
+        // Act
+        var result = await Runner().RunAsync(spec, Context("head"), TestContext.Current.CancellationToken);
+
+        // Assert
+        var bundle = MaskBundle.Read(result.OutputPath);
+        Assert.Empty(bundle.Masks);
+        Assert.Equal(["head.attention.bias", "head.attention.weight", "head.proj.bias", "head.proj.weight"], bundle.Heads.Select(h => h.Name));
+        Assert.Contains("test_accuracy", result.Metrics.Keys);
+    }
+
+    [Fact]
+    public async Task RunAsync_MissingManifestDirectory_ThrowsNotFound()
+    {
+        // Arrange
+        var spec = _data.AsrSpec(JobKind.Mask, Path.Combine(_data.Root, "nowhere"), steps: 3, lr: 1e-3);
+
+        // Act + Assert
+        await Assert.ThrowsAsync<NotFoundException>(() => Runner().RunAsync(spec, Context("missing"), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task RunAsync_MaskAndWeightsSteps_PrintsStepTimes()
+    {
+        // Arrange: a warm-up job first, so the one-off start-up cost of libtorch does not land on either side.
+        var manifests = _data.CreateSpokenWords();
+        await Runner().RunAsync(_data.AsrSpec(JobKind.Head, manifests, steps: 5, lr: 1e-3), Context("warmup"), TestContext.Current.CancellationToken);
+        var times = new Dictionary<JobKind, List<TimeSpan>>();
+
+        // Act
+        foreach (var kind in new[] { JobKind.Mask, JobKind.Weights, JobKind.Mask, JobKind.Weights })
+        {
+            var last = TimeProvider.System.GetTimestamp();
+            var list = times.TryGetValue(kind, out var existing) ? existing : times[kind] = [];
+            await Runner().RunAsync(_data.AsrSpec(kind, manifests, steps: 20, lr: 1e-3), Context($"time-{kind}-{list.Count}", _ =>
+            {
+                list.Add(TimeProvider.System.GetElapsedTime(last));
+                last = TimeProvider.System.GetTimestamp();
+            }), TestContext.Current.CancellationToken);
+        }
+
+        // Assert: timings are printed, never asserted.
+        var mask = times[JobKind.Mask].Skip(1).Average(t => t.TotalMilliseconds);
+        var weights = times[JobKind.Weights].Skip(1).Average(t => t.TotalMilliseconds);
+        output.WriteLine($"step time on the tiny model: mask {mask:F1} ms, weights {weights:F1} ms, ratio {mask / weights:F2}");
+        Assert.Equal(40, times[JobKind.Mask].Count);
+        Assert.Equal(40, times[JobKind.Weights].Count);
+    }
+
+    private JobSpec ClassifierSpec(JobKind kind, long steps, string pooling) => new()
+    {
+        Kind = kind,
+        Task = "intent",
+        LanguageCode = "und",
+        BackbonePath = _data.BackboneDir,
+        Dataset = new DatasetSpec { ManifestDir = _data.CreateTones() },
+        Head = new HeadSpec { Pooling = pooling },
+        Optimization = new OptimizationSpec { MaxSteps = steps, LearningRate = 2e-2, MaxTokens = 60_000, EvalIntervalSteps = 50, CheckpointIntervalSteps = 1000 },
+        Seed = 5,
+    };
+
+    private static JobRunner Runner() => new(NullLogger<JobRunner>.Instance, TimeProvider.System);
+
+    private JobRunContext Context(string name, Action<JobProgress>? report = null) =>
+        new("job-" + name, _data.WorkDir(name), report ?? (_ => { }));
+}
