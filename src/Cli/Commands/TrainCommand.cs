@@ -4,7 +4,6 @@ using System.Text;
 using System.Threading.Channels;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
 using S3Router.Api.V1;
 using S3Router.Core.Errors;
 using S3Router.TrainingService;
@@ -217,18 +216,6 @@ internal static class TrainCommand
         }
     }
 
-    /// <summary>Opens a channel to the training service; gRPC errors become lines on stderr (with field violations) and exit code 1.</summary>
-    private static async Task<int> ClientAsync(ParseResult parse, Func<Training.TrainingClient, Task<int>> action)
-    {
-        using var channel = GrpcChannel.ForAddress(parse.GetValue(Target)!);
-        try
-        {
-            return await action(new Training.TrainingClient(channel));
-        }
-        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled)
-        {
-            await Console.Error.WriteLineAsync($"error: {ex.StatusCode}: {ex.Status.Detail}");
-            return 1;
-        }
-    }
+    private static Task<int> ClientAsync(ParseResult parse, Func<Training.TrainingClient, Task<int>> action) =>
+        GrpcCommand.RunAsync(parse.GetValue(Target)!, apiKey: null, (channel, _) => action(new Training.TrainingClient(channel)));
 }

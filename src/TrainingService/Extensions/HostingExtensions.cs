@@ -4,6 +4,7 @@ using S3Router.Core.Hosting;
 using S3Router.TrainingService.Grpc;
 using S3Router.TrainingService.Jobs;
 using S3Router.TrainingService.Telemetry;
+using S3Router.TrainingService.Training;
 
 namespace S3Router.TrainingService.Extensions;
 
@@ -36,7 +37,7 @@ internal static class HostingExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TrainingMetrics>();
-        services.TryAddSingleton<IJobRunner, MissingEngineJobRunner>();
+        services.TryAddSingleton<IJobRunner, JobRunner>();
         services.TryAddSingleton<BundlePublisher>();
         services.TryAddSingleton<JobExecutor>();
         return services;

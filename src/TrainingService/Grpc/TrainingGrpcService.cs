@@ -5,7 +5,7 @@ using S3Router.TrainingService.Jobs;
 namespace S3Router.TrainingService.Grpc;
 
 /// <summary>The <c>s3router.v1.Training</c> API over the <see cref="JobManager"/>. Errors are typed exceptions mapped by the Core interceptor.</summary>
-internal sealed class TrainingGrpcService(JobManager jobs) : Training.TrainingBase
+internal sealed class TrainingGrpcService(JobManager jobs) : S3Router.Api.V1.Training.TrainingBase
 {
     public override Task<SubmitJobResponse> SubmitJob(SubmitJobRequest request, ServerCallContext context) =>
         Task.FromResult(new SubmitJobResponse { Job = jobs.Submit(request.Spec, request.RequestId) });

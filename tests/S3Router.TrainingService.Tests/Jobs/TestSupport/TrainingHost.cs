@@ -23,16 +23,17 @@ internal sealed class TrainingHost : IAsyncDisposable
         _app = app;
         MetricsPort = metricsPort;
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
-        Client = new Training.TrainingClient(Channel);
+        Client = new S3Router.Api.V1.Training.TrainingClient(Channel);
     }
 
     public GrpcChannel Channel { get; }
 
-    public Training.TrainingClient Client { get; }
+    public S3Router.Api.V1.Training.TrainingClient Client { get; }
 
     public int MetricsPort { get; }
 
-    public static async Task<TrainingHost> StartAsync(string dataDirectory, IJobRunner runner, IDictionary<string, string?>? settings = null)
+    /// <summary>Starts the service; with no <paramref name="runner"/> it runs the real TorchSharp engine.</summary>
+    public static async Task<TrainingHost> StartAsync(string dataDirectory, IJobRunner? runner, IDictionary<string, string?>? settings = null)
     {
         var grpcPort = FreePort();
         var metricsPort = FreePort();
@@ -45,7 +46,11 @@ internal sealed class TrainingHost : IAsyncDisposable
         }
 
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(runner);
+        if (runner is not null)
+        {
+            builder.Services.AddSingleton(runner);
+        }
+
         builder.AddServiceDefaults(grpcPort, metricsPort);
         builder.AddTrainingServices();
         var app = builder.Build();
