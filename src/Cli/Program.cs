@@ -7,6 +7,7 @@ var root = new RootCommand("s3r — the S3Router Services command line")
     MasksCommand.Create(),
     BackbonesCommand.Create(),
     AnalyzeCommand.Create(),
+    TrainCommand.Create(),
     RegistryConnection.Registry,
     RegistryConnection.ApiKey,
     DataCommand.Create(),

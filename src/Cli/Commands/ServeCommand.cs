@@ -6,12 +6,13 @@ using S3Router.Core.Hosting;
 using S3Router.Gateway.Extensions;
 using S3Router.InferenceService.Extensions;
 using S3Router.MaskRegistry.Extensions;
+using S3Router.TrainingService.Extensions;
 
 namespace S3Router.Cli.Commands;
 
 /// <summary>
 /// <c>s3r serve</c>: the whole platform in one process on the embedded defaults — registry (SQLite + blob folder),
-/// inference, gateway — each on its usual ports, so clients and the CLI talk to it exactly as to a deployment.
+/// inference, gateway, training — each on its usual ports, so clients and the CLI talk to it exactly as to a deployment.
 /// </summary>
 internal static class ServeCommand
 {
@@ -22,15 +23,16 @@ internal static class ServeCommand
         new("registry", 50053, 9453, b => b.AddMaskRegistryServices(), a => a.MapMaskRegistry()),
         new("inference", 50052, 9452, b => b.AddInferenceServices(), a => a.MapInference()),
         new("gateway", 50051, 9451, b => b.AddGatewayServices(), a => a.MapGateway()),
+        new("training", 50054, 9454, b => b.AddTrainingServices(), a => a.MapTraining()),
     ];
 
     public static Command Create()
     {
         var listen = new Option<string>("--listen") { Description = "Address every service listens on", DefaultValueFactory = _ => "127.0.0.1" };
-        var dataDir = new Option<DirectoryInfo>("--data-dir") { Description = "Where the registry keeps its database and blobs", DefaultValueFactory = _ => new DirectoryInfo(".s3router") };
+        var dataDir = new Option<DirectoryInfo>("--data-dir") { Description = "Where the registry keeps its database and blobs, and training its jobs", DefaultValueFactory = _ => new DirectoryInfo(".s3router") };
         var backbone = new Option<DirectoryInfo>("--backbone") { Description = "Backbone directory the inference service loads", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("models", "tiny-ssl")) };
         var verbose = new Option<bool>("--verbose") { Description = "Log at Information level (default: warnings only)" };
-        var command = new Command("serve", "Run registry, inference and gateway in one process on the embedded defaults")
+        var command = new Command("serve", "Run registry, inference, gateway and training in one process on the embedded defaults")
         {
             listen, dataDir, backbone, verbose,
         };
@@ -40,6 +42,7 @@ internal static class ServeCommand
             {
                 ["Service:ListenAddress"] = parse.GetValue(listen),
                 ["MaskRegistry:DataDirectory"] = Path.Combine(parse.GetValue(dataDir)!.FullName, "registry"),
+                ["Training:DataDirectory"] = Path.Combine(parse.GetValue(dataDir)!.FullName, "training"),
                 ["Inference:BackboneDirectory"] = parse.GetValue(backbone)!.FullName,
             };
             var level = parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning;
