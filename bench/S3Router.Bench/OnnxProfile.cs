@@ -28,8 +28,9 @@ internal static class OnnxProfile
                 ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
                 IntraOpNumThreads = 2,
                 InterOpNumThreads = 1,
-                EnableProfiling = true,
+                // The prefix must be set first: setting EnableProfiling passes the current prefix to ORT.
                 ProfileOutputPathPrefix = Path.Combine(root.FullName, "ort"),
+                EnableProfiling = true,
             };
             using var session = new InferenceSession(Wav2Vec2OnnxBuilder.BuildBytes(config, weights), options);
             const int samples = 64_000;
