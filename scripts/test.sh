@@ -42,6 +42,8 @@ TEST_PROJECTS=(
   tests/S3Router.Deployment.Tests
   tests/S3Router.TrainingService.Tests
   tests/S3Router.InferenceService.Tests
+  tests/S3Router.ModelParity.Tests
+  tests/S3Router.Cli.Tests
 )
 for project in "${TEST_PROJECTS[@]}"; do
   echo "== $project"

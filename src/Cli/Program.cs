@@ -1,17 +1,7 @@
-using System.CommandLine;
-using S3Router.Cli.Commands;
+namespace S3Router.Cli;
 
-var root = new RootCommand("s3r — the S3Router Services command line")
+/// <summary>Entry point of <c>s3r</c>; in a namespace so it does not clash with the services' global <c>Program</c>.</summary>
+internal static class Program
 {
-    HealthCommand.Create(),
-    MasksCommand.Create(),
-    BackbonesCommand.Create(),
-    AnalyzeCommand.Create(),
-    TrainCommand.Create(),
-    RegistryConnection.Registry,
-    RegistryConnection.ApiKey,
-    DataCommand.Create(),
-    RecognizeCommand.Create(),
-    ServeCommand.Create(),
-};
-return await root.Parse(args).InvokeAsync();
+    public static Task<int> Main(string[] args) => CliApp.RunAsync(args);
+}

@@ -7,7 +7,7 @@ namespace S3Router.InferenceService.Onnx;
 /// Reads a backbone directory (<c>config.json</c> + <c>model.safetensors</c>, Hugging Face names with or without the
 /// <c>wav2vec2.</c>/<c>hubert.</c> prefix) into the inputs of <see cref="Wav2Vec2OnnxBuilder"/>.
 /// </summary>
-internal static class BackboneCheckpoint
+public static class BackboneCheckpoint
 {
     /// <summary>The weights file inside a backbone directory.</summary>
     public const string WeightsFileName = "model.safetensors";

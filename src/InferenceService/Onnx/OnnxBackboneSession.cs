@@ -10,7 +10,7 @@ namespace S3Router.InferenceService.Onnx;
 /// One ONNX Runtime session of the backbone for one model version (backbone + route mask). Thread-safe for
 /// concurrent <see cref="Run"/> calls; dispose it when the version is evicted.
 /// </summary>
-internal sealed class OnnxBackboneSession : IDisposable
+public sealed class OnnxBackboneSession : IDisposable
 {
     private static readonly string[] InputNames = [Wav2Vec2OnnxBuilder.WaveformsInput, Wav2Vec2OnnxBuilder.LengthsInput];
     private static readonly string[] OutputNames = [Wav2Vec2OnnxBuilder.HiddenStateOutput, Wav2Vec2OnnxBuilder.OutputLengthsOutput];

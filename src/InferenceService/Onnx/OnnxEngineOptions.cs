@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace S3Router.InferenceService.Onnx;
 
 /// <summary>How ONNX Runtime sessions of the backbone are created.</summary>
-internal sealed class OnnxEngineOptions
+public sealed class OnnxEngineOptions
 {
     /// <summary>Configuration section (env: <c>Inference__Onnx__IntraOpThreads</c>).</summary>
     public const string SectionName = "Inference:Onnx";

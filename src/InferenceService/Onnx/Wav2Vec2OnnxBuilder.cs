@@ -17,11 +17,18 @@ namespace S3Router.InferenceService.Onnx;
 /// the utterance alone (HF and torchaudio normalise over the padding too; for unpadded input both agree).
 /// Reference: torchaudio models/wav2vec2/components.py.
 /// </summary>
-internal sealed class Wav2Vec2OnnxBuilder
+public sealed class Wav2Vec2OnnxBuilder
 {
+    /// <summary>Graph input: float [batch, samples], 16 kHz audio right-padded with zeros.</summary>
     public const string WaveformsInput = "waveforms";
+
+    /// <summary>Graph input: int64 [batch], valid samples of each row.</summary>
     public const string LengthsInput = "lengths";
+
+    /// <summary>Graph output: float [batch, frames, hidden], the last hidden state (frames past a row's length are padding).</summary>
     public const string HiddenStateOutput = "last_hidden_state";
+
+    /// <summary>Graph output: int64 [batch], valid frames of each row.</summary>
     public const string OutputLengthsOutput = "output_lengths";
 
     // torch GroupNorm / LayerNorm default; HF does not pass layer_norm_eps to the conv blocks' norms.

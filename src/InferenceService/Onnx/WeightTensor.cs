@@ -1,7 +1,7 @@
 namespace S3Router.InferenceService.Onnx;
 
 /// <summary>A float32 parameter tensor, row-major, with its shape (e.g. a Linear weight is [out, in]).</summary>
-internal sealed record WeightTensor(float[] Data, long[] Shape)
+public sealed record WeightTensor(float[] Data, long[] Shape)
 {
     /// <summary>Number of elements implied by <see cref="Shape"/>.</summary>
     public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using S3Router.Core.Safetensors;
+using S3Router.Testing;
 
 namespace S3Router.Core.Tests.Safetensors;
 
@@ -10,8 +10,6 @@ namespace S3Router.Core.Tests.Safetensors;
 /// </summary>
 public sealed class SafetensorsPythonCompatTests : IDisposable
 {
-    private const string Python = "/usr/bin/python3";
-
     private const string WriterScript = """
         import json, struct, sys
         import numpy as np
@@ -63,14 +61,14 @@ public sealed class SafetensorsPythonCompatTests : IDisposable
         print("ok")
         """;
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("safetensors-python").FullName;
+    private readonly TempDirectory _temp = new();
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void Open_FileWrittenByPython_ReadsEveryTensorAndMetadata()
     {
-        var path = Path.Combine(_directory, "python.safetensors");
+        var path = Path.Combine(_temp.Path, "python.safetensors");
         RunPython(WriterScript, path);
 
         using var file = SafetensorsFile.Open(path);
@@ -92,7 +90,7 @@ public sealed class SafetensorsPythonCompatTests : IDisposable
     [Fact]
     public void WriteToFile_ReadByPython_MatchesValues()
     {
-        var path = Path.Combine(_directory, "dotnet.safetensors");
+        var path = Path.Combine(_temp.Path, "dotnet.safetensors");
         new SafetensorsWriter()
             .AddFloat32("w", [2, 2], [0.5f, -1f, 2f, 4.5f])
             .Add("h", SafetensorsDtype.F16, [2], [.. BitConverter.GetBytes((Half)0.5f), .. BitConverter.GetBytes((Half)(-0.25f))])
@@ -107,22 +105,5 @@ public sealed class SafetensorsPythonCompatTests : IDisposable
         Assert.Equal("ok", output.Trim());
     }
 
-    private static string RunPython(string script, string argument)
-    {
-        if (!File.Exists(Python))
-        {
-            Assert.Skip($"{Python} is not installed");
-        }
-
-        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(script);
-        start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"python failed: {stderr}");
-        return stdout.Result;
-    }
+    private static string RunPython(string script, string argument) => Python.Run("-c", script, argument);
 }

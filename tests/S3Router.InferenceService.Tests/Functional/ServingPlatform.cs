@@ -7,6 +7,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using S3Router.Testing;
 using S3Router.Api.V1;
 using S3Router.Core.Backbones;
 using S3Router.Core.Hosting;
@@ -32,7 +33,7 @@ public sealed class ServingPlatform : IAsyncLifetime
     private readonly List<WebApplication> _apps = [];
     private readonly string _root = Directory.CreateTempSubdirectory("s3r-inference-functional-").FullName;
 
-    public Wav2Vec2Config Config { get; } = TinyBackbones.Config(stable: false);
+    public Wav2Vec2Config Config { get; } = TinyConfigs.Base;
 
     public string BackboneHex { get; private set; } = "";
 
@@ -51,7 +52,7 @@ public sealed class ServingPlatform : IAsyncLifetime
         var token = TestContext.Current.CancellationToken;
         var backboneDirectory = Path.Combine(_root, "backbone");
         Directory.CreateDirectory(backboneDirectory);
-        var weights = TinyBackbones.Weights(Config, seed: 11);
+        var weights = RandomCheckpoint.Weights(Config, seed: 11);
         var writer = new SafetensorsWriter();
         foreach (var (name, tensor) in weights)
         {
@@ -119,7 +120,7 @@ public sealed class ServingPlatform : IAsyncLifetime
     /// <summary>Seeded noise as headerless LINEAR16 at 16 kHz.</summary>
     public static ByteString Linear16(int samples, int seed)
     {
-        var audio = TinyBackbones.Audio(samples, seed);
+        var audio = Signals.Noise(samples, seed, amplitude: 0.3);
         var bytes = new byte[samples * 2];
         for (var i = 0; i < samples; i++)
         {

@@ -1,5 +1,6 @@
 using S3Router.Core.Errors;
 using S3Router.InferenceService.Onnx;
+using S3Router.Testing;
 
 namespace S3Router.InferenceService.Tests.Onnx;
 
@@ -13,16 +14,16 @@ public sealed class OnnxBackboneSessionTests
     [InlineData(true)]
     public void Run_VariableLengths_ReturnsFramesFromConvArithmetic(bool stable)
     {
-        var config = TinyBackbones.Config(stable);
-        using var session = OnnxBackboneSession.Create(config, TinyBackbones.Weights(config, seed: 3));
-        var audio = Lengths.Select((n, i) => TinyBackbones.Audio(n, seed: i)).ToArray();
+        var config = TinyConfigs.ByStyle(stable);
+        using var session = OnnxBackboneSession.Create(config, TestWeights.For(config, seed: 3));
+        var audio = Lengths.Select((n, i) => Signals.Noise(n, i, 0.3)).ToArray();
 
         var outputs = session.Run(audio);
 
         Assert.Equal(Lengths.Length, outputs.Length);
         for (var i = 0; i < Lengths.Length; i++)
         {
-            // kernels 10,3,2 strides 5,2,2: 1600 samples -> 319 -> 159 -> 79 frames.
+            // kernels 10,3,3 strides 5,2,2: 1600 samples -> 319 -> 159 -> 79 frames.
             Assert.Equal(Wav2Vec2OnnxBuilder.OutputFrames(config, Lengths[i]), outputs[i].GetLength(0));
             Assert.Equal(config.HiddenSize, outputs[i].GetLength(1));
         }
@@ -36,16 +37,16 @@ public sealed class OnnxBackboneSessionTests
     [InlineData(true)]
     public void Run_BatchOfDifferentLengths_MatchesEachUtteranceAlone(bool stable)
     {
-        var config = TinyBackbones.Config(stable);
-        using var session = OnnxBackboneSession.Create(config, TinyBackbones.Weights(config, seed: 4));
-        var audio = Lengths.Select((n, i) => TinyBackbones.Audio(n, seed: 10 + i)).ToArray();
+        var config = TinyConfigs.ByStyle(stable);
+        using var session = OnnxBackboneSession.Create(config, TestWeights.For(config, seed: 4));
+        var audio = Lengths.Select((n, i) => Signals.Noise(n, 10 + i, 0.3)).ToArray();
 
         var batched = session.Run(audio);
         var alone = audio.Select(a => session.Run([a])[0]).ToArray();
 
         for (var i = 0; i < audio.Length; i++)
         {
-            Assert.True(TinyBackbones.RelativeError(batched[i], alone[i]) < Tolerance, $"utterance {i} differs");
+            Assert.True(Numerics.RelativeError(batched[i], alone[i]) < Tolerance, $"utterance {i} differs");
         }
     }
 
@@ -54,8 +55,8 @@ public sealed class OnnxBackboneSessionTests
     [InlineData(true)]
     public void Create_WithRouteMask_EqualsUnmaskedModelOnMaskedWeights(bool stable)
     {
-        var config = TinyBackbones.Config(stable);
-        var weights = TinyBackbones.Weights(config, seed: 5);
+        var config = TinyConfigs.ByStyle(stable);
+        var weights = TestWeights.For(config, seed: 5);
         var mask = RandomMask(weights, seed: 6, keep: 0.7,
             "wav2vec2.encoder.layers.0.feed_forward.intermediate_dense.weight",
             "wav2vec2.encoder.layers.1.feed_forward.output_dense.weight",
@@ -67,7 +68,7 @@ public sealed class OnnxBackboneSessionTests
             multiplied[key] = weights[key] with { Data = weights[key].Data.Select((w, i) => keep[i] ? w : 0f).ToArray() };
         }
 
-        var audio = new[] { TinyBackbones.Audio(2345, seed: 7), TinyBackbones.Audio(1600, seed: 8) };
+        var audio = new[] { Signals.Noise(2345, 7, 0.3), Signals.Noise(1600, 8, 0.3) };
         using var masked = OnnxBackboneSession.Create(config, weights, mask);
         using var reference = OnnxBackboneSession.Create(config, multiplied);
         using var unmasked = OnnxBackboneSession.Create(config, weights);
@@ -78,19 +79,19 @@ public sealed class OnnxBackboneSessionTests
 
         for (var i = 0; i < audio.Length; i++)
         {
-            Assert.True(TinyBackbones.RelativeError(actual[i], expected[i]) < 1e-6, $"utterance {i} differs");
-            Assert.True(TinyBackbones.RelativeError(actual[i], original[i]) > 1e-3, "the mask had no effect");
+            Assert.True(Numerics.RelativeError(actual[i], expected[i]) < 1e-6, $"utterance {i} differs");
+            Assert.True(Numerics.RelativeError(actual[i], original[i]) > 1e-3, "the mask had no effect");
         }
     }
 
     [Fact]
     public void Create_AllOnesMask_EqualsUnmasked()
     {
-        var config = TinyBackbones.Config(stable: false);
-        var weights = TinyBackbones.Weights(config, seed: 9);
+        var config = TinyConfigs.ByStyle(false);
+        var weights = TestWeights.For(config, seed: 9);
         var mask = RandomMask(weights, seed: 0, keep: 1.0,
             "encoder.layers.0.feed_forward.intermediate_dense.weight", "encoder.layers.0.feed_forward.output_dense.weight");
-        var audio = new[] { TinyBackbones.Audio(2000, seed: 11) };
+        var audio = new[] { Signals.Noise(2000, 11, 0.3) };
         using var masked = OnnxBackboneSession.Create(config, weights, mask);
         using var unmasked = OnnxBackboneSession.Create(config, weights);
 
@@ -103,11 +104,11 @@ public sealed class OnnxBackboneSessionTests
     [Fact]
     public void Create_MaskOfWrongSize_ThrowsFailedPrecondition()
     {
-        var config = TinyBackbones.Config(stable: false);
+        var config = TinyConfigs.ByStyle(false);
         var mask = new Dictionary<string, bool[]> { ["encoder.layers.0.feed_forward.intermediate_dense.weight"] = new bool[10] };
 
         var error = Assert.Throws<FailedPreconditionException>(
-            () => OnnxBackboneSession.Create(config, TinyBackbones.Weights(config, seed: 1), mask));
+            () => OnnxBackboneSession.Create(config, TestWeights.For(config, seed: 1), mask));
 
         Assert.Contains("has 10 elements", error.Message);
     }
@@ -115,19 +116,19 @@ public sealed class OnnxBackboneSessionTests
     [Fact]
     public void Create_MaskForUnknownTensor_ThrowsFailedPrecondition()
     {
-        var config = TinyBackbones.Config(stable: false);
+        var config = TinyConfigs.ByStyle(false);
         var mask = new Dictionary<string, bool[]> { ["encoder.layers.7.feed_forward.intermediate_dense.weight"] = new bool[2048] };
 
-        Assert.Throws<FailedPreconditionException>(() => OnnxBackboneSession.Create(config, TinyBackbones.Weights(config, seed: 1), mask));
+        Assert.Throws<FailedPreconditionException>(() => OnnxBackboneSession.Create(config, TestWeights.For(config, seed: 1), mask));
     }
 
     [Fact]
     public void Run_AudioShorterThanOneFrame_ThrowsInvalidInput()
     {
-        var config = TinyBackbones.Config(stable: false);
-        using var session = OnnxBackboneSession.Create(config, TinyBackbones.Weights(config, seed: 1));
+        var config = TinyConfigs.ByStyle(false);
+        using var session = OnnxBackboneSession.Create(config, TestWeights.For(config, seed: 1));
 
-        var error = Assert.Throws<InvalidInputException>(() => session.Run([TinyBackbones.Audio(2000, 1), new float[10]]));
+        var error = Assert.Throws<InvalidInputException>(() => session.Run([Signals.Noise(2000, 1, 0.3), new float[10]]));
 
         Assert.Contains("Utterance 1 has 10 samples", error.Message);
     }

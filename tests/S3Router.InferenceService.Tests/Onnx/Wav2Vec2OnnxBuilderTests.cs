@@ -1,6 +1,7 @@
 using S3Router.Core.Backbones;
 using S3Router.Core.Errors;
 using S3Router.InferenceService.Onnx;
+using S3Router.Testing;
 
 namespace S3Router.InferenceService.Tests.Onnx;
 
@@ -11,12 +12,12 @@ public sealed class Wav2Vec2OnnxBuilderTests
     [InlineData(true)]
     public void BuildBytes_TinyBackbone_PassesOnnxChecker(bool stable)
     {
-        var config = TinyBackbones.Config(stable);
+        var config = TinyConfigs.ByStyle(stable);
         using var temp = new TempDirectory();
         var path = Path.Combine(temp.Path, "model.onnx");
-        File.WriteAllBytes(path, Wav2Vec2OnnxBuilder.BuildBytes(config, TinyBackbones.Weights(config, seed: 1)));
+        File.WriteAllBytes(path, Wav2Vec2OnnxBuilder.BuildBytes(config, TestWeights.For(config, seed: 1)));
 
-        var verdict = Python.CheckModel(path);
+        var verdict = Python.CheckOnnxModel(path);
 
         Assert.Equal("ok 8 17", verdict);
     }
@@ -24,9 +25,9 @@ public sealed class Wav2Vec2OnnxBuilderTests
     [Fact]
     public void Build_PrefixedCheckpointNames_InitializersArePlainParameterNames()
     {
-        var config = TinyBackbones.Config(stable: false);
+        var config = TinyConfigs.ByStyle(false);
 
-        var model = Wav2Vec2OnnxBuilder.Build(config, TinyBackbones.Weights(config, seed: 1));
+        var model = Wav2Vec2OnnxBuilder.Build(config, TestWeights.For(config, seed: 1));
 
         var names = model.Graph.Initializer.Select(t => t.Name).ToHashSet();
         var expected = Wav2Vec2Weights.Expected(config).Select(e => e.Name).ToList();
@@ -39,8 +40,8 @@ public sealed class Wav2Vec2OnnxBuilderTests
     [Fact]
     public void Build_MissingAndMisshapedTensors_ReportsEachByNameWithShapes()
     {
-        var config = TinyBackbones.Config(stable: false);
-        var weights = TinyBackbones.Weights(config, seed: 1);
+        var config = TinyConfigs.ByStyle(false);
+        var weights = TestWeights.For(config, seed: 1);
         weights.Remove("wav2vec2.encoder.layers.1.attention.k_proj.bias");
         weights["wav2vec2.encoder.layers.0.feed_forward.output_dense.weight"] = new WeightTensor(new float[64 * 31], [31, 64]);
         weights["wav2vec2.encoder.extra.weight"] = new WeightTensor([1f], [1]);
@@ -57,8 +58,8 @@ public sealed class Wav2Vec2OnnxBuilderTests
     [Fact]
     public void Normalize_ParametrizationsNames_FoldLikeWeightGAndV()
     {
-        var config = TinyBackbones.Config(stable: true);
-        var weights = TinyBackbones.Weights(config, seed: 2);
+        var config = TinyConfigs.ByStyle(true);
+        var weights = TestWeights.For(config, seed: 2);
         var renamed = weights.ToDictionary(
             kv => kv.Key.Replace("weight_g", "parametrizations.weight.original0").Replace("weight_v", "parametrizations.weight.original1")
                 .Replace("wav2vec2.", "hubert."),
@@ -87,10 +88,10 @@ public sealed class Wav2Vec2OnnxBuilderTests
     [Fact]
     public void Build_HeadsNotDividingHidden_ThrowsWithField()
     {
-        var valid = TinyBackbones.Config(stable: false);
+        var valid = TinyConfigs.ByStyle(false);
         var config = valid with { NumAttentionHeads = 5 };
 
-        var error = Assert.Throws<InvalidInputException>(() => Wav2Vec2OnnxBuilder.Build(config, TinyBackbones.Weights(valid, seed: 1)));
+        var error = Assert.Throws<InvalidInputException>(() => Wav2Vec2OnnxBuilder.Build(config, TestWeights.For(valid, seed: 1)));
 
         Assert.Contains(error.Violations, v => v.Field == "num_attention_heads");
     }

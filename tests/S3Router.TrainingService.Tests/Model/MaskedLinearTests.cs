@@ -1,6 +1,7 @@
 using S3Router.Core.Backbones;
 using S3Router.Core.Errors;
 using S3Router.Core.Masks;
+using S3Router.Testing;
 using S3Router.TrainingService.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,11 +17,11 @@ public sealed class MaskedLinearTests
     public void Create_MaskScope_MasksExactlyTheCoreMaskableTensors(MaskScope scope, int expectedCount)
     {
         // Arrange + Act
-        using var model = Wav2Vec2Model.Create(TestConfigs.Base, new MaskingOptions { Scope = scope });
+        using var model = Wav2Vec2Model.Create(TinyConfigs.Base, new MaskingOptions { Scope = scope });
 
         // Assert
         Assert.Equal(expectedCount, model.MaskedWeightNames.Count);
-        Assert.Equal(BackboneParameterShapes.MaskableTensors(TestConfigs.Base, scope).Order(), model.MaskedWeightNames.Order());
+        Assert.Equal(BackboneParameterShapes.MaskableTensors(TinyConfigs.Base, scope).Order(), model.MaskedWeightNames.Order());
         Assert.True(model.state_dict().ContainsKey("encoder.layers.0.feed_forward.intermediate_dense.scores"));
         Assert.DoesNotContain(model.BackboneWeights().Keys, name => name.EndsWith(".scores", StringComparison.Ordinal) || name.EndsWith(".mask", StringComparison.Ordinal));
     }
@@ -34,7 +35,7 @@ public sealed class MaskedLinearTests
     {
         // Arrange
         manual_seed(11);
-        using var model = Wav2Vec2Model.Create(TestConfigs.Base, new MaskingOptions { PruneRate = pruneRate, Scope = MaskScope.FeedForwardAndAttention });
+        using var model = Wav2Vec2Model.Create(TinyConfigs.Base, new MaskingOptions { PruneRate = pruneRate, Scope = MaskScope.FeedForwardAndAttention });
         model.InitializeScores(init, scale: 0.5);
 
         // Act
@@ -111,7 +112,7 @@ public sealed class MaskedLinearTests
     {
         // Arrange
         manual_seed(15);
-        using var model = Wav2Vec2Model.Create(TestConfigs.Stable with { Layerdrop = 0 }, new MaskingOptions { PruneRate = 0.5, Scope = MaskScope.AllLinear });
+        using var model = Wav2Vec2Model.Create(TinyConfigs.Stable with { Layerdrop = 0 }, new MaskingOptions { PruneRate = 0.5, Scope = MaskScope.AllLinear });
         model.InitializeScores(ScoreInit.WeightRank);
         model.FreezeBackbone();
         model.train();
@@ -143,9 +144,9 @@ public sealed class MaskedLinearTests
     {
         // Arrange
         manual_seed(16);
-        using var model = Wav2Vec2Model.Create(TestConfigs.Base, new MaskingOptions());
+        using var model = Wav2Vec2Model.Create(TinyConfigs.Base, new MaskingOptions());
         model.eval();
-        var audio = TestConfigs.Audio(800, 16);
+        var audio = Signals.Noise(800, 16);
         var before = model.ExtractFeatures(audio); // caches the initial masks
         var random = new Random(16);
         var masks = model.ExportMasks()
@@ -159,14 +160,14 @@ public sealed class MaskedLinearTests
 
         // Assert
         Assert.All(masks, m => Assert.Equal(m.Packed.ToArray(), exported[m.Name].Packed.ToArray()));
-        Assert.True(TestConfigs.RelativeError(after, before) > 1e-3, "the imported masks did not change the output");
+        Assert.True(Numerics.RelativeError(after, before) > 1e-3, "the imported masks did not change the output");
     }
 
     [Fact]
     public void ImportMasks_UnknownNameOrWrongSize_ThrowsNamingTensor()
     {
         // Arrange
-        using var model = Wav2Vec2Model.Create(TestConfigs.Base, new MaskingOptions());
+        using var model = Wav2Vec2Model.Create(TinyConfigs.Base, new MaskingOptions());
         var masks = new Dictionary<string, bool[]>
         {
             ["encoder.layers.0.attention.q_proj.weight"] = new bool[32 * 32],
@@ -184,7 +185,7 @@ public sealed class MaskedLinearTests
     public void Create_PruneRateOutOfRange_ThrowsInvalidInput()
     {
         // Act
-        var error = Assert.Throws<InvalidInputException>(() => Wav2Vec2Model.Create(TestConfigs.Base, new MaskingOptions { PruneRate = 1.5 }));
+        var error = Assert.Throws<InvalidInputException>(() => Wav2Vec2Model.Create(TinyConfigs.Base, new MaskingOptions { PruneRate = 1.5 }));
 
         // Assert
         Assert.Equal("prune_rate", Assert.Single(error.Violations).Field);
@@ -195,14 +196,14 @@ public sealed class MaskedLinearTests
     {
         // Arrange
         manual_seed(17);
-        using var plain = Wav2Vec2Model.Create(TestConfigs.Base);
-        using var masked = Wav2Vec2Model.Create(TestConfigs.Base, new MaskingOptions { PruneRate = 1.0 });
-        var audio = TestConfigs.Audio(700, 17);
+        using var plain = Wav2Vec2Model.Create(TinyConfigs.Base);
+        using var masked = Wav2Vec2Model.Create(TinyConfigs.Base, new MaskingOptions { PruneRate = 1.0 });
+        var audio = Signals.Noise(700, 17);
 
         // Act
         masked.LoadWeights(plain.BackboneWeights());
 
         // Assert: keeping everything, the masked model computes the plain one's function.
-        Assert.True(TestConfigs.RelativeError(masked.ExtractFeatures(audio), plain.ExtractFeatures(audio)) < 1e-6);
+        Assert.True(Numerics.RelativeError(masked.ExtractFeatures(audio), plain.ExtractFeatures(audio)) < 1e-6);
     }
 }

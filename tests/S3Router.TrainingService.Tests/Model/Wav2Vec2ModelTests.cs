@@ -1,5 +1,6 @@
 using S3Router.Core.Backbones;
 using S3Router.Core.Errors;
+using S3Router.Testing;
 using S3Router.TrainingService.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -15,7 +16,7 @@ public sealed class Wav2Vec2ModelTests
     {
         // Arrange
         manual_seed(1);
-        using var model = Wav2Vec2Model.Create(TestConfigs.ByStyle(style));
+        using var model = Wav2Vec2Model.Create(TinyConfigs.ByStyle(style));
         model.eval();
         using var waveforms = randn(2, 1600);
         using var lengths = tensor(new long[] { 1600, 1000 });
@@ -39,7 +40,7 @@ public sealed class Wav2Vec2ModelTests
     {
         // Arrange
         manual_seed(2);
-        using var model = Wav2Vec2Model.Create(TestConfigs.ByStyle(style));
+        using var model = Wav2Vec2Model.Create(TinyConfigs.ByStyle(style));
         model.eval();
         using var waveforms = randn(1, 800);
 
@@ -59,8 +60,8 @@ public sealed class Wav2Vec2ModelTests
     {
         // Arrange
         manual_seed(3);
-        using var model = Wav2Vec2Model.Create(TestConfigs.ByStyle(style));
-        float[][] audio = [TestConfigs.Audio(1700, 1), TestConfigs.Audio(1100, 2), TestConfigs.Audio(640, 3)];
+        using var model = Wav2Vec2Model.Create(TinyConfigs.ByStyle(style));
+        float[][] audio = [Signals.Noise(1700, 1), Signals.Noise(1100, 2), Signals.Noise(640, 3)];
 
         // Act
         var batched = model.ExtractFeatures(audio);
@@ -70,7 +71,7 @@ public sealed class Wav2Vec2ModelTests
         for (var i = 0; i < audio.Length; i++)
         {
             Assert.Equal(model.OutputFrames(audio[i].Length), batched[i].GetLength(0));
-            Assert.True(TestConfigs.RelativeError(batched[i], alone[i]) < 1e-4, $"utterance {i} differs");
+            Assert.True(Numerics.RelativeError(batched[i], alone[i]) < 1e-4, $"utterance {i} differs");
         }
     }
 
@@ -78,7 +79,7 @@ public sealed class Wav2Vec2ModelTests
     public void StateDict_Keys_AreHuggingFaceNamesWithoutPrefix()
     {
         // Arrange
-        using var model = Wav2Vec2Model.Create(TestConfigs.Base);
+        using var model = Wav2Vec2Model.Create(TinyConfigs.Base);
 
         // Act
         var state = model.state_dict();
@@ -122,7 +123,7 @@ public sealed class Wav2Vec2ModelTests
     public void BackboneWeights_AnyStyle_MatchCoreParameterShapes(string style, double maskTimeProb)
     {
         // Arrange
-        var config = TestConfigs.ByStyle(style) with { MaskTimeProb = maskTimeProb };
+        var config = TinyConfigs.ByStyle(style) with { MaskTimeProb = maskTimeProb };
         using var model = Wav2Vec2Model.Create(config);
 
         // Act
@@ -138,8 +139,8 @@ public sealed class Wav2Vec2ModelTests
     public void LoadWeights_SpecEmbedInFileButNotInConfig_IgnoresIt()
     {
         // Arrange
-        using var source = Wav2Vec2Model.Create(TestConfigs.Base);
-        using var target = Wav2Vec2Model.Create(TestConfigs.Base with { MaskTimeProb = 0 });
+        using var source = Wav2Vec2Model.Create(TinyConfigs.Base);
+        using var target = Wav2Vec2Model.Create(TinyConfigs.Base with { MaskTimeProb = 0 });
 
         // Act
         var report = target.LoadWeights(source.BackboneWeights());
@@ -152,7 +153,7 @@ public sealed class Wav2Vec2ModelTests
     public void Create_BaseStyle_NormsStartAsIdentity()
     {
         // Arrange + Act
-        using var model = Wav2Vec2Model.Create(TestConfigs.Base);
+        using var model = Wav2Vec2Model.Create(TinyConfigs.Base);
         var weights = model.BackboneWeights();
 
         // Assert: PyTorch's init (ones / zeros); TorchSharp 0.107's GroupNorm alone leaves garbage.
@@ -166,27 +167,21 @@ public sealed class Wav2Vec2ModelTests
     {
         // Arrange
         manual_seed(4);
-        using var model = Wav2Vec2Model.Create(TestConfigs.Stable);
-        var directory = Directory.CreateTempSubdirectory("s3r-w2v2-").FullName;
-        var audio = TestConfigs.Audio(900, 4);
-        try
-        {
-            // Act
-            model.SaveHuggingFace(directory);
-            using var loaded = Wav2Vec2Model.LoadHuggingFace(directory);
+        using var model = Wav2Vec2Model.Create(TinyConfigs.Stable);
+        using var temp = new TempDirectory();
+        var audio = Signals.Noise(900, 4);
 
-            // Assert
-            Assert.Equal(model.Config.ConvDim, loaded.Config.ConvDim);
-            Assert.Equal(model.Config with { ConvDim = loaded.Config.ConvDim, ConvKernel = loaded.Config.ConvKernel, ConvStride = loaded.Config.ConvStride }, loaded.Config);
-            Assert.Equal(0, TestConfigs.RelativeError(loaded.ExtractFeatures(audio), model.ExtractFeatures(audio)));
-            var json = File.ReadAllText(Path.Combine(directory, "config.json"));
-            Assert.Contains("\"do_stable_layer_norm\": true", json);
-            Assert.Contains("\"num_conv_pos_embedding_groups\": 4", json);
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        // Act
+        model.SaveHuggingFace(temp.Path);
+        using var loaded = Wav2Vec2Model.LoadHuggingFace(temp.Path);
+
+        // Assert
+        Assert.Equal(model.Config.ConvDim, loaded.Config.ConvDim);
+        Assert.Equal(model.Config with { ConvDim = loaded.Config.ConvDim, ConvKernel = loaded.Config.ConvKernel, ConvStride = loaded.Config.ConvStride }, loaded.Config);
+        Assert.Equal(0, Numerics.RelativeError(loaded.ExtractFeatures(audio), model.ExtractFeatures(audio)));
+        var json = File.ReadAllText(Path.Combine(temp.Path, "config.json"));
+        Assert.Contains("\"do_stable_layer_norm\": true", json);
+        Assert.Contains("\"num_conv_pos_embedding_groups\": 4", json);
     }
 
     [Theory]
@@ -198,9 +193,9 @@ public sealed class Wav2Vec2ModelTests
     {
         // Arrange
         manual_seed(5);
-        using var source = Wav2Vec2Model.Create(TestConfigs.Base);
+        using var source = Wav2Vec2Model.Create(TinyConfigs.Base);
         manual_seed(6);
-        using var target = Wav2Vec2Model.Create(TestConfigs.Base);
+        using var target = Wav2Vec2Model.Create(TinyConfigs.Base);
         var tensors = source.BackboneWeights().ToDictionary(
             t => prefix + (parametrizations ? t.Key.Replace("conv.weight_g", "conv.parametrizations.weight.original0").Replace("conv.weight_v", "conv.parametrizations.weight.original1") : t.Key),
             t => t.Value);
@@ -210,7 +205,7 @@ public sealed class Wav2Vec2ModelTests
             tensors["lm_head.weight"] = new HostTensor(new float[4 * 32], [4, 32]);
         }
 
-        var audio = TestConfigs.Audio(1000, 5);
+        var audio = Signals.Noise(1000, 5);
 
         // Act
         var report = target.LoadWeights(tensors);
@@ -219,14 +214,14 @@ public sealed class Wav2Vec2ModelTests
         Assert.Equal(prefix, report.Prefix);
         Assert.Equal(prefix.Length > 0 ? ["lm_head.weight"] : [], report.IgnoredHeads);
         Assert.Equal(["masked_spec_embed"], report.KeptInitial);
-        Assert.Equal(0, TestConfigs.RelativeError(target.ExtractFeatures(audio), source.ExtractFeatures(audio)));
+        Assert.Equal(0, Numerics.RelativeError(target.ExtractFeatures(audio), source.ExtractFeatures(audio)));
     }
 
     [Fact]
     public void LoadWeights_MissingTensor_ThrowsNamingIt()
     {
         // Arrange
-        using var model = Wav2Vec2Model.Create(TestConfigs.Base);
+        using var model = Wav2Vec2Model.Create(TinyConfigs.Base);
         var tensors = model.BackboneWeights().ToDictionary(t => "wav2vec2." + t.Key, t => t.Value);
         tensors.Remove("wav2vec2.encoder.layers.1.attention.k_proj.weight");
 
@@ -242,7 +237,7 @@ public sealed class Wav2Vec2ModelTests
     public void LoadWeights_UnknownTensor_ThrowsNamingIt()
     {
         // Arrange
-        using var model = Wav2Vec2Model.Create(TestConfigs.Base);
+        using var model = Wav2Vec2Model.Create(TinyConfigs.Base);
         var tensors = model.BackboneWeights().ToDictionary(t => t.Key, t => t.Value);
         tensors["encoder.layers.7.attention.q_proj.weight"] = new HostTensor(new float[32 * 32], [32, 32]);
 
@@ -257,7 +252,7 @@ public sealed class Wav2Vec2ModelTests
     public void LoadWeights_ShapeMismatch_ThrowsWithExpectedAndFoundShapes()
     {
         // Arrange
-        using var model = Wav2Vec2Model.Create(TestConfigs.Base);
+        using var model = Wav2Vec2Model.Create(TinyConfigs.Base);
         var tensors = model.BackboneWeights().ToDictionary(t => t.Key, t => t.Value);
         tensors["encoder.layers.0.feed_forward.intermediate_dense.weight"] = new HostTensor(new float[48 * 32], [48, 32]);
 
@@ -272,7 +267,7 @@ public sealed class Wav2Vec2ModelTests
     public void LoadWeights_Rejected_LeavesWeightsUnchanged()
     {
         // Arrange
-        using var model = Wav2Vec2Model.Create(TestConfigs.Base);
+        using var model = Wav2Vec2Model.Create(TinyConfigs.Base);
         var before = model.BackboneWeights();
         var tensors = before.ToDictionary(t => t.Key, t => new HostTensor(new float[t.Value.Data.Length], t.Value.Shape));
         tensors["encoder.unknown"] = new HostTensor([1f], [1]);
@@ -288,27 +283,20 @@ public sealed class Wav2Vec2ModelTests
     public void LoadHuggingFace_CorruptSafetensors_ThrowsInvalidInput()
     {
         // Arrange
-        using var model = Wav2Vec2Model.Create(TestConfigs.Base);
-        var directory = Directory.CreateTempSubdirectory("s3r-w2v2-").FullName;
-        try
-        {
-            model.SaveHuggingFace(directory);
-            File.WriteAllBytes(Path.Combine(directory, "model.safetensors"), [200, 0, 0, 0, 0, 0, 0, 0, (byte)'{']);
+        using var model = Wav2Vec2Model.Create(TinyConfigs.Base);
+        using var temp = new TempDirectory();
+        model.SaveHuggingFace(temp.Path);
+        File.WriteAllBytes(Path.Combine(temp.Path, "model.safetensors"), [200, 0, 0, 0, 0, 0, 0, 0, (byte)'{']);
 
-            // Act + Assert
-            Assert.ThrowsAny<InvalidInputException>(() => Wav2Vec2Model.LoadHuggingFace(directory));
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        // Act + Assert
+        Assert.ThrowsAny<InvalidInputException>(() => Wav2Vec2Model.LoadHuggingFace(temp.Path));
     }
 
     [Fact]
     public void Create_HeadsDoNotDivideHidden_ThrowsInvalidInputNamingField()
     {
         // Arrange
-        var config = TestConfigs.Base with { NumAttentionHeads = 5 };
+        var config = TinyConfigs.Base with { NumAttentionHeads = 5 };
 
         // Act
         var error = Assert.Throws<InvalidInputException>(() => Wav2Vec2Model.Create(config));
@@ -321,7 +309,7 @@ public sealed class Wav2Vec2ModelTests
     public void ExtractFeatures_AudioShorterThanOneFrame_ThrowsInvalidInput()
     {
         // Arrange: one frame needs ((1 - 1) * 2 + 3 - 1) * 2 + 3 -> 7 frames at layer 0 -> (7 - 1) * 5 + 10 = 40 samples.
-        using var model = Wav2Vec2Model.Create(TestConfigs.Base);
+        using var model = Wav2Vec2Model.Create(TinyConfigs.Base);
 
         // Act + Assert
         Assert.Equal(1, model.OutputFrames(40));

@@ -1,12 +1,14 @@
 using System.Diagnostics;
 
-namespace S3Router.InferenceService.Tests.Onnx;
+namespace S3Router.Testing;
 
-/// <summary>Runs Debian's /usr/bin/python3 (torch, torchaudio, onnx, numpy) and fails the test with its stderr.</summary>
-internal static class Python
+/// <summary>Runs Debian's /usr/bin/python3 (torch 1.13, torchaudio, onnx, numpy); a non-zero exit throws with its stderr.</summary>
+public static class Python
 {
-    private const string Interpreter = "/usr/bin/python3";
+    /// <summary>The interpreter: Debian's, not a venv's <c>python3</c> on PATH.</summary>
+    public const string Interpreter = "/usr/bin/python3";
 
+    /// <summary>Runs the interpreter with <paramref name="arguments"/> and returns its stdout (at most 2 minutes).</summary>
     public static string Run(params string[] arguments)
     {
         var start = new ProcessStartInfo(Interpreter)
@@ -29,12 +31,16 @@ internal static class Python
             throw new TimeoutException("python3 ran for more than 2 minutes.");
         }
 
-        Assert.True(process.ExitCode == 0, $"python3 exited with {process.ExitCode}: {stderr.Result}");
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"python3 exited with {process.ExitCode}: {stderr.Result}");
+        }
+
         return stdout;
     }
 
-    /// <summary>onnx.checker.check_model with full shape inference; returns its verdict line.</summary>
-    public static string CheckModel(string path) => Run(
+    /// <summary>onnx.checker.check_model with full shape inference; returns "ok IR OPSET".</summary>
+    public static string CheckOnnxModel(string path) => Run(
         "-c",
         "import onnx, sys\n" +
         "m = onnx.load(sys.argv[1])\n" +
