@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Trains the three demo routes of the shipped backbone (asr/en, speaker/und, intent/en) from freshly synthesized
+# speech and writes their bundles to models/tiny-ssl/routes/. Deterministic for the seeds in models/tiny-ssl/routes/jobs/.
+#   bash scripts/train-demo-routes.sh [WORK_DIR]      (default .artifacts/demo-routes)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WORK=${1:-.artifacts/demo-routes}
+ROUTES=models/tiny-ssl/routes
+s3r() { dotnet src/Cli/bin/Release/net10.0/s3r.dll "$@"; }
+[ -f src/Cli/bin/Release/net10.0/s3r.dll ] || dotnet build src/Cli -c Release --nologo -v quiet -warnaserror >/dev/null
+
+mkdir -p "$WORK"
+echo "demo routes: synthesizing speech into $WORK/corpus"
+s3r data synth --output "$WORK/corpus" --seed 7 --tasks asr speaker intent --languages en --engines espeak flite \
+  --asr-train-minutes 20 --asr-small-train-minutes 10 --asr-valid-minutes 2 --asr-test-minutes 2 --speakers 12
+for job in asr-en speaker-und intent-en; do
+  echo "demo routes: training $job"
+  sed "s#@CORPUS@#$WORK/corpus#g" "$ROUTES/jobs/$job.json" >"$WORK/$job.json"
+  s3r train run --config "$WORK/$job.json" --work-dir "$WORK/jobs/$job"
+  cp "$WORK/jobs/$job/bundle.safetensors" "$ROUTES/$job.safetensors"
+done
+echo "demo routes: bundles in $ROUTES"
