@@ -1,33 +1,55 @@
 #!/usr/bin/env bash
-# Sets up this machine, builds, and starts the platform's services on the embedded defaults (loopback ports
-# below), checks that each is ready, then keeps serving until Ctrl-C. `--check` stops after the readiness check.
+# The main job on the embedded defaults: set up this machine, build, start the whole platform in one process
+# (registry, inference, gateway: `s3r serve`), register the shipped backbone, publish the demo routes, synthesize a
+# new utterance with espeak-ng and print its transcript, speaker and intent. Then keeps serving until Ctrl-C.
+#   --retrain   first retrain the three demo routes from freshly synthesized speech (progress bars; ~10 min)
+#   --check     stop after the recognition instead of serving on
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+retrain=false; check=false
+for arg in "$@"; do
+  case "$arg" in
+    --retrain) retrain=true ;;
+    --check) check=true ;;
+    *) echo "usage: $0 [--retrain] [--check]" >&2; exit 2 ;;
+  esac
+done
+
 bash scripts/setup.sh
 echo "run: building"
 dotnet build S3RouterServices.sln -c Release --nologo -v quiet -warnaserror >/dev/null
-
-LOGS=.artifacts/run; mkdir -p "$LOGS"
-SERVICES=("Gateway:50051" "InferenceService:50052" "MaskRegistry:50053" "TrainingService:50054")
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT INT TERM
-
-for entry in "${SERVICES[@]}"; do
-  name=${entry%%:*}
-  dotnet "src/$name/bin/Release/net10.0/S3Router.$name.dll" --Service:ListenAddress=127.0.0.1 >"$LOGS/$name.log" 2>&1 &
-  pids+=($!)
-done
-
 s3r() { dotnet src/Cli/bin/Release/net10.0/s3r.dll "$@"; }
-for entry in "${SERVICES[@]}"; do
-  name=${entry%%:*}; port=${entry##*:}
-  printf '%-18s http://127.0.0.1:%s  ' "$name" "$port"
-  s3r health --target "http://127.0.0.1:$port" --wait-seconds 30 || { echo "run: $name is not ready; see $LOGS/$name.log"; exit 1; }
+
+BACKBONE=models/tiny-ssl
+ROUTES=$BACKBONE/routes
+WORK=.artifacts/platform
+mkdir -p "$WORK"
+
+if $retrain; then
+  bash scripts/train-demo-routes.sh "$WORK/retrain"
+fi
+
+s3r serve --data-dir "$WORK" --backbone "$BACKBONE" >"$WORK/serve.log" 2>&1 &
+serve_pid=$!
+trap 'kill $serve_pid 2>/dev/null || true; wait $serve_pid 2>/dev/null || true' EXIT INT TERM
+for port in 50053 50052 50051; do
+  s3r health --target "http://127.0.0.1:$port" --wait-seconds 60 >/dev/null \
+    || { echo "run: the service on port $port is not ready; see $WORK/serve.log"; exit 1; }
+done
+echo "run: platform ready (gateway 127.0.0.1:50051, inference :50052, registry :50053)"
+
+s3r backbones register "$BACKBONE" --name tiny-ssl
+for bundle in "$ROUTES"/*.safetensors; do
+  s3r masks publish "$bundle" --alias production
 done
 
-if [ "${1:-}" = "--check" ]; then exit 0; fi
-echo "run: serving; logs in $LOGS. Ctrl-C stops."
-wait
+text="please turn on the lights in the kitchen"
+espeak-ng -v en-us+f3 -s 150 -w "$WORK/utterance.wav" "$text"
+echo "run: recognizing a new utterance (\"$text\", espeak-ng en-us+f3)"
+s3r recognize "$WORK/utterance.wav" --task asr --language en --route speaker/und --route intent/en
+
+$check && exit 0
+echo "run: serving; logs in $WORK/serve.log. Ctrl-C stops."
+wait $serve_pid
