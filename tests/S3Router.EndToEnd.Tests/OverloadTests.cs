@@ -6,6 +6,8 @@ using S3Router.Testing;
 namespace S3Router.EndToEnd.Tests;
 
 /// <summary>Bursts against an inference process whose queue holds 2 requests: refused calls are RESOURCE_EXHAUSTED, never a crash.</summary>
+/// <remarks>In the shared collection only so it never runs beside the storm: two loaded platforms starve 2 cores.</remarks>
+[Collection(PlatformCollection.Name)]
 public sealed class OverloadTests(OverloadPlatform platform) : IClassFixture<OverloadPlatform>
 {
     private const int BurstSize = 128;
@@ -13,9 +15,9 @@ public sealed class OverloadTests(OverloadPlatform platform) : IClassFixture<Ove
     [Fact]
     public async Task Recognize_BurstAboveQueueCapacity_SomeResourceExhaustedNoneInternalThenServesAgain()
     {
-        // Arrange: 8 s of audio per call (just under the 256 KiB limit), so the single-request batches queue up.
+        // Arrange: 2 s of audio per call, so the single-request batches queue up.
         var token = TestContext.Current.CancellationToken;
-        var request = Request(Signals.Linear16Noise(128_000, seed: 9));
+        var request = Request(Signals.Linear16Noise(32_000, seed: 9));
         var codes = new List<StatusCode>();
 
         // Act: bursts until the queue overflowed once (the first burst nearly always does; at most 5).
