@@ -15,4 +15,17 @@ public static class Signals
 
         return audio;
     }
+
+    /// <summary>Seeded noise of amplitude 0.3 as headerless little-endian 16-bit PCM (LINEAR16).</summary>
+    public static byte[] Linear16Noise(int samples, int seed)
+    {
+        var audio = Noise(samples, seed, amplitude: 0.3);
+        var bytes = new byte[samples * 2];
+        for (var i = 0; i < samples; i++)
+        {
+            BitConverter.TryWriteBytes(bytes.AsSpan(i * 2), (short)Math.Clamp(audio[i] * 32767, short.MinValue, short.MaxValue));
+        }
+
+        return bytes;
+    }
 }

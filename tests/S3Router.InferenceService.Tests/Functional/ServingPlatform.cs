@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Health.V1;
@@ -11,12 +9,8 @@ using S3Router.Testing;
 using S3Router.Api.V1;
 using S3Router.Core.Backbones;
 using S3Router.Core.Hosting;
-using S3Router.Core.Masks;
-using S3Router.Core.Safetensors;
 using S3Router.InferenceService.Extensions;
-using S3Router.InferenceService.Tests.Onnx;
 using S3Router.MaskRegistry.Extensions;
-using MaskLineage = S3Router.Core.Masks.MaskLineage;
 
 namespace S3Router.InferenceService.Tests.Functional;
 
@@ -27,8 +21,8 @@ namespace S3Router.InferenceService.Tests.Functional;
 /// </summary>
 public sealed class ServingPlatform : IAsyncLifetime
 {
-    public static readonly string[] Vocabulary = ["<blank>", "|", "a", "b", "c", "d"];
-    public static readonly string[] Speakers = ["alice", "bob", "carol"];
+    public static readonly IReadOnlyList<string> Vocabulary = TestBundles.Vocabulary;
+    public static readonly IReadOnlyList<string> Speakers = TestBundles.Speakers;
 
     private readonly List<WebApplication> _apps = [];
     private readonly string _root = Directory.CreateTempSubdirectory("s3r-inference-functional-").FullName;
@@ -50,21 +44,11 @@ public sealed class ServingPlatform : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var token = TestContext.Current.CancellationToken;
-        var backboneDirectory = Path.Combine(_root, "backbone");
-        Directory.CreateDirectory(backboneDirectory);
-        var weights = RandomCheckpoint.Weights(Config, seed: 11);
-        var writer = new SafetensorsWriter();
-        foreach (var (name, tensor) in weights)
-        {
-            writer.AddFloat32(name, tensor.Shape, tensor.Data);
-        }
+        var backbone = await TinyBackbone.WriteAsync(Path.Combine(_root, "backbone"), Config, seed: 11, token);
+        var backboneDirectory = backbone.Directory;
+        BackboneHex = backbone.Hex;
 
-        var weightsPath = Path.Combine(backboneDirectory, "model.safetensors");
-        writer.WriteToFile(weightsPath);
-        await Wav2Vec2ConfigJson.SaveAsync(Config, Path.Combine(backboneDirectory, Wav2Vec2ConfigJson.FileName), token);
-        BackboneHex = Sha256Digest.OfFile(weightsPath);
-
-        var registryPort = FreePort();
+        var registryPort = LoopbackPort.Free();
         var registry = Builder(registryPort, new() { ["MaskRegistry:DataDirectory"] = Path.Combine(_root, "registry") });
         registry.AddMaskRegistryServices();
         var registryApp = registry.Build();
@@ -75,17 +59,17 @@ public sealed class ServingPlatform : IAsyncLifetime
         RegistryChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{registryPort}");
         Registry = new Api.V1.MaskRegistry.MaskRegistryClient(RegistryChannel);
 
-        await RegisterBackboneAsync(BackboneHex, "tiny", weights.Select(w => (w.Key, w.Value.Shape)));
+        await Registry.RegisterBackboneAsync(BackboneHex, "tiny", Config, backbone.Shapes, token);
         var otherHex = new string('f', 64);
-        await RegisterBackboneAsync(otherHex, "other", weights.Select(w => (w.Key, w.Value.Shape)));
-        Published["asr/en v1"] = await PublishAsync(CtcBundle("en", seed: 1), "production");
-        Published["asr/en v2"] = await PublishAsync(CtcBundle("en", seed: 2), "");
-        Published["asr/fr v1"] = await PublishAsync(CtcBundle("fr", seed: 3), "production");
-        Published["asr/fr v2"] = await PublishAsync(CtcBundle("fr", seed: 4), "");
-        Published["speaker/und v1"] = await PublishAsync(ClassifierBundle(seed: 5), "production");
-        Published["asr/de v1"] = await PublishAsync(CtcBundle("de", seed: 6, backboneHex: otherHex), "production");
+        await Registry.RegisterBackboneAsync(otherHex, "other", Config, backbone.Shapes, token);
+        Published["asr/en v1"] = await Registry.PublishAsync(TestBundles.Ctc(Config, BackboneHex, "en", seed: 1), "production", token);
+        Published["asr/en v2"] = await Registry.PublishAsync(TestBundles.Ctc(Config, BackboneHex, "en", seed: 2), "", token);
+        Published["asr/fr v1"] = await Registry.PublishAsync(TestBundles.Ctc(Config, BackboneHex, "fr", seed: 3), "production", token);
+        Published["asr/fr v2"] = await Registry.PublishAsync(TestBundles.Ctc(Config, BackboneHex, "fr", seed: 4), "", token);
+        Published["speaker/und v1"] = await Registry.PublishAsync(TestBundles.SpeakerClassifier(Config, BackboneHex, seed: 5), "production", token);
+        Published["asr/de v1"] = await Registry.PublishAsync(TestBundles.Ctc(Config, otherHex, "de", seed: 6), "production", token);
 
-        var inferencePort = FreePort();
+        var inferencePort = LoopbackPort.Free();
         var inference = Builder(inferencePort, new()
         {
             ["Inference:BackboneDirectory"] = backboneDirectory,
@@ -118,17 +102,7 @@ public sealed class ServingPlatform : IAsyncLifetime
     }
 
     /// <summary>Seeded noise as headerless LINEAR16 at 16 kHz.</summary>
-    public static ByteString Linear16(int samples, int seed)
-    {
-        var audio = Signals.Noise(samples, seed, amplitude: 0.3);
-        var bytes = new byte[samples * 2];
-        for (var i = 0; i < samples; i++)
-        {
-            BitConverter.TryWriteBytes(bytes.AsSpan(i * 2), (short)Math.Clamp(audio[i] * 32767, short.MinValue, short.MaxValue));
-        }
-
-        return ByteString.CopyFrom(bytes);
-    }
+    public static ByteString Linear16(int samples, int seed) => ByteString.CopyFrom(Signals.Linear16Noise(samples, seed));
 
     public static RecognitionConfig Linear16Config() => new() { Encoding = Api.V1.AudioEncoding.Linear16, SampleRateHertz = 16000 };
 
@@ -142,7 +116,7 @@ public sealed class ServingPlatform : IAsyncLifetime
         }
 
         builder.Logging.ClearProviders();
-        builder.AddServiceDefaults(grpcPort, FreePort());
+        builder.AddServiceDefaults(grpcPort, LoopbackPort.Free());
         return builder;
     }
 
@@ -161,97 +135,5 @@ public sealed class ServingPlatform : IAsyncLifetime
 
             await Task.Delay(50, timeout.Token);
         }
-    }
-
-    private async Task RegisterBackboneAsync(string hex, string name, IEnumerable<(string Name, long[] Shape)> tensors)
-    {
-        var request = new RegisterBackboneRequest { Digest = "sha256:" + hex, Name = name, ConfigJson = Wav2Vec2ConfigJson.Serialize(Config) };
-        request.Tensors.AddRange(tensors.Select(t => new TensorShape { Name = t.Name, Dims = { t.Shape } }));
-        await Registry.RegisterBackboneAsync(request, cancellationToken: TestContext.Current.CancellationToken);
-    }
-
-    private async Task<MaskVersion> PublishAsync(MaskBundle bundle, string alias)
-    {
-        var bytes = bundle.ToBytes();
-        using var call = Registry.PublishMask(cancellationToken: TestContext.Current.CancellationToken);
-        await call.RequestStream.WriteAsync(new PublishMaskRequest
-        {
-            Metadata = new PublishMaskMetadata
-            {
-                Task = bundle.Task,
-                LanguageCode = bundle.Language.Length == 0 ? "und" : bundle.Language,
-                SetAlias = alias,
-            },
-        });
-        await call.RequestStream.WriteAsync(new PublishMaskRequest { Chunk = ByteString.CopyFrom(bytes) });
-        await call.RequestStream.CompleteAsync();
-        return (await call).Version;
-    }
-
-    private MaskBundle CtcBundle(string language, int seed, string? backboneHex = null) => new()
-    {
-        Task = "asr",
-        Language = language,
-        BackboneDigest = backboneHex ?? BackboneHex,
-        HeadKind = MaskHeadKind.Ctc,
-        Labels = Vocabulary,
-        Masks = Masks(seed),
-        Heads =
-        [
-            new HeadTensor("head.proj.weight", [Vocabulary.Length, Config.HiddenSize], Random(seed, Vocabulary.Length * Config.HiddenSize)),
-            new HeadTensor("head.proj.bias", [Vocabulary.Length], Random(seed + 100, Vocabulary.Length)),
-        ],
-        Lineage = new MaskLineage { JobId = $"job-{seed}", PruneRate = 0.9 },
-    };
-
-    private MaskBundle ClassifierBundle(int seed) => new()
-    {
-        Task = "speaker",
-        Language = "",
-        BackboneDigest = BackboneHex,
-        HeadKind = MaskHeadKind.Classifier,
-        Labels = Speakers,
-        Masks = Masks(seed),
-        Heads =
-        [
-            new HeadTensor("head.proj.weight", [Speakers.Length, Config.HiddenSize], Random(seed, Speakers.Length * Config.HiddenSize)),
-            new HeadTensor("head.proj.bias", [Speakers.Length], Random(seed + 100, Speakers.Length)),
-            new HeadTensor("head.attention.weight", [1, Config.HiddenSize], Random(seed + 200, Config.HiddenSize)),
-            new HeadTensor("head.attention.bias", [1], [0f]),
-        ],
-    };
-
-    // Random keep-90% masks over every FFN weight (fix_attn), as the training side writes them.
-    private List<MaskTensor> Masks(int seed)
-    {
-        var random = new Random(seed);
-        var masks = new List<MaskTensor>();
-        for (var layer = 0; layer < Config.NumHiddenLayers; layer++)
-        {
-            foreach (var (dense, shape) in new[]
-            {
-                ("intermediate_dense", new long[] { Config.IntermediateSize, Config.HiddenSize }),
-                ("output_dense", new long[] { Config.HiddenSize, Config.IntermediateSize }),
-            })
-            {
-                var bits = Enumerable.Range(0, (int)(shape[0] * shape[1])).Select(_ => random.NextDouble() < 0.9).ToArray();
-                masks.Add(MaskTensor.FromBits($"encoder.layers.{layer}.feed_forward.{dense}.weight", shape, bits));
-            }
-        }
-
-        return [.. masks.OrderBy(m => m.Name, StringComparer.Ordinal)];
-    }
-
-    private static float[] Random(int seed, int count)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

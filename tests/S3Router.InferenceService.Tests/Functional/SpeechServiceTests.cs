@@ -126,7 +126,7 @@ public sealed class SpeechServiceTests(ServingPlatform platform) : IClassFixture
         var asr = response.Routes.Single(r => r.Route.Task == "asr" && r.Route.LanguageCode == "en");
         Assert.Equal(1, asr.Route.Version);
         Assert.Equal(HeadKind.Ctc, asr.HeadKind);
-        Assert.Equal(ServingPlatform.Vocabulary.Length, asr.LabelCount);
+        Assert.Equal(ServingPlatform.Vocabulary.Count, asr.LabelCount);
         Assert.Equal(1, asr.Aliases["production"]);
     }
 
