@@ -12,6 +12,7 @@ APT_PACKAGES=(
   python3-torch python3-torchaudio python3-numpy  # the independent wav2vec2 reference (torchaudio)
   libopenblas0-pthread                            # fast BLAS for the PyTorch baseline
   python3-onnx                                    # onnx.checker for the graphs we build
+  python3-grpcio python3-grpc-tools               # the second independent client of the end-to-end tests
   postgresql-15                                   # the registry's production database, started by tests
   prometheus                                      # promtool: checks and unit-tests the alert rules
 )

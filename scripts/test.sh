@@ -44,6 +44,7 @@ TEST_PROJECTS=(
   tests/S3Router.InferenceService.Tests
   tests/S3Router.ModelParity.Tests
   tests/S3Router.Cli.Tests
+  tests/S3Router.EndToEnd.Tests
 )
 for project in "${TEST_PROJECTS[@]}"; do
   echo "== $project"
