@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using S3Router.Api.V1;
 using S3Router.Core.Masks;
+using S3Router.Core.Routes;
 
 namespace S3Router.Cli.Commands;
 
@@ -44,7 +45,7 @@ internal static class MasksCommand
             var metadata = new PublishMaskMetadata
             {
                 Task = parse.GetValue(task) ?? bundle.Task,
-                LanguageCode = parse.GetValue(language) ?? (bundle.Language.Length == 0 ? "und" : bundle.Language),
+                LanguageCode = parse.GetValue(language) ?? (bundle.Language.Length == 0 ? RouteNames.NoLanguage : bundle.Language),
                 ExpectedDigest = "sha256:" + Sha256Digest.Of(bytes),
                 SizeBytes = bytes.Length,
                 SetAlias = parse.GetValue(alias) ?? "",

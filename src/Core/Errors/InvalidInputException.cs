@@ -22,4 +22,16 @@ public class InvalidInputException : S3RouterException
 
     /// <summary>The fields that are wrong; empty when the input is wrong as a whole.</summary>
     public IReadOnlyList<FieldViolation> Violations { get; }
+
+    /// <summary>
+    /// Throws one error for all of <paramref name="violations"/>, its message <paramref name="messagePrefix"/> followed by
+    /// "field: description" pairs joined with "; ", or returns when there are none.
+    /// </summary>
+    public static void ThrowIfAny(IReadOnlyList<FieldViolation> violations, string messagePrefix = "")
+    {
+        if (violations.Count > 0)
+        {
+            throw new InvalidInputException(messagePrefix + string.Join("; ", violations.Select(v => $"{v.Field}: {v.Description}")), violations);
+        }
+    }
 }

@@ -1,10 +1,9 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
+using S3Router.Core.Auth;
 using S3Router.Core.Errors;
 
 namespace S3Router.Gateway.Auth;
@@ -22,7 +21,7 @@ internal sealed class ApiKeyAuthenticator
         ["StreamingRecognize"] = GatewayRole.User,
     };
 
-    private readonly Dictionary<string, CallerIdentity> _byHash;
+    private readonly ApiKeyTable<CallerIdentity> _keys;
     private readonly CallerIdentity _anonymous;
     private readonly bool _keyRequired;
 
@@ -31,10 +30,7 @@ internal sealed class ApiKeyAuthenticator
         var o = options.Value;
         _keyRequired = o.KeyRequired;
         _anonymous = new CallerIdentity(CallerIdentity.AnonymousName, GatewayRole.User, new TokenBucket(o.AnonymousPermitsPerSecond, o.AnonymousBurst, time));
-        _byHash = o.Keys.ToDictionary(
-            k => string.IsNullOrEmpty(k.KeySha256) ? Hash(k.Key!) : k.KeySha256.ToLowerInvariant(),
-            k => new CallerIdentity(k.Name, k.Role, new TokenBucket(k.PermitsPerSecond, k.Burst, time)),
-            StringComparer.Ordinal);
+        _keys = new(o.Keys.Select(k => (k.Key, k.KeySha256, new CallerIdentity(k.Name, k.Role, new TokenBucket(k.PermitsPerSecond, k.Burst, time)))));
     }
 
     /// <summary>
@@ -59,14 +55,14 @@ internal sealed class ApiKeyAuthenticator
 
     private CallerIdentity Identify(string method, Metadata headers)
     {
-        var key = KeyOf(headers);
+        var key = ApiKeys.Read(headers);
         if (key is null)
         {
             return _keyRequired
                 ? throw new UnauthenticatedException($"{method} needs an API key: send \"authorization: Bearer KEY\" or \"x-api-key: KEY\".")
                 : _anonymous;
         }
-        return _byHash.TryGetValue(Hash(key), out var caller)
+        return _keys.TryFind(key, out var caller)
             ? caller
             : throw new UnauthenticatedException("The API key is not known to this gateway.");
     }
@@ -84,20 +80,5 @@ internal sealed class ApiKeyAuthenticator
         return status.ToRpcException();
     }
 
-    private static string? KeyOf(Metadata headers)
-    {
-        var authorization = headers.GetValue("authorization");
-        if (authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            var token = authorization["Bearer ".Length..].Trim();
-            return token.Length > 0 ? token : null;
-        }
-        var apiKey = headers.GetValue("x-api-key")?.Trim();
-        return string.IsNullOrEmpty(apiKey) ? null : apiKey;
-    }
-
     private static string Lower(GatewayRole role) => role.ToString().ToLowerInvariant();
-
-    // Fixed-length hashes as dictionary keys: lookups leak nothing useful about the secrets.
-    private static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 }

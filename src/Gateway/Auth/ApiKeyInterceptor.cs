@@ -1,42 +1,13 @@
 using Grpc.Core;
-using Grpc.Core.Interceptors;
+using S3Router.Core.Auth;
 using S3Router.Gateway.Telemetry;
 
 namespace S3Router.Gateway.Auth;
 
 /// <summary>Runs <see cref="ApiKeyAuthenticator"/> before every Speech call; rejections are logged and counted.</summary>
-internal sealed class ApiKeyInterceptor(ApiKeyAuthenticator authenticator, GatewayMetrics metrics, ILogger<ApiKeyInterceptor> logger) : Interceptor
+internal sealed class ApiKeyInterceptor(ApiKeyAuthenticator authenticator, GatewayMetrics metrics, ILogger<ApiKeyInterceptor> logger) : AuthorizingInterceptor
 {
-    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        Authorize(context);
-        return continuation(request, context);
-    }
-
-    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Authorize(context);
-        return continuation(requestStream, context);
-    }
-
-    public override Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Authorize(context);
-        return continuation(request, responseStream, context);
-    }
-
-    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Authorize(context);
-        return continuation(requestStream, responseStream, context);
-    }
-
-    private void Authorize(ServerCallContext context)
+    protected override void Authorize(ServerCallContext context)
     {
         var method = MethodName.Of(context);
         try

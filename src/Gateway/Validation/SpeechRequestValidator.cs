@@ -1,10 +1,10 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Google.Protobuf;
 using Google.Protobuf.Collections;
 using Microsoft.Extensions.Options;
 using S3Router.Api.V1;
 using S3Router.Core.Errors;
+using S3Router.Core.Routes;
 
 namespace S3Router.Gateway.Validation;
 
@@ -13,7 +13,7 @@ namespace S3Router.Gateway.Validation;
 /// <see cref="InvalidInputException"/> (<c>INVALID_ARGUMENT</c> with google.rpc.BadRequest field violations).
 /// Field paths use the proto names, e.g. <c>config.max_alternatives</c>, <c>additional_routes[1].language_code</c>.
 /// </summary>
-internal sealed partial class SpeechRequestValidator(IOptions<GatewayOptions> options)
+internal sealed class SpeechRequestValidator(IOptions<GatewayOptions> options)
 {
     /// <summary>Largest n-best list (<c>max_alternatives</c>).</summary>
     public const int MaxAlternatives = 10;
@@ -48,7 +48,7 @@ internal sealed partial class SpeechRequestValidator(IOptions<GatewayOptions> op
         CheckConfig(request.Config, "config", violations);
         CheckAudio(request.Audio, violations);
         CheckAdditionalRoutes(request.Task, request.LanguageCode, request.AdditionalRoutes, "additional_routes", violations);
-        ThrowIfAny(violations);
+        InvalidInputException.ThrowIfAny(violations);
     }
 
     /// <summary>Checks the first message of a stream: it must carry a valid streaming_config.</summary>
@@ -74,7 +74,7 @@ internal sealed partial class SpeechRequestValidator(IOptions<GatewayOptions> op
                     $"must be between {MinInterimInterval.TotalMilliseconds:0} ms and {MaxInterimInterval.TotalSeconds:0} s, or unset for 1 s"));
             }
         }
-        ThrowIfAny(violations);
+        InvalidInputException.ThrowIfAny(violations);
     }
 
     /// <summary>Checks a message after the first: only audio may follow the config.</summary>
@@ -93,11 +93,11 @@ internal sealed partial class SpeechRequestValidator(IOptions<GatewayOptions> op
         var violations = new List<FieldViolation>();
         if (request.Task.Length > 0)
         {
-            CheckTask(request.Task, "task", violations);
+            RouteNames.CheckTask(request.Task, "task", violations);
         }
         if (request.LanguageCode.Length > 0)
         {
-            CheckLanguage(request.LanguageCode, "language_code", violations);
+            RouteNames.CheckLanguage(request.LanguageCode, "language_code", violations);
         }
         if (request.PageSize is < 0 or > MaxPageSize)
         {
@@ -107,14 +107,14 @@ internal sealed partial class SpeechRequestValidator(IOptions<GatewayOptions> op
         {
             violations.Add(new("page_token", "is longer than 1024 characters; pass next_page_token unchanged"));
         }
-        ThrowIfAny(violations);
+        InvalidInputException.ThrowIfAny(violations);
     }
 
     private static void CheckRoute(string task, string language, string maskRef, string prefix, List<FieldViolation> violations)
     {
-        CheckTask(task, prefix + "task", violations);
-        CheckLanguage(language, prefix + "language_code", violations);
-        CheckMaskRef(maskRef, prefix + "mask_ref", violations);
+        RouteNames.CheckTask(task, prefix + "task", violations);
+        RouteNames.CheckLanguage(language, prefix + "language_code", violations);
+        RouteNames.ParseMaskRef(maskRef, prefix + "mask_ref", violations);
     }
 
     private void CheckAdditionalRoutes(string task, string language, RepeatedField<RouteSelector> routes, string field, List<FieldViolation> violations)
@@ -134,56 +134,6 @@ internal sealed partial class SpeechRequestValidator(IOptions<GatewayOptions> op
             {
                 violations.Add(new(prefix + "task", $"route {Shorten(route.Task)}/{Shorten(route.LanguageCode)} is requested twice"));
             }
-        }
-    }
-
-    private static void CheckTask(string task, string field, List<FieldViolation> violations)
-    {
-        if (task.Length == 0)
-        {
-            violations.Add(new(field, "is required: a lowercase identifier such as \"asr\", \"speaker\" or \"intent\""));
-        }
-        else if (!TaskPattern().IsMatch(task))
-        {
-            violations.Add(new(field, $"\"{Shorten(task)}\" is not a task: use a lowercase identifier (a-z, 0-9, '_', starting with a letter, at most 64 characters)"));
-        }
-    }
-
-    private static void CheckLanguage(string language, string field, List<FieldViolation> violations)
-    {
-        if (language.Length == 0)
-        {
-            violations.Add(new(field, "is required: a BCP-47 tag such as \"en\" or \"de-DE\", or \"und\""));
-        }
-        else if (!LanguagePattern().IsMatch(language))
-        {
-            violations.Add(new(field, $"\"{Shorten(language)}\" is not a BCP-47 language tag (e.g. \"en\", \"de-DE\", \"cmn-Hans\") or \"und\""));
-        }
-    }
-
-    private static void CheckMaskRef(string maskRef, string field, List<FieldViolation> violations)
-    {
-        if (maskRef.Length == 0)
-        {
-            return; // the production alias
-        }
-        if (maskRef.StartsWith("sha256:", StringComparison.Ordinal))
-        {
-            if (!DigestPattern().IsMatch(maskRef))
-            {
-                violations.Add(new(field, $"\"{Shorten(maskRef)}\" is not a digest: \"sha256:\" followed by 64 lowercase hex digits"));
-            }
-        }
-        else if (VersionPattern().IsMatch(maskRef))
-        {
-            if (!long.TryParse(maskRef.TrimStart('v'), NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version < 1)
-            {
-                violations.Add(new(field, $"\"{Shorten(maskRef)}\" is not a valid version: versions start at 1"));
-            }
-        }
-        else if (!AliasPattern().IsMatch(maskRef))
-        {
-            violations.Add(new(field, $"\"{Shorten(maskRef)}\" is not a mask ref: use an alias (\"production\", \"canary\"), a version (\"v12\" or \"12\") or a digest (\"sha256:<64 hex>\")"));
         }
     }
 
@@ -248,28 +198,5 @@ internal sealed partial class SpeechRequestValidator(IOptions<GatewayOptions> op
         }
     }
 
-    private static void ThrowIfAny(List<FieldViolation> violations)
-    {
-        if (violations.Count > 0)
-        {
-            throw new InvalidInputException(string.Join("; ", violations.Select(v => $"{v.Field}: {v.Description}")), violations);
-        }
-    }
-
     private static string Shorten(string value) => value.Length <= 80 ? value : string.Concat(value.AsSpan(0, 80), "...");
-
-    [GeneratedRegex("^[a-z][a-z0-9_]{0,63}\\z")]
-    private static partial Regex TaskPattern();
-
-    [GeneratedRegex("^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,4}\\z")]
-    private static partial Regex LanguagePattern();
-
-    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_-]{0,63}\\z")]
-    private static partial Regex AliasPattern();
-
-    [GeneratedRegex("^v?[0-9]+\\z")]
-    private static partial Regex VersionPattern();
-
-    [GeneratedRegex("^sha256:[0-9a-f]{64}\\z")]
-    private static partial Regex DigestPattern();
 }

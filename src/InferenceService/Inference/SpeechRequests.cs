@@ -1,6 +1,6 @@
-using System.Text.RegularExpressions;
 using S3Router.Api.V1;
 using S3Router.Core.Errors;
+using S3Router.Core.Routes;
 
 namespace S3Router.InferenceService.Inference;
 
@@ -8,7 +8,7 @@ namespace S3Router.InferenceService.Inference;
 /// Validation of Speech requests, every violation reported at once with its field path (INVALID_ARGUMENT with a
 /// google.rpc.BadRequest). Audio bytes themselves are checked by the Core decoder.
 /// </summary>
-internal static partial class SpeechRequests
+internal static class SpeechRequests
 {
     public const int MaxAlternatives = 10;
     public const int MaxBeamWidth = 64;
@@ -38,7 +38,7 @@ internal static partial class SpeechRequests
                 break;
         }
 
-        ThrowIfAny(violations);
+        InvalidInputException.ThrowIfAny(violations);
     }
 
     public static void Validate(StreamingRecognitionConfig config)
@@ -56,20 +56,20 @@ internal static partial class SpeechRequests
             }
         }
 
-        ThrowIfAny(violations);
+        InvalidInputException.ThrowIfAny(violations);
     }
 
     public static void Validate(ListRoutesRequest request)
     {
         var violations = new List<FieldViolation>();
-        if (request.Task.Length > 0 && !TaskPattern().IsMatch(request.Task))
+        if (request.Task.Length > 0)
         {
-            violations.Add(new("task", TaskHelp(request.Task)));
+            RouteNames.CheckTask(request.Task, "task", violations);
         }
 
-        if (request.LanguageCode.Length > 0 && !LanguagePattern().IsMatch(request.LanguageCode))
+        if (request.LanguageCode.Length > 0)
         {
-            violations.Add(new("language_code", LanguageHelp(request.LanguageCode)));
+            RouteNames.CheckLanguage(request.LanguageCode, "language_code", violations);
         }
 
         if (request.PageSize is < 0 or > 1000)
@@ -77,7 +77,7 @@ internal static partial class SpeechRequests
             violations.Add(new("page_size", $"is {request.PageSize}; use 0 (100) to 1000"));
         }
 
-        ThrowIfAny(violations);
+        InvalidInputException.ThrowIfAny(violations);
     }
 
     private static void CheckAdditional(IList<RouteSelector> routes, string field, List<FieldViolation> violations)
@@ -96,21 +96,9 @@ internal static partial class SpeechRequests
 
     private static void CheckRoute(string task, string language, string maskRef, string prefix, List<FieldViolation> violations)
     {
-        if (!TaskPattern().IsMatch(task))
-        {
-            violations.Add(new(prefix + "task", TaskHelp(task)));
-        }
-
-        if (!LanguagePattern().IsMatch(language))
-        {
-            violations.Add(new(prefix + "language_code", LanguageHelp(language)));
-        }
-
-        if (maskRef.Length > 0 && !RefPattern().IsMatch(maskRef))
-        {
-            violations.Add(new(prefix + "mask_ref",
-                "is not a mask ref: an alias (\"production\", \"canary\"), a version (\"v12\" or \"12\") or a digest (\"sha256:<64 hex>\")"));
-        }
+        RouteNames.CheckTask(task, prefix + "task", violations);
+        RouteNames.CheckLanguage(language, prefix + "language_code", violations);
+        RouteNames.ParseMaskRef(maskRef, prefix + "mask_ref", violations);
     }
 
     private static void CheckConfig(RecognitionConfig? config, string prefix, List<FieldViolation> violations)
@@ -135,29 +123,4 @@ internal static partial class SpeechRequests
             violations.Add(new(prefix + ".max_classes", $"is {config.MaxClasses}; use 0 (1) to {MaxClasses}"));
         }
     }
-
-    private static string TaskHelp(string task) => task.Length == 0
-        ? "is required: a lowercase identifier such as \"asr\" or \"speaker\""
-        : "is not a task: use a lowercase identifier (a-z, 0-9, '_', starting with a letter, at most 64 characters)";
-
-    private static string LanguageHelp(string language) => language.Length == 0
-        ? "is required: a BCP-47 tag such as \"en\" or \"de-DE\", or \"und\""
-        : "is not a BCP-47 language tag (e.g. \"en\", \"de-DE\", \"cmn-Hans\") or \"und\"";
-
-    private static void ThrowIfAny(List<FieldViolation> violations)
-    {
-        if (violations.Count > 0)
-        {
-            throw new InvalidInputException(string.Join("; ", violations.Select(v => $"{v.Field}: {v.Description}")), violations);
-        }
-    }
-
-    [GeneratedRegex("^[a-z][a-z0-9_]{0,63}$")]
-    private static partial Regex TaskPattern();
-
-    [GeneratedRegex("^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,4}$")]
-    private static partial Regex LanguagePattern();
-
-    [GeneratedRegex("^(sha256:[0-9a-f]{64}|v?[0-9]{1,18}|[A-Za-z][A-Za-z0-9_-]{0,63})$")]
-    private static partial Regex RefPattern();
 }

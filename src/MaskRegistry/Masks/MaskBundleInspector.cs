@@ -1,14 +1,12 @@
 using S3Router.Api.V1;
 using S3Router.Core.Masks;
+using S3Router.Core.Routes;
 
 namespace S3Router.MaskRegistry.Masks;
 
 /// <summary>Reads bundles with the Core mask bundle format (safetensors + metadata); invalid files throw InvalidInputException.</summary>
 internal sealed class MaskBundleInspector : IBundleInspector
 {
-    /// <summary>The route language of a bundle that names none (a language-independent task).</summary>
-    public const string NoLanguage = "und";
-
     public BundleInfo Inspect(string path)
     {
         var bundle = MaskBundle.Read(path);
@@ -22,8 +20,8 @@ internal sealed class MaskBundleInspector : IBundleInspector
         };
         return new BundleInfo(
             bundle.Task,
-            bundle.Language.Length == 0 ? NoLanguage : bundle.Language,
-            RegistryNames.DigestPrefix + bundle.BackboneDigest,
+            bundle.Language.Length == 0 ? RouteNames.NoLanguage : bundle.Language,
+            RouteNames.DigestPrefix + bundle.BackboneDigest,
             bundle.HeadKind == MaskHeadKind.Ctc ? HeadKind.Ctc : HeadKind.Classifier,
             bundle.Labels.Count,
             bundle.Masks.Select(m => new BundleTensor(m.Name, m.Shape, m.KeepRatio)).ToList(),

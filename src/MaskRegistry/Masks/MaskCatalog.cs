@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using S3Router.Api.V1;
 using S3Router.Core.Errors;
 using S3Router.Core.Masks;
+using S3Router.Core.Routes;
 using S3Router.MaskRegistry.Storage;
 using S3Router.MaskRegistry.Telemetry;
 
@@ -32,8 +33,8 @@ internal sealed class MaskCatalog(
     public async Task<(Backbone Backbone, bool Created)> RegisterBackboneAsync(RegisterBackboneRequest request, string creator, CancellationToken cancellationToken)
     {
         var violations = new List<FieldViolation>();
-        RegistryNames.CheckDigest(request.Digest, "digest", violations);
-        RegistryNames.CheckBackboneName(request.Name, "name", violations);
+        RouteNames.CheckDigest(request.Digest, "digest", violations);
+        CheckBackboneName(request.Name, "name", violations);
         if (string.IsNullOrWhiteSpace(request.ConfigJson))
         {
             violations.Add(new("config_json", "is required: the backbone's Hugging Face config.json text"));
@@ -50,7 +51,7 @@ internal sealed class MaskCatalog(
                 violations.Add(new($"tensors[{i}]", "needs a name and non-negative dims"));
             }
         }
-        RegistryNames.ThrowIfAny(violations);
+        InvalidInputException.ThrowIfAny(violations);
         long parameters = 0;
         foreach (var t in request.Tensors)
         {
@@ -71,8 +72,8 @@ internal sealed class MaskCatalog(
     public async Task<Backbone> GetBackboneAsync(string digest, CancellationToken cancellationToken)
     {
         var violations = new List<FieldViolation>();
-        RegistryNames.CheckDigest(digest, "digest", violations);
-        RegistryNames.ThrowIfAny(violations);
+        RouteNames.CheckDigest(digest, "digest", violations);
+        InvalidInputException.ThrowIfAny(violations);
         return await repository.GetBackboneAsync(digest, cancellationToken)
             ?? throw new NotFoundException($"No backbone {digest} is registered.");
     }
@@ -128,14 +129,14 @@ internal sealed class MaskCatalog(
         var violations = new List<FieldViolation>();
         if (request.Task.Length > 0)
         {
-            RegistryNames.CheckTask(request.Task, "task", violations);
+            RouteNames.CheckTask(request.Task, "task", violations);
         }
         if (request.LanguageCode.Length > 0)
         {
-            RegistryNames.CheckLanguage(request.LanguageCode, "language_code", violations);
+            RouteNames.CheckLanguage(request.LanguageCode, "language_code", violations);
         }
         var pageSize = PageSize(request.PageSize, violations);
-        RegistryNames.ThrowIfAny(violations);
+        InvalidInputException.ThrowIfAny(violations);
         return await repository.ListRoutesAsync(request.Task, request.LanguageCode, pageSize, request.PageToken, cancellationToken);
     }
 
@@ -143,14 +144,14 @@ internal sealed class MaskCatalog(
     {
         var violations = RouteViolations(request.Task, request.LanguageCode);
         var pageSize = PageSize(request.PageSize, violations);
-        RegistryNames.ThrowIfAny(violations);
+        InvalidInputException.ThrowIfAny(violations);
         return await repository.ListVersionsAsync(request.Task, request.LanguageCode, request.IncludeYanked, pageSize, request.PageToken, cancellationToken);
     }
 
     public async Task<(long PreviousVersion, MaskVersion Version)> SetAliasAsync(SetAliasRequest request, string caller, CancellationToken cancellationToken)
     {
         var violations = RouteViolations(request.Task, request.LanguageCode);
-        RegistryNames.CheckAlias(request.Alias, "alias", violations);
+        RouteNames.CheckAlias(request.Alias, "alias", violations);
         if (request.Version < 1)
         {
             violations.Add(new("version", "must be a version number, 1 or more"));
@@ -159,7 +160,7 @@ internal sealed class MaskCatalog(
         {
             violations.Add(new("expected_version", "must be 0 (alias absent) or a version number"));
         }
-        RegistryNames.ThrowIfAny(violations);
+        InvalidInputException.ThrowIfAny(violations);
         var result = await repository.SetAliasAsync(request.Task, request.LanguageCode, request.Alias, request.Version,
             request.HasExpectedVersion ? request.ExpectedVersion : null, cancellationToken);
         Log.AliasMoved(logger, request.Alias, request.Task, request.LanguageCode, result.PreviousVersion, request.Version, caller);
@@ -169,8 +170,8 @@ internal sealed class MaskCatalog(
     public async Task<long> DeleteAliasAsync(DeleteAliasRequest request, string caller, CancellationToken cancellationToken)
     {
         var violations = RouteViolations(request.Task, request.LanguageCode);
-        RegistryNames.CheckAlias(request.Alias, "alias", violations);
-        RegistryNames.ThrowIfAny(violations);
+        RouteNames.CheckAlias(request.Alias, "alias", violations);
+        InvalidInputException.ThrowIfAny(violations);
         var previous = await repository.DeleteAliasAsync(request.Task, request.LanguageCode, request.Alias,
             request.HasExpectedVersion ? request.ExpectedVersion : null, cancellationToken);
         Log.AliasMoved(logger, request.Alias, request.Task, request.LanguageCode, previous, 0, caller);
@@ -192,7 +193,7 @@ internal sealed class MaskCatalog(
         {
             violations.Add(new("reason", "must be at most 1000 characters"));
         }
-        RegistryNames.ThrowIfAny(violations);
+        InvalidInputException.ThrowIfAny(violations);
         var version = await repository.SetYankedAsync(request.Task, request.LanguageCode, request.Version, !request.Unyank, request.Reason, cancellationToken);
         Log.YankChanged(logger, request.Task, request.LanguageCode, request.Version, version.Yanked, caller);
         return version;
@@ -234,17 +235,17 @@ internal sealed class MaskCatalog(
         var violations = new List<FieldViolation>();
         if (request.Task.Length > 0)
         {
-            RegistryNames.CheckTask(request.Task, "task", violations);
+            RouteNames.CheckTask(request.Task, "task", violations);
         }
         if (request.LanguageCode.Length > 0)
         {
-            RegistryNames.CheckLanguage(request.LanguageCode, "language_code", violations);
+            RouteNames.CheckLanguage(request.LanguageCode, "language_code", violations);
         }
         if (request.HasAfterRevision && request.AfterRevision < 0)
         {
             violations.Add(new("after_revision", "must be 0 or more"));
         }
-        RegistryNames.ThrowIfAny(violations);
+        InvalidInputException.ThrowIfAny(violations);
 
         return request.HasAfterRevision ? request.AfterRevision : await repository.GetRevisionAsync(cancellationToken);
     }
@@ -257,16 +258,16 @@ internal sealed class MaskCatalog(
         }
         var meta = requests.Current.Metadata;
         var violations = RouteViolations(meta.Task, meta.LanguageCode, "metadata.");
-        RegistryNames.CheckDigest(meta.ExpectedDigest, "metadata.expected_digest", violations, required: false);
+        RouteNames.CheckDigest(meta.ExpectedDigest, "metadata.expected_digest", violations, required: false);
         if (meta.SetAlias.Length > 0)
         {
-            RegistryNames.CheckAlias(meta.SetAlias, "metadata.set_alias", violations);
+            RouteNames.CheckAlias(meta.SetAlias, "metadata.set_alias", violations);
         }
         if (meta.SizeBytes < 0)
         {
             violations.Add(new("metadata.size_bytes", "must be 0 (unknown) or the bundle's size in bytes"));
         }
-        RegistryNames.ThrowIfAny(violations);
+        InvalidInputException.ThrowIfAny(violations);
         if (meta.SizeBytes > options.Value.MaxBundleBytes)
         {
             throw new ResourceExhaustedException($"The bundle has {meta.SizeBytes} bytes, more than the registry's limit of {options.Value.MaxBundleBytes} bytes (MaskRegistry:MaxBundleBytes).");
@@ -336,13 +337,13 @@ internal sealed class MaskCatalog(
     private async Task<MaskVersion> ResolveCoreAsync(string task, string languageCode, string reference, CancellationToken cancellationToken)
     {
         var violations = new List<FieldViolation>();
-        var parsed = RegistryNames.ParseRef(reference, "ref", violations);
+        var parsed = RouteNames.ParseMaskRef(reference, "ref", violations);
         var routeGiven = task.Length > 0 || languageCode.Length > 0;
         if (parsed.Digest is null || routeGiven)
         {
             violations.AddRange(RouteViolations(task, languageCode));
         }
-        RegistryNames.ThrowIfAny(violations);
+        InvalidInputException.ThrowIfAny(violations);
         var route = $"{task}/{languageCode}";
 
         if (parsed.Digest is { } digest)
@@ -373,11 +374,20 @@ internal sealed class MaskCatalog(
             ?? throw new NotFoundException($"{route} has no version {parsed.Version}.");
     }
 
+    // Backbone names are registry-only (not route names): 1 to 128 letters, digits, '.', '_' or '-'.
+    private static void CheckBackboneName(string name, string field, List<FieldViolation> violations)
+    {
+        if (name.Length is 0 or > 128 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        {
+            violations.Add(new(field, "must be 1 to 128 letters, digits, '.', '_' or '-'"));
+        }
+    }
+
     private static List<FieldViolation> RouteViolations(string task, string languageCode, string prefix = "")
     {
         var violations = new List<FieldViolation>();
-        RegistryNames.CheckTask(task, prefix + "task", violations);
-        RegistryNames.CheckLanguage(languageCode, prefix + "language_code", violations);
+        RouteNames.CheckTask(task, prefix + "task", violations);
+        RouteNames.CheckLanguage(languageCode, prefix + "language_code", violations);
         return violations;
     }
 

@@ -5,6 +5,7 @@ using S3Router.Api.V1;
 using S3Router.Core.Analysis;
 using S3Router.Core.Errors;
 using S3Router.Core.Masks;
+using S3Router.Core.Routes;
 using S3Router.MaskRegistry.Telemetry;
 
 namespace S3Router.MaskRegistry.Masks;
@@ -59,11 +60,11 @@ internal sealed class MaskSimilarityAnalyzer(MaskCatalog catalog, IOptions<MaskR
         }
         for (var i = 0; i < Math.Min(routes.Count, MaxRoutes); i++)
         {
-            RegistryNames.CheckTask(routes[i].Task, $"routes[{i}].task", violations);
-            RegistryNames.CheckLanguage(routes[i].LanguageCode, $"routes[{i}].language_code", violations);
-            RegistryNames.ParseRef(routes[i].MaskRef, $"routes[{i}].mask_ref", violations);
+            RouteNames.CheckTask(routes[i].Task, $"routes[{i}].task", violations);
+            RouteNames.CheckLanguage(routes[i].LanguageCode, $"routes[{i}].language_code", violations);
+            RouteNames.ParseMaskRef(routes[i].MaskRef, $"routes[{i}].mask_ref", violations);
         }
-        RegistryNames.ThrowIfAny(violations);
+        InvalidInputException.ThrowIfAny(violations);
     }
 
     private async Task<MaskBundle> ReadAsync(MaskVersion version, CancellationToken cancellationToken)

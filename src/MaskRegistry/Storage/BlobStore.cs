@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using S3Router.Core.Errors;
+using S3Router.Core.Routes;
 using S3Router.MaskRegistry.Masks;
 using S3Router.MaskRegistry.Telemetry;
 
@@ -49,7 +50,7 @@ internal sealed class BlobStore(string dataDirectory, MaskRegistryMetrics metric
             {
                 throw Corrupt(digest, $"the file has {stream.Length} bytes, the registry recorded {sizeBytes}");
             }
-            var actual = RegistryNames.DigestPrefix + Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
+            var actual = RouteNames.DigestPrefix + Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
             if (actual != digest)
             {
                 throw Corrupt(digest, $"its content hashes to {actual}");
@@ -73,7 +74,7 @@ internal sealed class BlobStore(string dataDirectory, MaskRegistryMetrics metric
         }
         foreach (var file in Directory.EnumerateFiles(_blobRoot, "*", SearchOption.AllDirectories))
         {
-            yield return (RegistryNames.DigestPrefix + Path.GetFileName(file), file, File.GetLastWriteTimeUtc(file));
+            yield return (RouteNames.DigestPrefix + Path.GetFileName(file), file, File.GetLastWriteTimeUtc(file));
         }
     }
 
@@ -93,11 +94,11 @@ internal sealed class BlobStore(string dataDirectory, MaskRegistryMetrics metric
     private string PathOf(string digest)
     {
         // Only a validated digest ever becomes a path: no caller text reaches the file system.
-        if (!RegistryNames.IsDigest(digest))
+        if (!RouteNames.IsDigest(digest))
         {
             throw new InvalidInputException($"\"{digest}\" is not a sha256 digest", "digest");
         }
-        var hex = digest[RegistryNames.DigestPrefix.Length..];
+        var hex = digest[RouteNames.DigestPrefix.Length..];
         return Path.Combine(_blobRoot, hex[..2], hex);
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using S3Router.Core.Errors;
+using S3Router.Core.Routes;
 using S3Router.MaskRegistry.Masks;
 using S3Router.MaskRegistry.Telemetry;
 
@@ -49,7 +50,7 @@ internal sealed class BlobUpload : IAsyncDisposable
         await _file.FlushAsync(cancellationToken);
         _file.Flush(flushToDisk: true);
         await _file.DisposeAsync();
-        Digest = RegistryNames.DigestPrefix + Convert.ToHexStringLower(_hash.GetHashAndReset());
+        Digest = RouteNames.DigestPrefix + Convert.ToHexStringLower(_hash.GetHashAndReset());
     }
 
     internal void MoveTo(string target)

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using S3Router.Api.V1;
 using S3Router.Core.Errors;
+using S3Router.Core.Routes;
 
 namespace S3Router.TrainingService.Jobs;
 
@@ -34,28 +35,10 @@ internal static partial class JobSpecValidator
             violations.Add(new(F("kind"), "is required: JOB_KIND_MASK, JOB_KIND_WEIGHTS, JOB_KIND_PRUNE, JOB_KIND_HEAD or JOB_KIND_PRETRAIN"));
         }
 
-        var taskOk = false;
-        if (string.IsNullOrEmpty(spec.Task))
-        {
-            violations.Add(new(F("task"), "is required: a lowercase identifier such as \"asr\" or \"speaker\""));
-        }
-        else if (!TaskPattern().IsMatch(spec.Task))
-        {
-            violations.Add(new(F("task"), $"\"{Shorten(spec.Task)}\" is not a task: use a lowercase identifier (a-z, 0-9, '_', starting with a letter, at most 64 characters)"));
-        }
-        else
-        {
-            taskOk = true;
-        }
-
-        if (string.IsNullOrEmpty(spec.LanguageCode))
-        {
-            violations.Add(new(F("language_code"), "is required: a BCP-47 tag such as \"en\" or \"de-DE\", or \"und\""));
-        }
-        else if (!LanguagePattern().IsMatch(spec.LanguageCode))
-        {
-            violations.Add(new(F("language_code"), $"\"{Shorten(spec.LanguageCode)}\" is not a BCP-47 language tag (e.g. \"en\", \"de-DE\", \"cmn-Hans\") or \"und\""));
-        }
+        // The registry's own rules, so every valid job can be published.
+        RouteNames.CheckTask(spec.Task, F("task"), violations);
+        RouteNames.CheckLanguage(spec.LanguageCode, F("language_code"), violations);
+        var taskOk = RouteNames.IsTask(spec.Task);
 
         CheckModelDirectory(spec.BackbonePath, F("backbone_path"), "the backbone", violations);
         if (spec.Kind == JobKind.Prune)
@@ -69,11 +52,7 @@ internal static partial class JobSpecValidator
         CheckOptimization(spec.Optimization, F, violations);
         CheckPublish(spec, F, violations);
 
-        if (violations.Count > 0)
-        {
-            throw new InvalidInputException(
-                "the job spec is invalid: " + string.Join("; ", violations.Select(v => $"{v.Field}: {v.Description}")), violations);
-        }
+        InvalidInputException.ThrowIfAny(violations, "the job spec is invalid: ");
     }
 
     /// <summary>The head a spec trains: its own, else CTC for <c>asr</c> and a classifier for anything else.</summary>
@@ -264,9 +243,9 @@ internal static partial class JobSpecValidator
             {
                 violations.Add(new(f("publish.set_alias"), "needs publish.publish = true"));
             }
-            else if (!AliasPattern().IsMatch(publish.SetAlias) || VersionPattern().IsMatch(publish.SetAlias))
+            else
             {
-                violations.Add(new(f("publish.set_alias"), $"\"{Shorten(publish.SetAlias)}\" is not an alias name: letters, digits, '_' and '-', starting with a letter, at most 64 characters, and not a version like \"v12\""));
+                RouteNames.CheckAlias(publish.SetAlias, f("publish.set_alias"), violations);
             }
         }
 
@@ -281,19 +260,6 @@ internal static partial class JobSpecValidator
 
     private static string Shorten(string value) => value.Length <= 80 ? value : value[..77] + "...";
 
-    // Same rules as the registry's, so every valid job can be published.
-    [GeneratedRegex("^[a-z][a-z0-9_]{0,63}$")]
-    private static partial Regex TaskPattern();
-
-    [GeneratedRegex("^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,4}$")]
-    private static partial Regex LanguagePattern();
-
-    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_-]{0,63}$")]
-    private static partial Regex AliasPattern();
-
-    [GeneratedRegex("^v?[0-9]+$")]
-    private static partial Regex VersionPattern();
-
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}\z")]
     private static partial Regex SplitPattern();
 }
