@@ -9,6 +9,7 @@ var root = new RootCommand("s3r — the S3Router Services command line")
     RegistryConnection.Registry,
     RegistryConnection.ApiKey,
     DataCommand.Create(),
+    PretrainCommand.Create(),
     RecognizeCommand.Create(),
     ServeCommand.Create(),
 };
