@@ -10,6 +10,7 @@ var root = new RootCommand("s3r — the S3Router Services command line")
     RegistryConnection.ApiKey,
     DataCommand.Create(),
     PretrainCommand.Create(),
+    ProbeCommand.Create(),
     RecognizeCommand.Create(),
     ServeCommand.Create(),
 };
