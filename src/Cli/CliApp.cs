@@ -16,6 +16,8 @@ internal static class CliApp
         AnalyzeCommand.Create(),
         TrainCommand.Create(),
         DataCommand.Create(),
+        PretrainCommand.Create(),
+        ProbeCommand.Create(),
         RecognizeCommand.Create(),
         ServeCommand.Create(),
         RegistryConnection.Registry,

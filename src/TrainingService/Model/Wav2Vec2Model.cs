@@ -132,7 +132,25 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
     /// none is padded. Returns the last hidden state [batch, frames, hidden_size] and the valid frames [batch]
     /// (null when lengths is null). Frames past an item's length hold no meaningful values.
     /// </summary>
-    public override (Tensor Hidden, Tensor? Lengths) forward(Tensor waveforms, Tensor? lengths)
+    public override (Tensor Hidden, Tensor? Lengths) forward(Tensor waveforms, Tensor? lengths) => Forward(waveforms, lengths, null);
+
+    /// <summary>
+    /// As <see cref="forward"/>, but the projected features of the frames where <paramref name="timeMask"/>
+    /// ([batch, frames] bool, frames = <see cref="OutputFrames"/> of the padded length) is true are replaced by the
+    /// learned <c>masked_spec_embed</c> before the encoder (HuBERT / wav2vec2 pretraining).
+    /// </summary>
+    public (Tensor Hidden, Tensor? Lengths) ForwardMasked(Tensor waveforms, Tensor? lengths, Tensor timeMask)
+    {
+        ArgumentNullException.ThrowIfNull(timeMask);
+        if (masked_spec_embed is null)
+        {
+            throw new InvalidOperationException("This backbone has no masked_spec_embed (mask_time_prob and mask_feature_prob are 0).");
+        }
+
+        return Forward(waveforms, lengths, timeMask);
+    }
+
+    private (Tensor Hidden, Tensor? Lengths) Forward(Tensor waveforms, Tensor? lengths, Tensor? timeMask)
     {
         if (waveforms.dim() != 2)
         {
@@ -149,6 +167,17 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
         using var scope = NewDisposeScope();
         var (features, frames) = feature_extractor.call(waveforms, lengths);
         var hidden = feature_projection.call(features);
+        if (timeMask is not null)
+        {
+            if (timeMask.dim() != 2 || timeMask.shape[0] != hidden.shape[0] || timeMask.shape[1] != hidden.shape[1])
+            {
+                throw new ArgumentException(
+                    $"timeMask must be [{hidden.shape[0]}, {hidden.shape[1]}]; found {HostTensor.FormatShape(timeMask.shape)}.", nameof(timeMask));
+            }
+
+            hidden = torch.where(timeMask.unsqueeze(-1), masked_spec_embed!.to(hidden.dtype), hidden);
+        }
+
         hidden = encoder.call(hidden, frames);
         return (hidden.MoveToOuterDisposeScope(), frames?.MoveToOuterDisposeScope());
     }

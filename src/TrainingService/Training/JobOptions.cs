@@ -14,6 +14,15 @@ internal sealed record JobOptions
     /// <summary>Steps when the spec leaves it 0: base_1h's 13,000 updates.</summary>
     public const long DefaultMaxSteps = 13_000;
 
+    /// <summary>Peak learning rate of a pretraining job when the spec leaves it 0 (HuBERT base: 5e-4).</summary>
+    public const double DefaultPretrainLearningRate = 5e-4;
+
+    /// <summary>Steps of a pretraining job when the spec leaves it 0.</summary>
+    public const long DefaultPretrainSteps = 2_000;
+
+    /// <summary>Prefix of a pretraining job's backbone_path naming a preset to start from at random (<c>preset:tiny</c>).</summary>
+    public const string PresetPrefix = "preset:";
+
     public const long DefaultMaxTokens = 1_280_000;
 
     /// <summary>Longest classifier training input; longer utterances are cropped at a seeded offset (fairseq's max_sample_size).</summary>
@@ -94,13 +103,10 @@ internal sealed record JobOptions
             }
         }
 
-        if (spec.Kind == JobKind.Pretrain)
-        {
-            throw new FailedPreconditionException("Self-supervised pretraining (JOB_KIND_PRETRAIN) is not available yet.");
-        }
-
-        Check(spec.Kind is JobKind.Mask or JobKind.Weights or JobKind.Prune or JobKind.Head, "kind", $"Job kind {spec.Kind} is not one of MASK, WEIGHTS, PRUNE, HEAD.");
-        Check(!string.IsNullOrWhiteSpace(spec.Task), "task", "task is required (e.g. \"asr\", \"speaker\", \"intent\").");
+        var isPretrain = spec.Kind == JobKind.Pretrain;
+        Check(spec.Kind is JobKind.Mask or JobKind.Weights or JobKind.Prune or JobKind.Head or JobKind.Pretrain, "kind",
+            $"Job kind {spec.Kind} is not one of MASK, WEIGHTS, PRUNE, HEAD, PRETRAIN.");
+        Check(isPretrain || !string.IsNullOrWhiteSpace(spec.Task), "task", "task is required (e.g. \"asr\", \"speaker\", \"intent\").");
         Check(spec.Kind == JobKind.Prune || !string.IsNullOrWhiteSpace(spec.BackbonePath), "backbone_path", "backbone_path is required.");
         Check(spec.Kind != JobKind.Prune || !string.IsNullOrWhiteSpace(spec.FinetunedModelPath), "finetuned_model_path", "A prune job needs finetuned_model_path (the output of a weights job).");
         Check(!string.IsNullOrWhiteSpace(spec.Dataset?.ManifestDir), "dataset.manifest_dir", "dataset.manifest_dir is required.");
@@ -165,7 +171,7 @@ internal sealed record JobOptions
         return new JobOptions
         {
             Kind = spec.Kind,
-            Task = spec.Task,
+            Task = isPretrain && string.IsNullOrWhiteSpace(spec.Task) ? "pretrain" : spec.Task,
             Language = spec.LanguageCode ?? "",
             BackbonePath = spec.BackbonePath ?? "",
             FinetunedModelPath = spec.FinetunedModelPath ?? "",
@@ -181,8 +187,8 @@ internal sealed record JobOptions
             InitScoreName = initName,
             Scope = scope,
             TrainableProj = !mask.HasTrainableProj || mask.TrainableProj,
-            LearningRate = optimization.LearningRate == 0 ? DefaultLearningRate : optimization.LearningRate,
-            MaxSteps = optimization.MaxSteps == 0 ? DefaultMaxSteps : optimization.MaxSteps,
+            LearningRate = optimization.LearningRate != 0 ? optimization.LearningRate : isPretrain ? DefaultPretrainLearningRate : DefaultLearningRate,
+            MaxSteps = optimization.MaxSteps != 0 ? optimization.MaxSteps : isPretrain ? DefaultPretrainSteps : DefaultMaxSteps,
             MaxTokens = optimization.MaxTokens == 0 ? DefaultMaxTokens : optimization.MaxTokens,
             WarmupFraction = warmup,
             HoldFraction = hold,

@@ -18,7 +18,7 @@ using static TorchSharp.torch;
 namespace S3Router.TrainingService.Training;
 
 /// <summary>
-/// The training engine: runs a mask, weights, prune or head job (see training.proto) on the CPU with TorchSharp.
+/// The training engine: runs a mask, weights, prune, head or pretrain job (pretraining: <see cref="Pretraining.Pretrainer"/>) (see training.proto) on the CPU with TorchSharp.
 /// Outputs: <c>&lt;work&gt;/bundle.safetensors</c> (a Core <see cref="MaskBundle"/>) for mask, prune and head jobs;
 /// <c>&lt;work&gt;/model/</c> (Hugging Face <c>config.json</c> + <c>model.safetensors</c> of the finetuned backbone,
 /// and <see cref="HeadFile"/> <c>head.safetensors</c>) for weights jobs. A prune job's bundle refers to the
@@ -57,6 +57,10 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         torch.set_num_threads(2);
         Directory.CreateDirectory(context.WorkDirectory);
         torch.manual_seed(options.Seed);
+        if (options.Kind == JobKind.Pretrain)
+        {
+            return new Pretraining.Pretrainer(logger, timeProvider).Run(options, context, SpecDigest(spec), cancellationToken);
+        }
 
         var finetunedHead = options.Kind == JobKind.Prune
             ? HeadFile.Read(Path.Combine(options.FinetunedModelPath, HeadFile.FileName))

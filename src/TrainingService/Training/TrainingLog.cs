@@ -19,4 +19,7 @@ internal static partial class TrainingLog
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "Job {JobId} finished: output {OutputPath}")]
     public static partial void Finished(ILogger logger, string jobId, string outputPath);
+
+    [LoggerMessage(EventId = 6005, Level = LogLevel.Information, Message = "Job {JobId}: k-means targets, {Clusters} clusters fitted on {Frames} MFCC frames of {Utterances} utterances")]
+    public static partial void TargetsFitted(ILogger logger, string jobId, int clusters, int frames, int utterances);
 }

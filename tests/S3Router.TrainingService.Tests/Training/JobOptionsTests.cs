@@ -62,10 +62,19 @@ public sealed class JobOptionsTests
     }
 
     [Fact]
-    public void Resolve_Pretrain_ThrowsFailedPrecondition()
+    public void Resolve_PretrainWithoutTask_AppliesPretrainDefaults()
     {
-        // Act + Assert
-        Assert.Throws<FailedPreconditionException>(() => JobOptions.Resolve(Spec(JobKind.Pretrain)));
+        // Arrange
+        var spec = Spec(JobKind.Pretrain);
+        spec.Task = "";
+
+        // Act
+        var options = JobOptions.Resolve(spec);
+
+        // Assert
+        Assert.Equal("pretrain", options.Task);
+        Assert.Equal(JobOptions.DefaultPretrainLearningRate, options.LearningRate);
+        Assert.Equal(JobOptions.DefaultPretrainSteps, options.MaxSteps);
     }
 
     [Theory]

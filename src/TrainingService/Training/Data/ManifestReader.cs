@@ -31,6 +31,33 @@ internal static class ManifestReader
             throw new NotFoundException($"Label file '{labelPath}' for manifest '{manifestPath}' does not exist.");
         }
 
+        var audio = ReadAudio(directory, split);
+        var labels = File.ReadAllLines(labelPath);
+        var labelCount = labels.Length;
+        while (labelCount > audio.Count && string.IsNullOrWhiteSpace(labels[labelCount - 1]))
+        {
+            labelCount--; // tolerate trailing blank lines
+        }
+
+        if (labelCount != audio.Count)
+        {
+            throw new InvalidInputException(
+                $"Label file '{labelPath}' has {labelCount} lines but manifest '{manifestPath}' lists {audio.Count} audio files.",
+                "dataset.label_extension");
+        }
+
+        return audio.Select((a, i) => new ManifestEntry(a.Path, a.Samples, labels[i].Trim())).ToList();
+    }
+
+    /// <summary>Reads the audio lines of a split (no labels; self-supervised pretraining); errors as <see cref="Read"/>.</summary>
+    public static IReadOnlyList<(string Path, long Samples)> ReadAudio(string directory, string split)
+    {
+        var manifestPath = ManifestPath(directory, split);
+        if (!File.Exists(manifestPath))
+        {
+            throw new NotFoundException($"Manifest '{manifestPath}' does not exist.");
+        }
+
         var lines = File.ReadAllLines(manifestPath);
         if (lines.Length == 0)
         {
@@ -62,20 +89,6 @@ internal static class ManifestReader
             audio.Add((Path.Combine(root, fields[0]), samples));
         }
 
-        var labels = File.ReadAllLines(labelPath);
-        var labelCount = labels.Length;
-        while (labelCount > audio.Count && string.IsNullOrWhiteSpace(labels[labelCount - 1]))
-        {
-            labelCount--; // tolerate trailing blank lines
-        }
-
-        if (labelCount != audio.Count)
-        {
-            throw new InvalidInputException(
-                $"Label file '{labelPath}' has {labelCount} lines but manifest '{manifestPath}' lists {audio.Count} audio files.",
-                "dataset.label_extension");
-        }
-
-        return audio.Select((a, i) => new ManifestEntry(a.Path, a.Samples, labels[i].Trim())).ToList();
+        return audio;
     }
 }

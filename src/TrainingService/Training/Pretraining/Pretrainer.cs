@@ -1,0 +1,293 @@
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Logging;
+using S3Router.Api.V1;
+using S3Router.Core.Backbones;
+using S3Router.Core.Errors;
+using S3Router.TrainingService.Jobs;
+using S3Router.TrainingService.Model;
+using S3Router.TrainingService.Training.Checkpoints;
+using S3Router.TrainingService.Training.Data;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace S3Router.TrainingService.Training.Pretraining;
+
+/// <summary>
+/// JOB_KIND_PRETRAIN, HuBERT iteration 1: k-means clusters of MFCC + deltas at the backbone's 20 ms frame rate are
+/// the targets; spans of frames are masked with <c>masked_spec_embed</c> after the feature projection and the
+/// transformer output predicts the cluster of each masked frame (<see cref="PretrainHead"/>, cross-entropy on masked
+/// frames only). Uses the engine's batching, Adam, tri-stage schedule and checkpoints. Outputs
+/// <c>&lt;work&gt;/model/</c> (Hugging Face <c>config.json</c> + <c>model.safetensors</c>) and the loss curve
+/// (<c>loss.csv</c>, <c>loss.png</c>) in the work directory and the model directory.
+/// </summary>
+internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
+{
+    /// <summary>k-means clusters (HuBERT iteration 1 uses 100).</summary>
+    public const int Clusters = 100;
+
+    public const string KMeansFileName = "kmeans.json";
+
+    public const string LossFileName = "loss.csv";
+
+    public const string PlotFileName = "loss.png";
+
+    private const int KMeansUtterances = 400;
+    private const int KMeansMaxFrames = 60_000;
+    private const int IgnoreIndex = -100;
+
+    private readonly Mfcc _mfcc = new();
+
+    public JobResult Run(JobOptions options, JobRunContext context, string specDigest, CancellationToken cancellationToken)
+    {
+        var audio = ManifestReader.ReadAudio(options.ManifestDir, options.TrainSplit)
+            .Where(a => a.Samples >= _mfcc.WindowSamples * 2)
+            .ToList();
+        if (audio.Count == 0)
+        {
+            throw new InvalidInputException($"Training split '{options.TrainSplit}' has no utterance of at least 50 ms.", "dataset.train_split");
+        }
+
+        var train = new SpeechDataset(options.TrainSplit, audio.Select(a => new DatasetItem(a.Path, a.Samples, "", [])).ToList());
+        using var backbone = CreateBackbone(options.BackbonePath);
+        if (!backbone.Config.HasMaskedSpecEmbed)
+        {
+            throw new FailedPreconditionException("The backbone config has mask_time_prob = 0, so it has no masked_spec_embed to pretrain with.");
+        }
+
+        if (backbone.Config.ConvStride.Aggregate(1, (a, s) => a * s) != _mfcc.HopSamples)
+        {
+            throw new FailedPreconditionException($"Pretraining targets are computed every {_mfcc.HopSamples} samples; the backbone's frame stride differs.");
+        }
+
+        var kmeans = FitOrLoadTargets(train, options, context);
+        using var head = new PretrainHead(backbone.Config.HiddenSize, kmeans.K);
+        using var optimizer = new AdamOptimizer(
+            backbone.named_parameters().Select(p => ("backbone." + p.name, p.parameter))
+                .Concat(head.named_parameters().Select(p => ("head." + p.name, p.parameter))));
+        var store = new CheckpointStore(context.WorkDirectory);
+        var state = store.TryLoad(optimizer, specDigest);
+        if (state is not null)
+        {
+            TrainingLog.Resumed(logger, context.JobId, state.Step);
+        }
+
+        state ??= new TrainingState { SpecDigest = specDigest };
+        TrainingLog.JobStarting(logger, context.JobId, options.Kind.ToString(), train.Count, kmeans.K, options.MaxSteps);
+        var lossPath = Path.Combine(context.WorkDirectory, LossFileName);
+        var lossLog = new LossLog(lossPath, state.Step);
+
+        Train(options, context, train, backbone, head, kmeans, optimizer, store, state, lossLog, cancellationToken);
+
+        var plotPath = Path.Combine(context.WorkDirectory, PlotFileName);
+        LossCurvePlot.Write(lossPath, plotPath, $"HuBERT-style pretraining, {kmeans.K} MFCC clusters");
+        var directory = WriteModel(context, backbone, lossPath, plotPath);
+
+        var rows = LossLog.Read(lossPath);
+        var tail = rows.Skip(Math.Max(0, rows.Count - 50)).ToList();
+        var result = new JobResult { OutputPath = directory };
+        if (tail.Count > 0)
+        {
+            result.Metrics.Add("final_loss", tail.Average(r => r.Loss));
+            result.Metrics.Add("final_masked_accuracy", tail.Average(r => r.Accuracy));
+        }
+
+        TrainingLog.Finished(logger, context.JobId, directory);
+        return result;
+    }
+
+    /// <summary>A backbone directory, or <c>preset:NAME</c> for a randomly initialized preset (seeded by the job seed).</summary>
+    internal static Wav2Vec2Model CreateBackbone(string backbonePath) =>
+        backbonePath.StartsWith(JobOptions.PresetPrefix, StringComparison.Ordinal)
+            ? Wav2Vec2Model.Create(Wav2Vec2Config.FromPreset(backbonePath[JobOptions.PresetPrefix.Length..]))
+            : Wav2Vec2Model.LoadHuggingFace(backbonePath);
+
+    /// <summary>MFCC + deltas [frames, 39] of one utterance, repeated or cut to exactly <paramref name="frames"/> rows' clusters.</summary>
+    internal long[] Targets(KMeans kmeans, ReadOnlySpan<float> audio, int frames)
+    {
+        var clusters = kmeans.Assign(_mfcc.ComputeWithDeltas(audio));
+        var targets = new long[frames];
+        for (var t = 0; t < frames; t++)
+        {
+            targets[t] = clusters.Length == 0 ? IgnoreIndex : clusters[Math.Min(t, clusters.Length - 1)];
+        }
+
+        return targets;
+    }
+
+    private KMeans FitOrLoadTargets(SpeechDataset train, JobOptions options, JobRunContext context)
+    {
+        var path = Path.Combine(context.WorkDirectory, KMeansFileName);
+        if (File.Exists(path))
+        {
+            return KMeans.Load(path);
+        }
+
+        var random = new Random(DeterministicSeed.Derive(options.Seed, 0, 3));
+        var chosen = Enumerable.Range(0, train.Count).OrderBy(_ => random.Next()).Take(KMeansUtterances).ToList();
+        var frames = new List<float[]>();
+        foreach (var index in chosen)
+        {
+            var features = _mfcc.ComputeWithDeltas(train.LoadAudio(index));
+            for (var t = 0; t < features.GetLength(0); t++)
+            {
+                var row = new float[features.GetLength(1)];
+                for (var d = 0; d < row.Length; d++)
+                {
+                    row[d] = features[t, d];
+                }
+
+                frames.Add(row);
+            }
+        }
+
+        if (frames.Count > KMeansMaxFrames)
+        {
+            frames = frames.OrderBy(_ => random.Next()).Take(KMeansMaxFrames).ToList();
+        }
+
+        var k = Math.Min(Clusters, frames.Count);
+        var kmeans = KMeans.Fit(frames, k, DeterministicSeed.Derive(options.Seed, 0, 4));
+        var temporary = path + ".tmp";
+        kmeans.Save(temporary);
+        File.Move(temporary, path, overwrite: true);
+        TrainingLog.TargetsFitted(logger, context.JobId, k, frames.Count, chosen.Count);
+        return kmeans;
+    }
+
+    private void Train(
+        JobOptions options,
+        JobRunContext context,
+        SpeechDataset train,
+        Wav2Vec2Model backbone,
+        PretrainHead head,
+        KMeans kmeans,
+        AdamOptimizer optimizer,
+        CheckpointStore store,
+        TrainingState state,
+        LossLog lossLog,
+        CancellationToken cancellationToken)
+    {
+        var schedule = new TriStageSchedule(options.LearningRate, options.MaxSteps, options.WarmupFraction, options.HoldFraction, options.DecayFraction);
+        var crop = Math.Min(JobOptions.MaxClassifierSamples, options.MaxTokens);
+        var batches = DynamicBatcher.CreateBatches(train.Items.Select(i => Math.Min(i.Samples, crop)).ToList(), options.MaxTokens);
+        var (epoch, position) = (state.Epoch, state.Position);
+        var order = DynamicBatcher.EpochOrder(batches.Count, options.Seed, epoch);
+        var checkpointStep = state.Step;
+        var started = timeProvider.GetTimestamp();
+        long examples = 0;
+        var trainable = optimizer.Parameters.ToList();
+
+        for (var step = state.Step; step < options.MaxSteps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = batches[order[position]];
+            var lr = schedule.At(step);
+            float loss;
+            double accuracy;
+            using (var scope = NewDisposeScope())
+            {
+                optimizer.ZeroGrad();
+                var tensors = BatchTensors.Create(train, batch, crop, DeterministicSeed.Derive(options.Seed, step, 1));
+                var (mask, targets) = MaskAndTargets(backbone, kmeans, tensors, DeterministicSeed.Derive(options.Seed, step, 2));
+                backbone.train();
+                head.train();
+                var (hidden, _) = backbone.ForwardMasked(tensors.Waveforms, tensors.Lengths, mask);
+                var logits = head.call(hidden);
+                var flatLogits = logits.reshape(-1, logits.shape[^1]);
+                var lossTensor = nn.functional.cross_entropy(flatLogits, targets, ignore_index: IgnoreIndex);
+                lossTensor.backward();
+                nn.utils.clip_grad_norm_(trainable, JobOptions.GradientClipNorm);
+                optimizer.Step(lr);
+                loss = lossTensor.item<float>();
+                using (torch.no_grad())
+                {
+                    var counted = targets.ne(IgnoreIndex);
+                    var correct = flatLogits.argmax(-1).eq(targets).logical_and(counted).sum().item<long>();
+                    accuracy = correct / (double)Math.Max(1, counted.sum().item<long>());
+                }
+            }
+
+            examples += batch.Length;
+            if (++position == batches.Count)
+            {
+                (epoch, position) = (epoch + 1, 0);
+                order = DynamicBatcher.EpochOrder(batches.Count, options.Seed, epoch);
+            }
+
+            var completed = step + 1;
+            lossLog.Append(completed, loss, accuracy, lr);
+            var metrics = new Dictionary<string, double>(StringComparer.Ordinal) { ["masked_accuracy"] = accuracy };
+            if (completed % options.CheckpointIntervalSteps == 0 || completed == options.MaxSteps)
+            {
+                store.Save(new TrainingState { Step = completed, Epoch = epoch, Position = position, EvalMetrics = metrics, SpecDigest = state.SpecDigest }, optimizer);
+                checkpointStep = completed;
+            }
+
+            var elapsed = timeProvider.GetElapsedTime(started);
+            var progress = new JobProgress
+            {
+                Step = completed,
+                TotalSteps = options.MaxSteps,
+                Loss = loss,
+                LearningRate = lr,
+                ExamplesPerSecond = elapsed > TimeSpan.Zero ? examples / elapsed.TotalSeconds : 0,
+                Eta = Duration.FromTimeSpan(elapsed / (completed - state.Step) * (options.MaxSteps - completed)),
+                CheckpointStep = checkpointStep,
+            };
+            progress.EvalMetrics.Add(metrics);
+            context.ReportProgress(progress);
+        }
+    }
+
+    /// <summary>The span mask [batch, frames] and the flat targets [batch × frames]: the cluster on masked valid frames, ignored elsewhere.</summary>
+    private (Tensor Mask, Tensor Targets) MaskAndTargets(Wav2Vec2Model backbone, KMeans kmeans, BatchTensors tensors, int seed)
+    {
+        var (batchSize, longest) = ((int)tensors.Waveforms.shape[0], (int)tensors.Waveforms.shape[1]);
+        var frames = (int)backbone.OutputFrames(longest);
+        var samples = tensors.Waveforms.data<float>().ToArray();
+        var lengths = tensors.Lengths.data<long>().ToArray();
+        var valid = lengths.Select(l => backbone.OutputFrames(l)).ToArray();
+        var mask = SpanMasker.Compute(valid, frames, new Random(seed));
+        var targets = new long[batchSize * frames];
+        Array.Fill(targets, IgnoreIndex);
+        for (var b = 0; b < batchSize; b++)
+        {
+            var clusters = Targets(kmeans, samples.AsSpan(b * longest, (int)lengths[b]), (int)valid[b]);
+            for (var t = 0; t < clusters.Length; t++)
+            {
+                if (mask[(b * frames) + t])
+                {
+                    targets[(b * frames) + t] = clusters[t];
+                }
+            }
+        }
+
+        return (torch.tensor(mask, [batchSize, frames]), torch.tensor(targets));
+    }
+
+    private static string WriteModel(JobRunContext context, Wav2Vec2Model backbone, string lossPath, string plotPath)
+    {
+        var directory = Path.Combine(context.WorkDirectory, JobRunner.ModelDirectoryName);
+        var temporary = directory + ".tmp";
+        if (Directory.Exists(temporary))
+        {
+            Directory.Delete(temporary, recursive: true);
+        }
+
+        backbone.SaveHuggingFace(temporary);
+        File.Copy(lossPath, Path.Combine(temporary, LossFileName));
+        if (File.Exists(plotPath))
+        {
+            File.Copy(plotPath, Path.Combine(temporary, PlotFileName));
+        }
+
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
+        Directory.Move(temporary, directory);
+        return directory;
+    }
+}

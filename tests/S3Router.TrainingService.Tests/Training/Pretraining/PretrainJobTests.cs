@@ -1,0 +1,102 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using S3Router.Api.V1;
+using S3Router.Core.Errors;
+using S3Router.TrainingService.Jobs;
+using S3Router.TrainingService.Model;
+using S3Router.TrainingService.Training;
+using S3Router.TrainingService.Training.Pretraining;
+using static TorchSharp.torch;
+
+namespace S3Router.TrainingService.Tests.Training.Pretraining;
+
+public sealed class PretrainJobTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TrainingTestData _data = new();
+
+    public void Dispose() => _data.Dispose();
+
+    [Fact]
+    public async Task RunAsync_PretrainOnSpokenWords_LossDecreasesAndWritesLoadableBackbone()
+    {
+        // Arrange
+        var spec = Spec(_data.CreateSpokenWords(), BackboneWithMaskEmbedding(), steps: 30);
+        var losses = new List<double>();
+
+        // Act
+        var result = await Runner().RunAsync(spec, Context("pretrain", p => losses.Add(p.Loss)), TestContext.Current.CancellationToken);
+
+        // Assert
+        output.WriteLine($"loss {losses.Take(5).Average():F3} -> {losses.TakeLast(5).Average():F3}");
+        Assert.Equal(30, losses.Count);
+        Assert.True(losses.TakeLast(5).Average() < 0.8 * losses.Take(5).Average(), $"loss {losses.Take(5).Average()} -> {losses.TakeLast(5).Average()}");
+        Assert.True(result.Metrics.ContainsKey("final_loss"));
+        using var model = Wav2Vec2Model.LoadHuggingFace(result.OutputPath);
+        Assert.Equal(TrainingTestData.TinyConfig.HiddenSize, model.Config.HiddenSize);
+        Assert.True(File.Exists(Path.Combine(result.OutputPath, Pretrainer.PlotFileName)));
+        Assert.Equal(30, LossLog.Read(Path.Combine(result.OutputPath, Pretrainer.LossFileName)).Count);
+    }
+
+    [Fact]
+    public async Task RunAsync_AfterCancelWithCheckpoint_ResumesAtSavedStepWithSameLosses()
+    {
+        // Arrange
+        var spec = Spec(_data.CreateSpokenWords(), BackboneWithMaskEmbedding(), steps: 10);
+        spec.Optimization.CheckpointIntervalSteps = 4;
+        var reference = new Dictionary<long, double>();
+        await Runner().RunAsync(spec, Context("straight", p => reference[p.Step] = p.Loss), TestContext.Current.CancellationToken);
+        using var cancellation = new CancellationTokenSource();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Runner().RunAsync(spec, Context("resumed", p =>
+        {
+            if (p.Step == 6)
+            {
+                cancellation.Cancel();
+            }
+        }), cancellation.Token));
+        var secondRun = new List<JobProgress>();
+
+        // Act
+        var result = await Runner().RunAsync(spec, Context("resumed", secondRun.Add), TestContext.Current.CancellationToken);
+
+        // Assert: it continues at step 5 (after the checkpoint at 4) with the losses of the uninterrupted run.
+        Assert.Equal(Enumerable.Range(5, 6).Select(i => (long)i), secondRun.Select(p => p.Step));
+        foreach (var progress in secondRun)
+        {
+            Assert.Equal(reference[progress.Step], progress.Loss, 3);
+        }
+
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), LossLog.Read(Path.Combine(result.OutputPath, Pretrainer.LossFileName)).Select(r => r.Step));
+    }
+
+    [Fact]
+    public async Task RunAsync_BackboneWithoutMaskEmbedding_FailedPrecondition()
+    {
+        // Arrange: the shared test backbone has mask_time_prob = 0.
+        var spec = Spec(_data.CreateSpokenWords(), _data.BackboneDir, steps: 2);
+
+        // Act + Assert
+        await Assert.ThrowsAsync<FailedPreconditionException>(() => Runner().RunAsync(spec, Context("no-embed"), TestContext.Current.CancellationToken));
+    }
+
+    private string BackboneWithMaskEmbedding()
+    {
+        var directory = Path.Combine(_data.Root, "backbone-ssl");
+        manual_seed(3);
+        using var model = Wav2Vec2Model.Create(TrainingTestData.TinyConfig with { MaskTimeProb = 0.05 });
+        model.SaveHuggingFace(directory);
+        return directory;
+    }
+
+    private static JobSpec Spec(string manifests, string backbone, long steps) => new()
+    {
+        Kind = JobKind.Pretrain,
+        BackbonePath = backbone,
+        Dataset = new DatasetSpec { ManifestDir = manifests },
+        Optimization = new OptimizationSpec { MaxSteps = steps, LearningRate = 2e-3, MaxTokens = 40_000, CheckpointIntervalSteps = 1000 },
+        Seed = 5,
+    };
+
+    private static JobRunner Runner() => new(NullLogger<JobRunner>.Instance, TimeProvider.System);
+
+    private JobRunContext Context(string name, Action<JobProgress>? report = null) =>
+        new("job-" + name, _data.WorkDir(name), report ?? (_ => { }));
+}
