@@ -31,13 +31,20 @@ if $retrain; then
   bash scripts/train-demo-routes.sh "$WORK/retrain"
 fi
 
-s3r serve --data-dir "$WORK" --backbone "$BACKBONE" >"$WORK/serve.log" 2>&1 &
+for port in 50051 50052 50053 50054; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "run: port $port is already in use (another platform running?); stop it first" >&2; exit 1
+  fi
+done
+# Started directly (not through the s3r function) so that $! is the server itself and the trap stops it.
+dotnet src/Cli/bin/Release/net10.0/s3r.dll serve --data-dir "$WORK" --backbone "$BACKBONE" >"$WORK/serve.log" 2>&1 &
 serve_pid=$!
 trap 'kill $serve_pid 2>/dev/null || true; wait $serve_pid 2>/dev/null || true' EXIT INT TERM
 for port in 50053 50052 50051; do
   s3r health --target "http://127.0.0.1:$port" --wait-seconds 60 >/dev/null \
     || { echo "run: the service on port $port is not ready; see $WORK/serve.log"; exit 1; }
 done
+kill -0 "$serve_pid" 2>/dev/null || { echo "run: s3r serve exited; see $WORK/serve.log"; exit 1; }
 echo "run: platform ready (gateway 127.0.0.1:50051, inference :50052, registry :50053)"
 
 s3r backbones register "$BACKBONE" --name tiny-ssl
