@@ -42,6 +42,14 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         return Task.Run(() => Run(spec, options, context, cancellationToken), CancellationToken.None);
     }
 
+    /// <summary>Environment variable that caps libtorch's threads (default: one per core); set it to share a machine.</summary>
+    public const string ThreadsVariable = "S3R_TRAINING_THREADS";
+
+    // An OpenMP team on an oversubscribed machine waits at every barrier for its preempted members: fewer threads
+    // than cores then trains faster than a full team.
+    private static int TorchThreads() =>
+        int.TryParse(Environment.GetEnvironmentVariable(ThreadsVariable), out var threads) && threads > 0 ? threads : Environment.ProcessorCount;
+
     private static string SpecDigest(JobSpec spec)
     {
         var training = spec.Clone();
@@ -54,7 +62,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
 
     private JobResult Run(JobSpec spec, JobOptions options, JobRunContext context, CancellationToken cancellationToken)
     {
-        torch.set_num_threads(2);
+        torch.set_num_threads(TorchThreads());
         Directory.CreateDirectory(context.WorkDirectory);
         torch.manual_seed(options.Seed);
         if (options.Kind == JobKind.Pretrain)
@@ -190,6 +198,8 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         var order = DynamicBatcher.EpochOrder(batches.Count, options.Seed, epoch);
         var evalMetrics = state.EvalMetrics;
         var checkpointStep = state.Step;
+        var cached = options.Kind == JobKind.Head && state.Step < options.MaxSteps ? CacheFeatures(context, data, backbone, options.MaxTokens) : null;
+        long? cropFrames = crop is { } c ? backbone.OutputFrames(c) : null;
         var started = timeProvider.GetTimestamp();
         long examples = 0;
 
@@ -208,19 +218,27 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             using (var scope = NewDisposeScope())
             {
                 optimizer.ZeroGrad();
-                var tensors = BatchTensors.Create(data.Train, batch, crop, DeterministicSeed.Derive(options.Seed, step, 1));
-                // A head job's backbone is a fixed feature extractor: no dropout, no graph.
-                backbone.train(options.Kind != JobKind.Head);
+                var cropSeed = DeterministicSeed.Derive(options.Seed, step, 1);
                 head.train();
                 Tensor hidden;
                 Tensor? frames;
-                using (backboneLearns ? null : torch.no_grad())
+                if (cached is not null)
                 {
-                    (hidden, frames) = backbone.call(tensors.Waveforms, tensors.Lengths);
+                    (hidden, frames) = cached.Batch(batch, cropFrames, cropSeed);
+                }
+                else
+                {
+                    var tensors = BatchTensors.Create(data.Train, batch, crop, cropSeed);
+                    // A head job's backbone is a fixed feature extractor: no dropout, no graph.
+                    backbone.train(options.Kind != JobKind.Head);
+                    using (backboneLearns ? null : torch.no_grad())
+                    {
+                        (hidden, frames) = backbone.call(tensors.Waveforms, tensors.Lengths);
+                    }
                 }
 
                 var logits = head.call(hidden, frames);
-                var lossTensor = TaskLoss.Compute(logits, frames!, tensors.Targets, options.IsCtc);
+                var lossTensor = TaskLoss.Compute(logits, frames!, batch.Select(i => data.Train.Items[i].Targets).ToList(), options.IsCtc);
                 lossTensor.backward();
                 var withGrad = optimizer.Parameters.Where(p => p.requires_grad && p.grad is not null).ToList();
                 if (withGrad.Count > 0)
@@ -268,6 +286,26 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             progress.EvalMetrics.Add(evalMetrics);
             context.ReportProgress(progress);
         }
+    }
+
+    /// <summary>A head job's frozen features, computed once before its first step (null when over the memory budget).</summary>
+    private FrozenFeatures? CacheFeatures(JobRunContext context, JobData data, Wav2Vec2Model backbone, long maxTokens)
+    {
+        var reported = 0;
+        var features = FrozenFeatures.TryCompute(backbone, data.Train, maxTokens, (done, total) =>
+        {
+            if (done * 10 / total > reported || done == total)
+            {
+                reported = done * 10 / total;
+                TrainingLog.CachingFeatures(logger, context.JobId, done, total);
+            }
+        });
+        if (features is null)
+        {
+            TrainingLog.FeaturesNotCached(logger, context.JobId);
+        }
+
+        return features;
     }
 
     private static string WriteModel(

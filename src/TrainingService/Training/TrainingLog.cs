@@ -22,4 +22,10 @@ internal static partial class TrainingLog
 
     [LoggerMessage(EventId = 6005, Level = LogLevel.Information, Message = "Job {JobId}: k-means targets, {Clusters} clusters fitted on {Frames} MFCC frames of {Utterances} utterances")]
     public static partial void TargetsFitted(ILogger logger, string jobId, int clusters, int frames, int utterances);
+
+    [LoggerMessage(EventId = 6006, Level = LogLevel.Information, Message = "Job {JobId}: frozen backbone features of {Done}/{Total} training utterances computed")]
+    public static partial void CachingFeatures(ILogger logger, string jobId, int done, int total);
+
+    [LoggerMessage(EventId = 6007, Level = LogLevel.Information, Message = "Job {JobId}: the training set's features exceed the cache budget; the frozen backbone runs every step")]
+    public static partial void FeaturesNotCached(ILogger logger, string jobId);
 }

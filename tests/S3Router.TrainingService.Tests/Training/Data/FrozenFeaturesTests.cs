@@ -1,0 +1,86 @@
+using S3Router.Core.Audio;
+using S3Router.TrainingService.Model;
+using S3Router.TrainingService.Tests.Training;
+using S3Router.TrainingService.Training.Data;
+using static TorchSharp.torch;
+
+namespace S3Router.TrainingService.Tests.Training.Data;
+
+public sealed class FrozenFeaturesTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("s3r-frozen-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void Batch_AfterTryCompute_EqualsTheBackboneRunOnEachUtteranceAlone()
+    {
+        // Arrange: utterances of different lengths, batched together by the cache and alone by the reference.
+        using var backbone = TinyBackbone();
+        var dataset = Dataset(4_000, 9_600, 6_400);
+        var progress = new List<(int Done, int Total)>();
+
+        // Act
+        var features = FrozenFeatures.TryCompute(backbone, dataset, maxTokens: 20_000, (done, total) => progress.Add((done, total)));
+        using var scope = NewDisposeScope();
+        var (hidden, frames) = features!.Batch([2, 0, 1], cropFrames: null, cropSeed: 0);
+
+        // Assert
+        Assert.Equal((3, 3), progress[^1]);
+        int[] order = [2, 0, 1];
+        for (var b = 0; b < order.Length; b++)
+        {
+            var alone = backbone.ExtractFeatures(dataset.LoadAudio(order[b]));
+            Assert.Equal(alone.GetLength(0), frames[b].item<long>());
+            for (var t = 0; t < alone.GetLength(0); t++)
+            {
+                for (var d = 0; d < alone.GetLength(1); d++)
+                {
+                    Assert.Equal(alone[t, d], hidden[b, t, d].item<float>(), 1e-4f);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Batch_WithCrop_CutsLongItemsToAContiguousWindowOfTheirFeatures()
+    {
+        // Arrange
+        using var backbone = TinyBackbone();
+        var dataset = Dataset(9_600, 1_600);
+        var features = FrozenFeatures.TryCompute(backbone, dataset, maxTokens: 20_000, (_, _) => { })!;
+        using var scope = NewDisposeScope();
+        var (full, _) = features.Batch([0], cropFrames: null, cropSeed: 0);
+
+        // Act
+        var (cropped, frames) = features.Batch([0, 1], cropFrames: 10, cropSeed: 5);
+
+        // Assert: the long item is cut to 10 frames found somewhere in its full features; the short one is whole.
+        Assert.Equal([10L, backbone.OutputFrames(1_600)], frames.data<long>().ToArray());
+        var window = cropped[0, TensorIndex.Slice(0, 10)];
+        var matches = Enumerable.Range(0, (int)full.shape[1] - 9)
+            .Count(offset => full[0, TensorIndex.Slice(offset, offset + 10)].allclose(window));
+        Assert.Equal(1, matches);
+    }
+
+    private static Wav2Vec2Model TinyBackbone()
+    {
+        manual_seed(11);
+        var model = Wav2Vec2Model.Create(TrainingTestData.TinyConfig);
+        model.eval();
+        return model;
+    }
+
+    private SpeechDataset Dataset(params int[] lengths)
+    {
+        var random = new Random(3);
+        var items = lengths.Select((length, i) =>
+        {
+            var samples = Enumerable.Range(0, length).Select(t => (float)(0.3 * Math.Sin(t * (0.01 + (0.02 * i))) + (0.05 * (random.NextDouble() - 0.5)))).ToArray();
+            var path = Path.Combine(_root, $"u{i}.wav");
+            File.WriteAllBytes(path, WavWriter.Write(samples, AudioDecoder.TargetSampleRateHertz));
+            return new DatasetItem(path, length, "", [0]);
+        }).ToList();
+        return new SpeechDataset("train", items);
+    }
+}
