@@ -18,6 +18,14 @@ internal sealed class AdamOptimizer : IDisposable
 
     private readonly IReadOnlyList<Slot> _slots;
 
+    // Scalars held for the optimizer's lifetime: an implicit double-to-Scalar temporary can be finalized by the GC
+    // while libtorch still reads it (seen as "Expected false to be true" from c10::Scalar::toFloat).
+    private readonly Scalar _beta1 = Beta1.ToScalar();
+    private readonly Scalar _beta2 = Beta2.ToScalar();
+    private readonly Scalar _oneMinusBeta1 = (1 - Beta1).ToScalar();
+    private readonly Scalar _oneMinusBeta2 = (1 - Beta2).ToScalar();
+    private readonly Scalar _epsilon = Epsilon.ToScalar();
+
     public AdamOptimizer(IEnumerable<(string Name, Parameter Parameter)> parameters)
     {
         _slots = parameters
@@ -49,12 +57,12 @@ internal sealed class AdamOptimizer : IDisposable
             }
 
             slot.Steps++;
-            slot.Mean.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
-            slot.Variance.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
-            var meanCorrection = 1 - Math.Pow(Beta1, slot.Steps);
-            var varianceCorrection = 1 - Math.Pow(Beta2, slot.Steps);
-            var denominator = (slot.Variance / varianceCorrection).sqrt_().add_(Epsilon);
-            slot.Parameter.addcdiv_(slot.Mean, denominator, value: -lr / meanCorrection);
+            slot.Mean.mul_(_beta1).add_(grad, alpha: _oneMinusBeta1);
+            slot.Variance.mul_(_beta2).addcmul_(grad, grad, value: _oneMinusBeta2);
+            using var varianceCorrection = (1 - Math.Pow(Beta2, slot.Steps)).ToScalar();
+            using var stepSize = (-lr / (1 - Math.Pow(Beta1, slot.Steps))).ToScalar();
+            var denominator = slot.Variance.div(varianceCorrection).sqrt_().add_(_epsilon);
+            slot.Parameter.addcdiv_(slot.Mean, denominator, value: stepSize);
         }
     }
 
@@ -85,6 +93,11 @@ internal sealed class AdamOptimizer : IDisposable
 
     public void Dispose()
     {
+        foreach (var scalar in new[] { _beta1, _beta2, _oneMinusBeta1, _oneMinusBeta2, _epsilon })
+        {
+            scalar.Dispose();
+        }
+
         foreach (var slot in _slots)
         {
             slot.Mean.Dispose();
