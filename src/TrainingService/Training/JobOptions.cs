@@ -17,6 +17,9 @@ internal sealed record JobOptions
     /// <summary>Peak learning rate of a pretraining job when the spec leaves it 0 (HuBERT base: 5e-4).</summary>
     public const double DefaultPretrainLearningRate = 5e-4;
 
+    /// <summary>Peak learning rate of the head warm-up (LP-FT) when the spec leaves it 0.</summary>
+    public const double DefaultHeadWarmupLearningRate = 2e-3;
+
     /// <summary>Steps of a pretraining job when the spec leaves it 0.</summary>
     public const long DefaultPretrainSteps = 2_000;
 
@@ -78,6 +81,10 @@ internal sealed record JobOptions
     public required double DecayFraction { get; init; }
 
     public required long FreezeSteps { get; init; }
+
+    public required long HeadWarmupSteps { get; init; }
+
+    public required double HeadWarmupLearningRate { get; init; }
 
     public required int EvalIntervalSteps { get; init; }
 
@@ -152,6 +159,9 @@ internal sealed record JobOptions
         Check(optimization.MaxSteps >= 0, "optimization.max_steps", "max_steps must be ≥ 0.");
         Check(optimization.MaxTokens >= 0, "optimization.max_tokens", "max_tokens must be ≥ 0.");
         Check(optimization.FreezeSteps >= 0, "optimization.freeze_steps", "freeze_steps must be ≥ 0.");
+        Check(optimization.HeadWarmupSteps >= 0, "optimization.head_warmup_steps", "head_warmup_steps must be ≥ 0.");
+        Check(optimization.HeadWarmupLearningRate >= 0 && double.IsFinite(optimization.HeadWarmupLearningRate), "optimization.head_warmup_learning_rate",
+            "head_warmup_learning_rate must be a finite number ≥ 0.");
         Check(optimization.EvalIntervalSteps >= 0, "optimization.eval_interval_steps", "eval_interval_steps must be ≥ 0.");
         Check(optimization.CheckpointIntervalSteps >= 0, "optimization.checkpoint_interval_steps", "checkpoint_interval_steps must be ≥ 0.");
         double warmup = optimization.WarmupFraction, hold = optimization.HoldFraction, decay = optimization.DecayFraction;
@@ -194,6 +204,8 @@ internal sealed record JobOptions
             HoldFraction = hold,
             DecayFraction = decay,
             FreezeSteps = optimization.FreezeSteps,
+            HeadWarmupSteps = spec.Kind is JobKind.Mask or JobKind.Weights or JobKind.Prune ? optimization.HeadWarmupSteps : 0,
+            HeadWarmupLearningRate = optimization.HeadWarmupLearningRate != 0 ? optimization.HeadWarmupLearningRate : DefaultHeadWarmupLearningRate,
             EvalIntervalSteps = optimization.EvalIntervalSteps == 0 ? 100 : optimization.EvalIntervalSteps,
             CheckpointIntervalSteps = optimization.CheckpointIntervalSteps == 0 ? 200 : optimization.CheckpointIntervalSteps,
             Seed = spec.Seed,

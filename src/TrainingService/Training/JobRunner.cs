@@ -132,6 +132,11 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             TrainingLog.Resumed(logger, context.JobId, state.Step);
         }
 
+        if (state is null && options.HeadWarmupSteps > 0)
+        {
+            WarmUpHead(options, context, data, backbone, head, cancellationToken);
+        }
+
         state ??= new TrainingState { SpecDigest = specDigest };
         TrainingLog.JobStarting(logger, context.JobId, options.Kind.ToString(), data.Train.Count, data.Labels.Count, options.MaxSteps);
 
@@ -237,17 +242,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
                     }
                 }
 
-                var logits = head.call(hidden, frames);
-                var lossTensor = TaskLoss.Compute(logits, frames!, batch.Select(i => data.Train.Items[i].Targets).ToList(), options.IsCtc);
-                lossTensor.backward();
-                var withGrad = optimizer.Parameters.Where(p => p.requires_grad && p.grad is not null).ToList();
-                if (withGrad.Count > 0)
-                {
-                    nn.utils.clip_grad_norm_(withGrad, JobOptions.GradientClipNorm);
-                }
-
-                optimizer.Step(lr);
-                loss = lossTensor.item<float>();
+                loss = Update(head, hidden, frames!, Targets(data, batch), options.IsCtc, optimizer, lr);
             }
 
             examples += batch.Length;
@@ -285,6 +280,78 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             };
             progress.EvalMetrics.Add(evalMetrics);
             context.ReportProgress(progress);
+        }
+    }
+
+    private static IReadOnlyList<long[]> Targets(JobData data, IReadOnlyList<int> batch) => batch.Select(i => data.Train.Items[i].Targets).ToList();
+
+    /// <summary>One optimizer step on the loss of the head's output for <paramref name="hidden"/>; returns the loss.</summary>
+    private static float Update(TaskHead head, Tensor hidden, Tensor frames, IReadOnlyList<long[]> targets, bool isCtc, AdamOptimizer optimizer, double lr)
+    {
+        var loss = TaskLoss.Compute(head.call(hidden, frames), frames, targets, isCtc);
+        loss.backward();
+        var withGrad = optimizer.Parameters.Where(p => p.requires_grad && p.grad is not null).ToList();
+        if (withGrad.Count > 0)
+        {
+            nn.utils.clip_grad_norm_(withGrad, JobOptions.GradientClipNorm);
+        }
+
+        optimizer.Step(lr);
+        return loss.item<float>();
+    }
+
+    /// <summary>
+    /// LP-FT: trains only the head on cached features of the backbone as the job starts (its initial masks), so the
+    /// job's own steps start from a head that already reads the features instead of a random one. Not checkpointed:
+    /// a job interrupted here starts over, a job past it resumes from its checkpoint (which holds the head).
+    /// </summary>
+    private void WarmUpHead(JobOptions options, JobRunContext context, JobData data, Wav2Vec2Model backbone, TaskHead head, CancellationToken cancellationToken)
+    {
+        var features = CacheFeatures(context, data, backbone, options.MaxTokens)
+            ?? throw new FailedPreconditionException("head_warmup_steps needs the training set's backbone features in memory, and they exceed the cache budget; set head_warmup_steps to 0.");
+        long? crop = options.IsCtc ? null : Math.Min(JobOptions.MaxClassifierSamples, options.MaxTokens);
+        long? cropFrames = crop is { } c ? backbone.OutputFrames(c) : null;
+        var batches = DynamicBatcher.CreateBatches(data.Train.Items.Select(i => crop is { } limit ? Math.Min(i.Samples, limit) : i.Samples).ToList(), options.MaxTokens);
+        var schedule = new TriStageSchedule(options.HeadWarmupLearningRate, options.HeadWarmupSteps, options.WarmupFraction, options.HoldFraction, options.DecayFraction);
+        var trainsHead = head.parameters().Select(p => p.requires_grad).ToList();
+        foreach (var p in head.parameters())
+        {
+            p.requires_grad = true;
+        }
+
+        using (var optimizer = new AdamOptimizer(head.named_parameters().Select(p => ("head." + p.name, p.parameter))))
+        {
+            head.train();
+            var (epoch, position) = (0L, 0);
+            var order = DynamicBatcher.EpochOrder(batches.Count, options.Seed, -1);
+            for (var step = 0; step < options.HeadWarmupSteps; step++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var batch = batches[order[position]];
+                float loss;
+                using (NewDisposeScope())
+                {
+                    optimizer.ZeroGrad();
+                    var (hidden, frames) = features.Batch(batch, cropFrames, DeterministicSeed.Derive(options.Seed, step, 5));
+                    loss = Update(head, hidden, frames, Targets(data, batch), options.IsCtc, optimizer, schedule.At(step));
+                }
+
+                if (++position == batches.Count)
+                {
+                    (epoch, position) = (epoch + 1, 0);
+                    order = DynamicBatcher.EpochOrder(batches.Count, options.Seed, -1 - epoch);
+                }
+
+                if ((step + 1) % 100 == 0 || step + 1 == options.HeadWarmupSteps)
+                {
+                    TrainingLog.HeadWarmup(logger, context.JobId, step + 1, options.HeadWarmupSteps, loss);
+                }
+            }
+        }
+
+        foreach (var (p, trains) in head.parameters().Zip(trainsHead))
+        {
+            p.requires_grad = trains;
         }
     }
 

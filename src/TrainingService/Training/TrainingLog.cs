@@ -28,4 +28,7 @@ internal static partial class TrainingLog
 
     [LoggerMessage(EventId = 6007, Level = LogLevel.Information, Message = "Job {JobId}: the training set's features exceed the cache budget; the frozen backbone runs every step")]
     public static partial void FeaturesNotCached(ILogger logger, string jobId);
+
+    [LoggerMessage(EventId = 6008, Level = LogLevel.Information, Message = "Job {JobId}: head warm-up step {Step}/{Steps}, loss {Loss}")]
+    public static partial void HeadWarmup(ILogger logger, string jobId, long step, long steps, float loss);
 }

@@ -36,6 +36,26 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_MaskJobWithHeadWarmup_StartsFromATrainedHead()
+    {
+        // Arrange: one job step at a negligible learning rate, so the test loss shows the head the job started from.
+        var manifests = _data.CreateSpokenWords();
+        var plain = _data.AsrSpec(JobKind.Mask, manifests, steps: 1, lr: 1e-12);
+        var warmed = plain.Clone();
+        warmed.Optimization.HeadWarmupSteps = 300;
+        warmed.Optimization.HeadWarmupLearningRate = 2e-2;
+
+        // Act
+        var withoutWarmup = await Runner().RunAsync(plain, Context("plain"), TestContext.Current.CancellationToken);
+        var withWarmup = await Runner().RunAsync(warmed, Context("warmed"), TestContext.Current.CancellationToken);
+
+        // Assert
+        output.WriteLine($"test loss {withoutWarmup.Metrics["test_loss"]:F2} -> {withWarmup.Metrics["test_loss"]:F2}, CER {withoutWarmup.Metrics["test_cer"]:F3} -> {withWarmup.Metrics["test_cer"]:F3}");
+        Assert.True(withWarmup.Metrics["test_loss"] < 0.5 * withoutWarmup.Metrics["test_loss"]);
+        Assert.True(withWarmup.Metrics["test_cer"] < withoutWarmup.Metrics["test_cer"]);
+    }
+
+    [Fact]
     public async Task RunAsync_MaskJobOnToneClasses_LearnsSeparableClasses()
     {
         // Arrange
