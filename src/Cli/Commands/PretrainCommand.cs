@@ -26,10 +26,15 @@ internal static class PretrainCommand
         var backbone = new Option<string>("--backbone") { Description = "Start: preset:tiny|base|large (random init) or a backbone folder", DefaultValueFactory = _ => "preset:tiny" };
         var maxTokens = new Option<long>("--max-tokens") { Description = "Audio samples per batch", DefaultValueFactory = _ => 480_000 };
         var learningRate = new Option<double>("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => 5e-4 };
+        var unmaskedWeight = new Option<double>("--unmasked-weight")
+        {
+            Description = "Weight of the loss on unmasked frames beside the masked ones (HuBERT's pred_nomask_weight; 0 = masked only)",
+            DefaultValueFactory = _ => 0,
+        };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Checkpoint interval in steps", DefaultValueFactory = _ => 50 };
         var command = new Command("pretrain", "HuBERT-style self-supervised pretraining of a backbone (in process)")
         {
-            corpus, output, steps, seed, split, languages, backbone, maxTokens, learningRate, checkpointEvery,
+            corpus, output, steps, seed, split, languages, backbone, maxTokens, learningRate, unmaskedWeight, checkpointEvery,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -54,6 +59,7 @@ internal static class PretrainCommand
                         DecayFraction = 0.6,
                     },
                     Seed = parse.GetValue(seed),
+                    Pretrain = new PretrainSpec { UnmaskedLossWeight = parse.GetValue(unmaskedWeight) },
                 };
                 var runner = new JobRunner(NullLogger<JobRunner>.Instance, TimeProvider.System);
                 var started = DateTime.UtcNow;

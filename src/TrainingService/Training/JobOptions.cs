@@ -84,6 +84,8 @@ internal sealed record JobOptions
 
     public required long HeadWarmupSteps { get; init; }
 
+    public required double UnmaskedLossWeight { get; init; }
+
     public required double HeadWarmupLearningRate { get; init; }
 
     public required int EvalIntervalSteps { get; init; }
@@ -159,6 +161,8 @@ internal sealed record JobOptions
         Check(optimization.MaxSteps >= 0, "optimization.max_steps", "max_steps must be ≥ 0.");
         Check(optimization.MaxTokens >= 0, "optimization.max_tokens", "max_tokens must be ≥ 0.");
         Check(optimization.FreezeSteps >= 0, "optimization.freeze_steps", "freeze_steps must be ≥ 0.");
+        var pretrain = spec.Pretrain ?? new PretrainSpec();
+        Check(pretrain.UnmaskedLossWeight is >= 0 and <= 1, "pretrain.unmasked_loss_weight", $"unmasked_loss_weight must be in [0, 1]; found {pretrain.UnmaskedLossWeight}.");
         Check(optimization.HeadWarmupSteps >= 0, "optimization.head_warmup_steps", "head_warmup_steps must be ≥ 0.");
         Check(optimization.HeadWarmupLearningRate >= 0 && double.IsFinite(optimization.HeadWarmupLearningRate), "optimization.head_warmup_learning_rate",
             "head_warmup_learning_rate must be a finite number ≥ 0.");
@@ -204,6 +208,7 @@ internal sealed record JobOptions
             HoldFraction = hold,
             DecayFraction = decay,
             FreezeSteps = optimization.FreezeSteps,
+            UnmaskedLossWeight = pretrain.UnmaskedLossWeight,
             HeadWarmupSteps = spec.Kind is JobKind.Mask or JobKind.Weights or JobKind.Prune ? optimization.HeadWarmupSteps : 0,
             HeadWarmupLearningRate = optimization.HeadWarmupLearningRate != 0 ? optimization.HeadWarmupLearningRate : DefaultHeadWarmupLearningRate,
             EvalIntervalSteps = optimization.EvalIntervalSteps == 0 ? 100 : optimization.EvalIntervalSteps,

@@ -90,6 +90,41 @@ public sealed class JobOptionsTests
         Assert.Throws<InvalidInputException>(() => JobOptions.Resolve(spec));
     }
 
+    [Theory]
+    [InlineData(-0.1, 0, 0)]
+    [InlineData(1.5, 0, 0)]
+    [InlineData(0, -1, 0)]
+    [InlineData(0, 0, double.NaN)]
+    public void Resolve_BadPretrainOrWarmupValues_NamesTheField(double unmaskedWeight, long warmupSteps, double warmupLr)
+    {
+        // Arrange
+        var spec = Spec(JobKind.Mask);
+        spec.Pretrain = new PretrainSpec { UnmaskedLossWeight = unmaskedWeight };
+        spec.Optimization = new OptimizationSpec { HeadWarmupSteps = warmupSteps, HeadWarmupLearningRate = warmupLr };
+
+        // Act
+        var error = Assert.Throws<InvalidInputException>(() => JobOptions.Resolve(spec));
+
+        // Assert
+        Assert.Single(error.Violations);
+        Assert.Contains(error.Violations[0].Field, new[] { "pretrain.unmasked_loss_weight", "optimization.head_warmup_steps", "optimization.head_warmup_learning_rate" });
+    }
+
+    [Fact]
+    public void Resolve_HeadWarmupOnAHeadJob_IsIgnored()
+    {
+        // Arrange
+        var spec = Spec(JobKind.Head);
+        spec.Optimization = new OptimizationSpec { HeadWarmupSteps = 500 };
+
+        // Act
+        var options = JobOptions.Resolve(spec);
+
+        // Assert
+        Assert.Equal(0, options.HeadWarmupSteps);
+        Assert.Equal(JobOptions.DefaultHeadWarmupLearningRate, options.HeadWarmupLearningRate);
+    }
+
     private static JobSpec Spec(JobKind kind) => new()
     {
         Kind = kind,

@@ -189,13 +189,20 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
             {
                 optimizer.ZeroGrad();
                 var tensors = BatchTensors.Create(train, batch, crop, DeterministicSeed.Derive(options.Seed, step, 1));
-                var (mask, targets) = MaskAndTargets(backbone, kmeans, tensors, DeterministicSeed.Derive(options.Seed, step, 2));
+                var (mask, targets, unmaskedTargets) = MaskAndTargets(backbone, kmeans, tensors, DeterministicSeed.Derive(options.Seed, step, 2));
                 backbone.train();
                 head.train();
                 var (hidden, _) = backbone.ForwardMasked(tensors.Waveforms, tensors.Lengths, mask);
                 var logits = head.call(hidden);
                 var flatLogits = logits.reshape(-1, logits.shape[^1]);
                 var lossTensor = nn.functional.cross_entropy(flatLogits, targets, ignore_index: IgnoreIndex);
+                if (options.UnmaskedLossWeight > 0)
+                {
+                    var unmaskedLoss = nn.functional.cross_entropy(flatLogits, unmaskedTargets, ignore_index: IgnoreIndex);
+                    using var weight = options.UnmaskedLossWeight.ToScalar();
+                    lossTensor = lossTensor + unmaskedLoss.mul(weight);
+                }
+
                 lossTensor.backward();
                 nn.utils.clip_grad_norm_(trainable, JobOptions.GradientClipNorm);
                 optimizer.Step(lr);
@@ -240,8 +247,11 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
         }
     }
 
-    /// <summary>The span mask [batch, frames] and the flat targets [batch × frames]: the cluster on masked valid frames, ignored elsewhere.</summary>
-    private (Tensor Mask, Tensor Targets) MaskAndTargets(Wav2Vec2Model backbone, KMeans kmeans, BatchTensors tensors, int seed)
+    /// <summary>
+    /// The span mask [batch, frames] and two flat target vectors [batch × frames]: the cluster on masked valid frames
+    /// (ignored elsewhere), and the cluster on unmasked valid frames (ignored elsewhere).
+    /// </summary>
+    private (Tensor Mask, Tensor Targets, Tensor UnmaskedTargets) MaskAndTargets(Wav2Vec2Model backbone, KMeans kmeans, BatchTensors tensors, int seed)
     {
         var (batchSize, longest) = ((int)tensors.Waveforms.shape[0], (int)tensors.Waveforms.shape[1]);
         var frames = (int)backbone.OutputFrames(longest);
@@ -250,20 +260,19 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
         var valid = lengths.Select(l => backbone.OutputFrames(l)).ToArray();
         var mask = SpanMasker.Compute(valid, frames, new Random(seed));
         var targets = new long[batchSize * frames];
+        var unmaskedTargets = new long[batchSize * frames];
         Array.Fill(targets, IgnoreIndex);
+        Array.Fill(unmaskedTargets, IgnoreIndex);
         for (var b = 0; b < batchSize; b++)
         {
             var clusters = Targets(kmeans, samples.AsSpan(b * longest, (int)lengths[b]), (int)valid[b]);
             for (var t = 0; t < clusters.Length; t++)
             {
-                if (mask[(b * frames) + t])
-                {
-                    targets[(b * frames) + t] = clusters[t];
-                }
+                (mask[(b * frames) + t] ? targets : unmaskedTargets)[(b * frames) + t] = clusters[t];
             }
         }
 
-        return (torch.tensor(mask, [batchSize, frames]), torch.tensor(targets));
+        return (torch.tensor(mask, [batchSize, frames]), torch.tensor(targets), torch.tensor(unmaskedTargets));
     }
 
     private static string WriteModel(JobRunContext context, Wav2Vec2Model backbone, string lossPath, string plotPath)

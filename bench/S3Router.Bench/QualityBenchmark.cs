@@ -1,0 +1,303 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Google.Protobuf;
+using S3Router.Api.V1;
+using S3Router.Core.Backbones;
+using S3Router.TrainingService;
+using S3Router.TrainingService.Jobs;
+
+namespace S3Router.Bench;
+
+/// <summary>
+/// The S3-Router quality experiment (issue 6) on an <c>s3r data synth</c> corpus: for each ASR language and training
+/// set size, test CER of <c>head</c> (frozen backbone, head only), <c>mask</c> (keep 0.9 of the FFN weights, head
+/// trained) and <c>weights</c> (standard finetuning, conv frontend frozen); speaker-ID and intent accuracy with the
+/// same three kinds; storage of N routes on one backbone against N finetuned models. Mask and weights jobs start from
+/// the same head warm-up (LP-FT) and run the same number of steps. Every job runs as its own process (this program's
+/// <c>quality-job</c>) with one libtorch thread, <c>--parallel</c> at a time; a finished job's <c>result.json</c> is
+/// reused, so a rerun continues where an interrupted one stopped.
+/// </summary>
+internal static class QualityBenchmark
+{
+    private const string ResultFile = "result.json";
+    private static readonly string[] Kinds = ["head", "mask", "weights"];
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        var settings = Settings.Parse(args);
+        if (settings is null)
+        {
+            await Console.Error.WriteLineAsync(Settings.Usage);
+            return 2;
+        }
+
+        var jobs = Plan(settings).ToList();
+        Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine($"backbone {settings.Backbone}, corpus {settings.Corpus}, {jobs.Count} jobs, {settings.Parallel} at a time, 1 libtorch thread each");
+        var wall = Stopwatch.StartNew();
+        var done = 0;
+        using var gate = new SemaphoreSlim(settings.Parallel);
+        var results = await Task.WhenAll(jobs.Select(async job =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                var result = await RunOrReuseAsync(job, settings);
+                Console.WriteLine($"[{Interlocked.Increment(ref done)}/{jobs.Count}] {job.Name}: {Summary(job, result)} ({wall.Elapsed:hh\\:mm\\:ss})");
+                return (job, result);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+
+        Console.WriteLine();
+        Console.WriteLine(Table(results.Where(r => r.result is not null).ToDictionary(r => r.job.Name, r => r.result!), settings));
+        Console.WriteLine(Storage(settings));
+        Console.WriteLine($"wall time {wall.Elapsed:hh\\:mm\\:ss}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+        return results.All(r => r.result is not null) ? 0 : 1;
+    }
+
+    /// <summary>The child process: one job, its metrics written to <c>result.json</c> in its work directory.</summary>
+    public static async Task<int> RunJobAsync(string specPath, string workDirectory)
+    {
+        var spec = JsonParser.Default.Parse<JobSpec>(await File.ReadAllTextAsync(specPath));
+        var lastReport = Stopwatch.StartNew();
+        var result = await StandaloneJob.RunAsync(Path.GetFileName(workDirectory), spec, workDirectory, new TrainingServiceOptions(), progress =>
+        {
+            if (lastReport.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                lastReport.Restart();
+                Console.Error.WriteLine($"{Path.GetFileName(workDirectory)}: step {progress.Step}/{progress.TotalSteps} loss {progress.Loss:F3}");
+            }
+        }, runner: null, CancellationToken.None);
+        var path = Path.Combine(workDirectory, ResultFile);
+        await File.WriteAllTextAsync(path + ".tmp", JsonFormatter.Default.Format(result));
+        File.Move(path + ".tmp", path, overwrite: true);
+        return 0;
+    }
+
+    private static IEnumerable<Job> Plan(Settings settings)
+    {
+        foreach (var size in settings.Sizes)
+        {
+            foreach (var language in settings.Languages)
+            {
+                foreach (var kind in Kinds)
+                {
+                    yield return new Job($"asr-{language}-{size}-{kind}", "asr", language, kind, Path.Combine(settings.Corpus, "asr", language), "train_" + size);
+                }
+            }
+        }
+
+        foreach (var task in new[] { "speaker", "intent" })
+        {
+            foreach (var kind in Kinds)
+            {
+                yield return new Job($"{task}-{kind}", task, task == "speaker" ? "und" : "mul", kind, Path.Combine(settings.Corpus, task), "train");
+            }
+        }
+    }
+
+    private static JobSpec Spec(Job job, Settings settings)
+    {
+        var isCtc = job.Task == "asr";
+        var spec = new JobSpec
+        {
+            Kind = job.Kind switch { "head" => JobKind.Head, "mask" => JobKind.Mask, _ => JobKind.Weights },
+            Task = job.Task,
+            LanguageCode = job.Language,
+            BackbonePath = Path.GetFullPath(settings.Backbone),
+            Dataset = new DatasetSpec { ManifestDir = Path.GetFullPath(job.ManifestDir), TrainSplit = job.TrainSplit, LabelExtension = isCtc ? "" : "label" },
+            Head = isCtc ? new HeadSpec { Kind = HeadKind.Ctc } : new HeadSpec { Kind = HeadKind.Classifier, Pooling = "attentive" },
+            Optimization = new OptimizationSpec
+            {
+                MaxTokens = isCtc ? 240_000 : 480_000,
+                EvalIntervalSteps = 1_000_000,
+                CheckpointIntervalSteps = 100,
+            },
+            Seed = 1,
+        };
+        if (job.Kind == "head")
+        {
+            spec.Optimization.MaxSteps = settings.HeadSteps;
+            spec.Optimization.LearningRate = settings.HeadLr;
+        }
+        else
+        {
+            spec.Optimization.MaxSteps = settings.Steps;
+            spec.Optimization.LearningRate = job.Kind == "mask" ? settings.MaskLr : settings.WeightsLr;
+            spec.Optimization.HeadWarmupSteps = settings.HeadSteps;
+            spec.Optimization.HeadWarmupLearningRate = settings.HeadLr;
+        }
+
+        if (job.Kind == "mask")
+        {
+            spec.Mask = new MaskSpec { PruneRate = 0.9, InitScore = "weight_rank", Scope = Api.V1.MaskScope.Ffn, TrainableProj = true };
+        }
+
+        return spec;
+    }
+
+    private static async Task<JobResult?> RunOrReuseAsync(Job job, Settings settings)
+    {
+        var directory = Path.GetFullPath(Path.Combine(settings.Work, job.Name));
+        var resultPath = Path.Combine(directory, ResultFile);
+        if (!File.Exists(resultPath))
+        {
+            Directory.CreateDirectory(directory);
+            var specPath = Path.Combine(directory, "job.json");
+            await File.WriteAllTextAsync(specPath, JsonFormatter.Default.Format(Spec(job, settings)));
+            var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var argument in Environment.GetCommandLineArgs()[0].EndsWith(".dll", StringComparison.Ordinal) ? [Environment.GetCommandLineArgs()[0]] : Array.Empty<string>())
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            start.ArgumentList.Add("quality-job");
+            start.ArgumentList.Add(specPath);
+            start.ArgumentList.Add(directory);
+            start.Environment["S3R_TRAINING_THREADS"] = "1";
+            using var process = Process.Start(start)!;
+            var log = Path.Combine(directory, "job.log");
+            await using (var writer = new StreamWriter(log, append: true))
+            {
+                var stdout = Pump(process.StandardOutput, writer);
+                var stderr = Pump(process.StandardError, writer);
+                await process.WaitForExitAsync();
+                await Task.WhenAll(stdout, stderr);
+            }
+
+            if (process.ExitCode != 0 || !File.Exists(resultPath))
+            {
+                Console.WriteLine($"{job.Name}: FAILED (exit {process.ExitCode}); see {log}");
+                return null;
+            }
+        }
+
+        return JsonParser.Default.Parse<JobResult>(await File.ReadAllTextAsync(resultPath));
+    }
+
+    private static async Task Pump(StreamReader reader, StreamWriter writer)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            lock (writer)
+            {
+                writer.WriteLine(line);
+            }
+        }
+    }
+
+    private static string Summary(Job job, JobResult? result) =>
+        result is null ? "failed" : job.Task == "asr"
+            ? Invariant($"CER {Metric(result, "test_cer")} (beam {Metric(result, "test_cer_beam")}), WER {Metric(result, "test_wer")}")
+            : Invariant($"accuracy {Metric(result, "test_accuracy")}, macro-F1 {Metric(result, "test_macro_f1")}");
+
+    private static string Metric(JobResult result, string name) =>
+        result.Metrics.TryGetValue(name, out var value) ? value.ToString("0.000", CultureInfo.InvariantCulture) : "–";
+
+    private static string Table(IReadOnlyDictionary<string, JobResult> results, Settings settings)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| task | train data | head | mask (keep 0.9, FFN) | weights | mask ≤ weights |");
+        text.AppendLine("|---|---|---|---|---|---|");
+        foreach (var size in settings.Sizes)
+        {
+            var wins = 0;
+            var compared = 0;
+            foreach (var language in settings.Languages)
+            {
+                string Cell(string kind) => results.TryGetValue($"asr-{language}-{size}-{kind}", out var r) ? Metric(r, "test_cer") : "–";
+                var (mask, weights) = (Cell("mask"), Cell("weights"));
+                var better = "";
+                if (double.TryParse(mask, CultureInfo.InvariantCulture, out var m) && double.TryParse(weights, CultureInfo.InvariantCulture, out var w))
+                {
+                    compared++;
+                    wins += m <= w ? 1 : 0;
+                    better = m <= w ? "yes" : "no";
+                }
+
+                text.AppendLine($"| ASR {language}, CER | {size} | {Cell("head")} | {mask} | {weights} | {better} |");
+            }
+
+            text.AppendLine(Invariant($"| ASR, languages where mask ≤ weights | {size} | | | | **{wins} of {compared}** |"));
+        }
+
+        foreach (var task in new[] { "speaker", "intent" })
+        {
+            string Cell(string kind) => results.TryGetValue($"{task}-{kind}", out var r) ? Metric(r, "test_accuracy") : "–";
+            text.AppendLine($"| {task}, accuracy | train | {Cell("head")} | {Cell("mask")} | {Cell("weights")} | |");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>N routes on one backbone (1 bit per masked weight, fp32 heads) against N finetuned fp32 models, from the shapes.</summary>
+    private static string Storage(Settings settings)
+    {
+        var config = Wav2Vec2ConfigJson.Parse(File.ReadAllText(Path.Combine(settings.Backbone, "config.json")));
+        var shapes = BackboneParameterShapes.For(config);
+        var backboneParameters = BackboneParameterShapes.CountParameters(config);
+        var masked = BackboneParameterShapes.MaskableTensors(config, S3Router.Core.Backbones.MaskScope.FeedForward).Sum(name => shapes[name].Aggregate(1L, (a, d) => a * d));
+        var head = (config.HiddenSize + 1) * 32L; // a CTC head over ~32 characters
+        var text = new StringBuilder("| routes N | N finetuned models (fp32) | one backbone + N masks (1 bit each) + heads | saving |\n|---|---|---|---|\n");
+        foreach (var n in new[] { 1, 3, 11, 100 })
+        {
+            var models = n * (backboneParameters + head) * 4.0;
+            var routes = (backboneParameters * 4.0) + (n * ((masked / 8.0) + (head * 4.0)));
+            text.AppendLine(Invariant($"| {n} | {models / 1e6:F1} MB | {routes / 1e6:F1} MB | {100 * (1 - (routes / models)):F1} % |"));
+        }
+
+        text.AppendLine(Invariant($"(backbone {backboneParameters / 1e6:F2} M parameters, {masked / 1e6:F2} M of them in masked FFN linears)"));
+        return text.ToString();
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private sealed record Job(string Name, string Task, string Language, string Kind, string ManifestDir, string TrainSplit);
+
+    private sealed record Settings(
+        string Corpus, string Backbone, string Work, IReadOnlyList<string> Languages, IReadOnlyList<string> Sizes,
+        int HeadSteps, double HeadLr, int Steps, double MaskLr, double WeightsLr, int Parallel)
+    {
+        public const string Usage =
+            "usage: S3Router.Bench quality --corpus DIR [--backbone models/tiny-ssl] [--work .artifacts/quality] [--languages en,de,es,it,pl,ru] " +
+            "[--sizes 10min,1h] [--head-steps 2000] [--head-lr 2e-3] [--steps 300] [--mask-lr 1e-3] [--weights-lr 1e-4] [--parallel 2]";
+
+        public static Settings? Parse(IReadOnlyList<string> args)
+        {
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (var i = 0; i + 1 < args.Count; i += 2)
+            {
+                if (!args[i].StartsWith("--", StringComparison.Ordinal))
+                {
+                    return null;
+                }
+
+                values[args[i][2..]] = args[i + 1];
+            }
+
+            if (args.Count % 2 != 0 || !values.TryGetValue("corpus", out var corpus))
+            {
+                return null;
+            }
+
+            string Get(string name, string fallback) => values.GetValueOrDefault(name, fallback);
+            return new Settings(
+                corpus,
+                Get("backbone", "models/tiny-ssl"),
+                Get("work", ".artifacts/quality"),
+                Get("languages", "en,de,es,it,pl,ru").Split(','),
+                Get("sizes", "10min,1h").Split(','),
+                int.Parse(Get("head-steps", "2000"), CultureInfo.InvariantCulture),
+                double.Parse(Get("head-lr", "2e-3"), CultureInfo.InvariantCulture),
+                int.Parse(Get("steps", "300"), CultureInfo.InvariantCulture),
+                double.Parse(Get("mask-lr", "1e-3"), CultureInfo.InvariantCulture),
+                double.Parse(Get("weights-lr", "1e-4"), CultureInfo.InvariantCulture),
+                int.Parse(Get("parallel", "2"), CultureInfo.InvariantCulture));
+        }
+    }
+}
