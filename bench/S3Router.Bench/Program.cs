@@ -1,6 +1,6 @@
 namespace S3Router.Bench;
 
-/// <summary><c>S3Router.Bench backbone [--quick]</c> or <c>backbone-profile PRESET BATCH</c>.</summary>
+/// <summary><c>S3Router.Bench backbone [--quick]</c>, <c>backbone-profile PRESET BATCH</c> or <c>registry [--quick]</c>.</summary>
 internal static class Program
 {
     public static async Task<int> Main(string[] args)
@@ -13,8 +13,11 @@ internal static class Program
             case "backbone-profile" when args.Length == 3 && int.TryParse(args[2], out var batch):
                 await OnnxProfile.RunAsync(args[1], batch);
                 return 0;
+            case "registry":
+                await RegistryBenchmark.RunAsync(quick: args.Contains("--quick"));
+                return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: S3Router.Bench backbone [--quick] | backbone-profile PRESET BATCH");
+                await Console.Error.WriteLineAsync("usage: S3Router.Bench backbone [--quick] | backbone-profile PRESET BATCH | registry [--quick]");
                 return 2;
         }
     }
