@@ -1,8 +1,16 @@
 namespace S3Router.Bench;
 
-/// <summary><c>S3Router.Bench backbone [--quick]</c>, <c>backbone-profile PRESET BATCH</c> or <c>quality --corpus DIR [...]</c>.</summary>
+/// <summary>The benchmarks, one command each; <see cref="Usage"/> lists them.</summary>
 internal static class Program
 {
+    private const string Usage = """
+        usage: S3Router.Bench COMMAND
+          backbone [--quick]                 backbone forward: ONNX Runtime vs TorchSharp vs PyTorch
+          backbone-profile PRESET BATCH      ONNX Runtime operator profile
+          registry [--quick]                 mask registry: resolve latency, publish throughput (SQLite, PostgreSQL)
+          quality --corpus DIR [...]         head vs mask vs weights quality per language, speaker, intent
+        """;
+
     public static async Task<int> Main(string[] args)
     {
         switch (args.FirstOrDefault())
@@ -13,12 +21,15 @@ internal static class Program
             case "backbone-profile" when args.Length == 3 && int.TryParse(args[2], out var batch):
                 await OnnxProfile.RunAsync(args[1], batch);
                 return 0;
+            case "registry":
+                await RegistryBenchmark.RunAsync(quick: args.Contains("--quick"));
+                return 0;
             case "quality":
                 return await QualityBenchmark.RunAsync(args[1..]);
             case "quality-job" when args.Length == 3:
                 return await QualityBenchmark.RunJobAsync(args[1], args[2]);
             default:
-                await Console.Error.WriteLineAsync("usage: S3Router.Bench backbone [--quick] | backbone-profile PRESET BATCH | quality --corpus DIR [...]");
+                await Console.Error.WriteLineAsync(Usage);
                 return 2;
         }
     }

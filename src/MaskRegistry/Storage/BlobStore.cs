@@ -9,7 +9,8 @@ namespace S3Router.MaskRegistry.Storage;
 
 /// <summary>
 /// Content-addressed files: <c>blobs/sha256/ab/abcdef...</c> under the data directory. Uploads go to
-/// <c>blobs/tmp/</c>, are fsynced and then renamed into place, so a blob path never holds a partial file.
+/// <c>blobs/tmp/</c>, are fsynced and then renamed into place, so a blob path never holds a partial file; the
+/// directory holding the new name is fsynced too, so the rename itself survives a crash or power loss.
 /// Reads verify the digest before a single byte is served.
 /// </summary>
 internal sealed class BlobStore(string dataDirectory, MaskRegistryMetrics metrics, ILogger<BlobStore> logger)
@@ -27,12 +28,30 @@ internal sealed class BlobStore(string dataDirectory, MaskRegistryMetrics metric
         return new BlobUpload(path, maxBytes, metrics);
     }
 
-    /// <summary>Moves a completed upload to its content address (replacing any file there: same bytes, fresh time).</summary>
+    /// <summary>
+    /// Moves a completed (fsynced) upload to its content address, replacing any file there (same bytes, fresh time),
+    /// and fsyncs the directories whose entries changed, so the blob is durable before the database row names it.
+    /// </summary>
     public void Commit(BlobUpload upload)
     {
         var target = PathOf(upload.Digest);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var shard = Path.GetDirectoryName(target)!;
+        var existing = shard;
+        while (!Directory.Exists(existing))
+        {
+            existing = Path.GetDirectoryName(existing)!;
+        }
+        Directory.CreateDirectory(shard);
         upload.MoveTo(target);
+        // The shard holds the new name; every folder created above also needs its own entry flushed in its parent.
+        for (var directory = shard; ; directory = Path.GetDirectoryName(directory)!)
+        {
+            DirectorySync.Flush(directory);
+            if (directory == existing)
+            {
+                break;
+            }
+        }
     }
 
     /// <summary>Opens a blob after checking its size and digest; missing or corrupted blobs are refused.</summary>

@@ -1,12 +1,11 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using S3Router.Api.V1;
 using S3Router.Core.Masks;
 using S3Router.MaskRegistry.Tests.TestSupport;
+using S3Router.Testing;
 
 namespace S3Router.MaskRegistry.Tests.Functional;
 
@@ -125,7 +124,7 @@ public sealed class CrashRecoveryTests : IDisposable
 
         public static async Task<RegistryProcess> StartAsync(string dataDirectory, CancellationToken ct)
         {
-            var port = FreePort();
+            var port = LoopbackPort.Free();
             var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "S3Router.MaskRegistry.dll")])
             {
                 RedirectStandardOutput = true,
@@ -134,7 +133,7 @@ public sealed class CrashRecoveryTests : IDisposable
             };
             info.Environment["Service__ListenAddress"] = "127.0.0.1";
             info.Environment["Service__GrpcPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            info.Environment["Service__MetricsPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            info.Environment["Service__MetricsPort"] = LoopbackPort.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
             info.Environment["MaskRegistry__DataDirectory"] = dataDirectory;
             info.Environment["MaskRegistry__OrphanGracePeriod"] = "00:00:00";
             info.Environment["Logging__LogLevel__Default"] = "Warning";
@@ -180,13 +179,6 @@ public sealed class CrashRecoveryTests : IDisposable
                 _process.WaitForExit();
             }
             _process.Dispose();
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
     }
 }

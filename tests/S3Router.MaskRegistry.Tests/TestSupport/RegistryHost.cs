@@ -1,70 +1,55 @@
-using System.Net;
-using System.Net.Sockets;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using S3Router.Api.V1;
-using S3Router.Core.Hosting;
 using S3Router.MaskRegistry.Extensions;
 using S3Router.MaskRegistry.Masks;
+using S3Router.Testing;
 
 namespace S3Router.MaskRegistry.Tests.TestSupport;
 
-/// <summary>The registry on real Kestrel on loopback (JSON test bundles), with a GrpcChannel to it.</summary>
+/// <summary>The registry on real Kestrel on loopback (JSON test bundles unless real ones are asked for), with a client to it.</summary>
 internal sealed class RegistryHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LoopbackService _service;
     private readonly bool _ownsDirectory;
 
-    private RegistryHost(WebApplication app, string dataDirectory, bool ownsDirectory, int grpcPort, int metricsPort)
+    private RegistryHost(LoopbackService service, string dataDirectory, bool ownsDirectory)
     {
-        _app = app;
+        _service = service;
         _ownsDirectory = ownsDirectory;
         DataDirectory = dataDirectory;
-        MetricsPort = metricsPort;
-        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
-        Client = new S3Router.Api.V1.MaskRegistry.MaskRegistryClient(Channel);
+        Client = new S3Router.Api.V1.MaskRegistry.MaskRegistryClient(service.Channel);
     }
 
     public string DataDirectory { get; }
 
-    public int MetricsPort { get; }
+    public int MetricsPort => _service.MetricsPort;
 
-    public GrpcChannel Channel { get; }
+    public GrpcChannel Channel => _service.Channel;
 
     public S3Router.Api.V1.MaskRegistry.MaskRegistryClient Client { get; }
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _service.Services;
 
     public static async Task<RegistryHost> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null, bool realBundles = false)
     {
         var ownsDirectory = dataDirectory is null;
         dataDirectory ??= Directory.CreateTempSubdirectory("s3r-registry-host-").FullName;
-        var grpcPort = FreePort();
-        var metricsPort = FreePort();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
-        builder.Configuration["Service:ListenAddress"] = "127.0.0.1";
-        builder.Configuration["MaskRegistry:DataDirectory"] = dataDirectory;
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            builder.Configuration[key] = value;
-        }
-        builder.Logging.ClearProviders();
-        if (!realBundles)
-        {
-            builder.Services.AddSingleton<IBundleInspector, JsonBundleInspector>();
-        }
-        builder.AddServiceDefaults(grpcPort, metricsPort);
-        builder.AddMaskRegistryServices();
-        var app = builder.Build();
-        app.MapDefaultEndpoints();
-        app.MapMaskRegistry();
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        return new RegistryHost(app, dataDirectory, ownsDirectory, grpcPort, metricsPort);
+        var service = await LoopbackService.StartAsync(
+            [new("MaskRegistry:DataDirectory", dataDirectory), .. settings ?? new Dictionary<string, string?>()],
+            builder =>
+            {
+                if (!realBundles)
+                {
+                    builder.Services.AddSingleton<IBundleInspector, JsonBundleInspector>();
+                }
+                builder.AddMaskRegistryServices();
+            },
+            app => app.MapMaskRegistry(),
+            TestContext.Current.CancellationToken);
+        return new RegistryHost(service, dataDirectory, ownsDirectory);
     }
 
     /// <summary>Registers the test backbone (admin headers when given) and returns its digest.</summary>
@@ -123,19 +108,10 @@ internal sealed class RegistryHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Channel.Dispose();
-        await _app.DisposeAsync();
-        SqliteConnection.ClearAllPools();
+        await _service.DisposeAsync();
         if (_ownsDirectory)
         {
             Directory.Delete(DataDirectory, recursive: true);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,4 +1,5 @@
 using S3Router.Api.V1;
+using S3Router.Testing;
 using S3Router.TrainingService.Tests.Jobs.TestSupport;
 
 namespace S3Router.TrainingService.Tests.Jobs;
@@ -15,7 +16,8 @@ public sealed class PublishFunctionalTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         await using var registry = await RegistryTestHost.StartAsync(Path.Combine(_data.Root, "registry"));
-        await registry.Client.RegisterBackboneAsync(new RegisterBackboneRequest
+        var registryClient = new S3Router.Api.V1.MaskRegistry.MaskRegistryClient(registry.Channel);
+        await registryClient.RegisterBackboneAsync(new RegisterBackboneRequest
         {
             Digest = "sha256:" + _data.BackboneDigest,
             Name = "tiny",
@@ -28,7 +30,7 @@ public sealed class PublishFunctionalTests : IDisposable
 
         var job = await host.SubmitAsync(spec);
         var final = (await host.WatchAsync(job.Id))[^1];
-        var resolved = (await registry.Client.ResolveMaskAsync(new ResolveMaskRequest { Task = "asr", LanguageCode = "en", Ref = "canary" }, cancellationToken: ct)).Version;
+        var resolved = (await registryClient.ResolveMaskAsync(new ResolveMaskRequest { Task = "asr", LanguageCode = "en", Ref = "canary" }, cancellationToken: ct)).Version;
 
         Assert.Equal(JobState.Succeeded, final.State);
         Assert.Equal(1, final.Result.Published.Version);
@@ -45,7 +47,7 @@ public sealed class PublishFunctionalTests : IDisposable
     {
         await using var host = await TrainingHost.StartAsync(_data.DataDirectory, new FakeJobRunner { TotalSteps = 1 });
         var spec = _data.Spec();
-        var address = $"http://127.0.0.1:{TrainingHost.FreePort()}";
+        var address = $"http://127.0.0.1:{LoopbackPort.Free()}";
         spec.Publish = new PublishSpec { Publish = true, SetAlias = "canary", RegistryAddress = address };
 
         var job = await host.SubmitAsync(spec);

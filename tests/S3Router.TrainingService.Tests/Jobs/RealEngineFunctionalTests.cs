@@ -18,7 +18,8 @@ public sealed class RealEngineFunctionalTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         await using var registry = await RegistryTestHost.StartAsync(Path.Combine(_data.Root, "registry"));
-        await registry.Client.RegisterBackboneAsync(Backbone(), cancellationToken: ct);
+        var registryClient = new S3Router.Api.V1.MaskRegistry.MaskRegistryClient(registry.Channel);
+        await registryClient.RegisterBackboneAsync(Backbone(), cancellationToken: ct);
         await using var host = await TrainingHost.StartAsync(Path.Combine(_data.Root, "service"), runner: null);
         var spec = _data.AsrSpec(JobKind.Mask, _data.CreateSpokenWords(), steps: 4, lr: 1e-2);
         spec.Mask = new MaskSpec { PruneRate = 0.9 };
@@ -26,7 +27,7 @@ public sealed class RealEngineFunctionalTests : IDisposable
 
         var job = await host.SubmitAsync(spec);
         var final = (await host.WatchAsync(job.Id))[^1];
-        var resolved = (await registry.Client.ResolveMaskAsync(new ResolveMaskRequest { Task = "asr", LanguageCode = "en", Ref = "canary" }, cancellationToken: ct)).Version;
+        var resolved = (await registryClient.ResolveMaskAsync(new ResolveMaskRequest { Task = "asr", LanguageCode = "en", Ref = "canary" }, cancellationToken: ct)).Version;
 
         Assert.True(final.State == JobState.Succeeded, final.Error);
         Assert.Equal(4, final.Progress.Step);
