@@ -161,8 +161,11 @@ internal static class TrainCommand
                 var final = running.Clone();
                 try
                 {
-                    final.Result = await StandaloneJob.RunAsync(jobId, spec, directory, options,
-                        progress => updates.Writer.TryWrite(new Job(running) { Progress = progress }), runner: null, ct);
+                    final.Result = await StandaloneJob.RunAsync(jobId, spec, directory, options, progress =>
+                    {
+                        final.Progress = progress; // the summary shows where the job ended, not where it started
+                        updates.Writer.TryWrite(new Job(running) { Progress = progress });
+                    }, runner: null, ct);
                     final.State = JobState.Succeeded;
                 }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested)

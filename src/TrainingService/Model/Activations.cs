@@ -13,7 +13,7 @@ internal static class Activations
     public static Func<Tensor, Tensor> Get(string name, string field) => BackboneActivations.Resolve(name, field) switch
     {
         BackboneActivation.Gelu => x => nn.functional.gelu(x),
-        BackboneActivation.GeluTanh => x => 0.5 * x * (1.0 + torch.tanh(TanhGeluScale * (x + (0.044715 * x.pow(3))))),
+        BackboneActivation.GeluTanh => x => HeldScalar.Of(0.5) * x * (HeldScalar.Of(1.0) + torch.tanh(HeldScalar.Of(TanhGeluScale) * (x + (HeldScalar.Of(0.044715) * x.pow(HeldScalar.Of(3L)))))),
         BackboneActivation.Relu => x => nn.functional.relu(x),
         BackboneActivation.Silu => x => nn.functional.silu(x),
         BackboneActivation.Tanh => torch.tanh,

@@ -62,7 +62,7 @@ internal sealed class ConvLayerBlock : nn.Module<Tensor, Tensor?, (Tensor Output
         Tensor? outLengths = null;
         if (lengths is not null)
         {
-            outLengths = (torch.div(lengths - _kernel, _stride, RoundingMode.floor) + 1).clamp_min(0).to(ScalarType.Int64);
+            outLengths = (torch.div(lengths - HeldScalar.Of(_kernel), HeldScalar.Of(_stride), RoundingMode.floor) + HeldScalar.Of(1L)).clamp_min(HeldScalar.Of(0L)).to(ScalarType.Int64);
         }
 
         switch (_norm)
@@ -102,11 +102,11 @@ internal sealed class ConvLayerBlock : nn.Module<Tensor, Tensor?, (Tensor Output
         var frames = y.shape[2];
         var valid = (torch.arange(frames, device: y.device).unsqueeze(0) < lengths.unsqueeze(1)) // [B, T]
             .unsqueeze(1).to(y.dtype); // [B, 1, T]
-        var count = valid.sum(-1, keepdim: true).clamp_min(1); // [B, 1, 1]
+        var count = valid.sum(-1, keepdim: true).clamp_min(HeldScalar.Of(1.0)); // [B, 1, 1]
         var mean = (y * valid).sum(-1, keepdim: true) / count; // [B, C, 1]
         var centered = y - mean;
         var variance = (centered.square() * valid).sum(-1, keepdim: true) / count; // biased, as GroupNorm
-        var normalized = centered * torch.rsqrt(variance + _eps);
+        var normalized = centered * torch.rsqrt(variance + HeldScalar.Of(_eps));
         return (normalized * groupNorm.weight!.view(1, -1, 1)) + groupNorm.bias!.view(1, -1, 1);
     }
 }

@@ -53,9 +53,9 @@ internal sealed class Encoder : nn.Module<Tensor, Tensor?, Tensor>
         if (frameLengths is not null)
         {
             var padded = torch.arange(x.shape[1], device: x.device).unsqueeze(0) >= frameLengths.unsqueeze(1); // [B, T]
-            y = y.masked_fill(padded.unsqueeze(-1), 0.0f); // as HF: padded frames are zero before the positional conv
+            y = y.masked_fill(padded.unsqueeze(-1), HeldScalar.Of(0.0)); // as HF: padded frames are zero before the positional conv
             attentionMask = torch.zeros(padded.shape, dtype: x.dtype, device: x.device)
-                .masked_fill(padded, float.MinValue)
+                .masked_fill(padded, HeldScalar.Of((double)float.MinValue))
                 .view(x.shape[0], 1, 1, x.shape[1]); // [B, 1, 1, T], broadcast over heads and queries
         }
 

@@ -212,7 +212,8 @@ internal sealed class MaskedLinear : nn.Module<Tensor, Tensor>
             // Ties at the threshold: keep the first ones in row-major order, to keep exactly k.
             var ties = flat == threshold;
             var tieRank = ties.to(ScalarType.Int64).cumsum(0);
-            keep = keep.logical_or(ties.logical_and(tieRank <= keepCount - kept));
+            using var limit = (keepCount - kept).ToScalar();
+            keep = keep.logical_or(ties.logical_and(tieRank <= limit));
         }
 
         return keep.view(absScores.shape).to(absScores.dtype);

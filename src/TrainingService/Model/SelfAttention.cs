@@ -56,7 +56,7 @@ internal sealed class SelfAttention : nn.Module<Tensor, Tensor?, Tensor>
         var v = SplitHeads(v_proj.call(x), batch, frames);
 
         // softmax(q kᵀ / √d + mask) v, with q scaled first as Hugging Face does.
-        var scores = torch.matmul(q * _scaling, k.transpose(-2, -1)); // [B, heads, T, T]
+        var scores = torch.matmul(q * HeldScalar.Of(_scaling), k.transpose(-2, -1)); // [B, heads, T, T]
         if (attentionMask is not null)
         {
             scores = scores + attentionMask;

@@ -1,3 +1,4 @@
+using S3Router.TrainingService.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -20,7 +21,7 @@ internal static class TaskLoss
             var flat = tensor(targets.SelectMany(t => t).ToArray());
             var targetLengths = tensor(targets.Select(t => (long)t.Length).ToArray());
             var loss = nn.functional.ctc_loss(logProbs, flat, frames, targetLengths, blank: 0, zero_infinity: true, reduction: nn.Reduction.Sum);
-            return (loss / targets.Count).MoveToOuterDisposeScope();
+            return (loss / HeldScalar.Of((long)targets.Count)).MoveToOuterDisposeScope();
         }
 
         var classes = tensor(targets.Select(t => t[0] < 0 ? -100L : t[0]).ToArray());

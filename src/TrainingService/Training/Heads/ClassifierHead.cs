@@ -1,3 +1,4 @@
+using S3Router.TrainingService.Model;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -40,11 +41,11 @@ internal sealed class ClassifierHead : TaskHead
         if (attention is null)
         {
             var validFloat = valid.to(hidden.dtype);
-            weights = validFloat / validFloat.sum(1, keepdim: true).clamp_min(1);
+            weights = validFloat / validFloat.sum(1, keepdim: true).clamp_min(HeldScalar.Of(1.0));
         }
         else
         {
-            var scores = attention.call(hidden).squeeze(-1).masked_fill(valid.logical_not(), float.NegativeInfinity); // [B, T]
+            var scores = attention.call(hidden).squeeze(-1).masked_fill(valid.logical_not(), HeldScalar.Of(double.NegativeInfinity)); // [B, T]
             weights = scores.softmax(1);
         }
 

@@ -1,3 +1,4 @@
+using S3Router.TrainingService.Model;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -28,6 +29,6 @@ internal sealed class PretrainHead : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var projected = nn.functional.normalize(final_proj.call(hidden), dim: -1);
         var embeddings = nn.functional.normalize(label_embs_concat, dim: -1);
-        return (projected.matmul(embeddings.t()) / Temperature).MoveToOuterDisposeScope();
+        return (projected.matmul(embeddings.t()) / HeldScalar.Of(Temperature)).MoveToOuterDisposeScope();
     }
 }
