@@ -22,4 +22,7 @@ internal static partial class TrainingLog
 
     [LoggerMessage(EventId = 6005, Level = LogLevel.Information, Message = "Job {JobId}: k-means targets, {Clusters} clusters fitted on {Frames} MFCC frames of {Utterances} utterances")]
     public static partial void TargetsFitted(ILogger logger, string jobId, int clusters, int frames, int utterances);
+
+    [LoggerMessage(EventId = 6006, Level = LogLevel.Information, Message = "Job {JobId}: structured pruning to {Target:F3} of the FLOPs reached {Reached:F3}; heads per layer {Heads}, FFN units {Ffn}, conv channels {Conv}")]
+    public static partial void StructuredPruned(ILogger logger, string jobId, double target, double reached, string heads, string ffn, string conv);
 }
