@@ -31,7 +31,7 @@ internal static class PruneTokensBenchmark
         var root = RepositoryRoot();
         var (config, weights) = await BackboneCheckpoint.LoadAsync(Path.Combine(root, "models", "tiny-ssl"));
         var route = MaskBundle.Read(Path.Combine(root, "models", "tiny-ssl", "routes", "asr-en.safetensors"));
-        var routeMasks = route.Masks.ToDictionary(m => Wav2Vec2Weights.CanonicalName(m.Name), m => m.Unpack(), StringComparer.Ordinal);
+        var routeMasks = route.Masks.ToDictionary(m => m.Name.Replace("wav2vec2.", "", StringComparison.Ordinal), m => m.Unpack(), StringComparer.Ordinal);
         var audio = Speech(root);
         var engine = new OnnxEngineOptions { IntraOpThreads = 2 };
         Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {Environment.ProcessorCount} cores, load average {LoadAverage()} (shared machine: other jobs were running)");
