@@ -9,6 +9,7 @@ internal static class Program
           backbone-profile PRESET BATCH      ONNX Runtime operator profile
           registry [--quick]                 mask registry: resolve latency, publish throughput (SQLite, PostgreSQL)
           quality --corpus DIR [...]         head vs mask vs weights quality per language, speaker, intent
+          prune-tokens                       structured pruning FLOPs vs time, token dropping speedup and CER
         """;
 
     public static async Task<int> Main(string[] args)
@@ -20,6 +21,9 @@ internal static class Program
                 return 0;
             case "backbone-profile" when args.Length == 3 && int.TryParse(args[2], out var batch):
                 await OnnxProfile.RunAsync(args[1], batch);
+                return 0;
+            case "prune-tokens":
+                await PruneTokensBenchmark.RunAsync();
                 return 0;
             case "registry":
                 await RegistryBenchmark.RunAsync(quick: args.Contains("--quick"));

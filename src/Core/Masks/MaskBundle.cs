@@ -17,6 +17,11 @@ namespace S3Router.Core.Masks;
 /// <c>masked_tensors</c> = JSON array <c>[{"name": P, "shape": [d0, d1, ...], "keep_ratio": r}]</c> sorted by name;
 /// <c>lineage</c> = JSON object <c>{"job_id", "dataset_digest", "parent_version" (integer or null), "prune_rate", "init_score"}</c>;
 /// <c>metrics</c> = JSON object of name to number.
+/// Optional keys (absent from bundles that do not use them, so older bundles and their digests are unchanged; readers
+/// that do not know them ignore them): <c>token_dropping</c> = JSON object
+/// <c>{"silence_dbfs": number|null, "repeat_cosine": number|null, "margin_frames": int}</c> (<see cref="TokenDroppingSettings"/>);
+/// <c>structured_pruning</c> = JSON object <c>{"method", "compute_keep_target", "compute_keep", "conv_channels": [int],
+/// "heads": [int], "ffn_units": [int]}</c> (<see cref="Pruning.StructuredPruningInfo"/>).
 /// </para>
 /// <para>
 /// Bytes are deterministic (tensors, masks and metric names sorted), so equal bundles have equal
@@ -58,6 +63,12 @@ public sealed class MaskBundle
 
     /// <summary>Evaluation metrics by name (<c>wer</c>, <c>per</c>, <c>accuracy</c>, ...); finite values. Default: none.</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Token dropping for this route, or null for none. Default: null.</summary>
+    public TokenDroppingSettings? TokenDropping { get; init; }
+
+    /// <summary>What a structured-pruning job did, or null for other bundles. Default: null.</summary>
+    public Pruning.StructuredPruningInfo? StructuredPruning { get; init; }
 
     /// <summary>Reads and validates a bundle from the bytes of a whole file.</summary>
     /// <exception cref="InvalidInputException">Not a valid bundle (a <see cref="Safetensors.SafetensorsFormatException"/> when not even valid safetensors).</exception>

@@ -17,6 +17,8 @@ internal static class MaskBundleFormat
     public const string MaskedTensorsKey = "masked_tensors";
     public const string LineageKey = "lineage";
     public const string MetricsKey = "metrics";
+    public const string TokenDroppingKey = "token_dropping";
+    public const string StructuredPruningKey = "structured_pruning";
 
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -88,6 +90,15 @@ internal static class MaskBundleFormat
 
                 w.WriteEndObject();
             }));
+        if (bundle.TokenDropping is { } dropping)
+        {
+            writer.SetMetadata(TokenDroppingKey, Json(w => BundleExtensions.WriteTokenDropping(w, dropping)));
+        }
+
+        if (bundle.StructuredPruning is { } structured)
+        {
+            writer.SetMetadata(StructuredPruningKey, Json(w => BundleExtensions.WriteStructuredPruning(w, structured)));
+        }
 
         foreach (var mask in bundle.Masks)
         {
@@ -151,6 +162,10 @@ internal static class MaskBundleFormat
             Heads = heads,
             Lineage = ReadLineage(ParseJson(metadata, LineageKey)),
             Metrics = ReadMetrics(ParseJson(metadata, MetricsKey)),
+            TokenDropping = metadata.ContainsKey(TokenDroppingKey)
+                ? BundleExtensions.ReadTokenDropping(ParseJson(metadata, TokenDroppingKey), TokenDroppingKey) : null,
+            StructuredPruning = metadata.ContainsKey(StructuredPruningKey)
+                ? BundleExtensions.ReadStructuredPruning(ParseJson(metadata, StructuredPruningKey), StructuredPruningKey) : null,
         };
         Validate(bundle);
         return bundle;
@@ -230,6 +245,7 @@ internal static class MaskBundleFormat
             throw Error($"lineage parent version {lineage.ParentVersion} is not a version number (>= 1)", LineageKey);
         }
 
+        bundle.TokenDropping?.Validate();
         ArgumentNullException.ThrowIfNull(bundle.Metrics);
         foreach (var (name, value) in bundle.Metrics)
         {

@@ -55,7 +55,7 @@ internal sealed class RecognitionService(
                 handles.Add(await routes.AcquireAsync(selector, cancellationToken));
             }
 
-            var runs = new Dictionary<RouteEngine, Task<float[,]>>();
+            var runs = new Dictionary<RouteEngine, Task<Onnx.BackboneOutput>>();
             foreach (var handle in handles)
             {
                 if (!runs.ContainsKey(handle.Engine))
@@ -68,8 +68,8 @@ internal sealed class RecognitionService(
             var outcomes = new List<RouteOutcome>(handles.Count);
             foreach (var handle in handles)
             {
-                var hidden = await runs[handle.Engine];
-                outcomes.Add(Head(handle.Model, hidden, settings));
+                var output = await runs[handle.Engine];
+                outcomes.Add(Head(handle.Model, output, settings));
                 metrics.RouteCompleted(handle.Model.Version.Task, handle.Model.Version.LanguageCode, Stopwatch.GetElapsedTime(started));
             }
 
@@ -89,10 +89,10 @@ internal sealed class RecognitionService(
         }
     }
 
-    private static RouteOutcome Head(RouteModel model, float[,] hidden, DecodeSettings settings) =>
+    private static RouteOutcome Head(RouteModel model, Onnx.BackboneOutput output, DecodeSettings settings) =>
         model.Ctc is { } ctc
-            ? new RouteOutcome(model.Version, ctc.Decode(hidden, settings.BeamWidth, settings.MaxAlternatives), null)
-            : new RouteOutcome(model.Version, null, model.Classifier!.Classify(hidden, settings.MaxClasses));
+            ? new RouteOutcome(model.Version, ctc.Decode(output.Hidden, settings.BeamWidth, settings.MaxAlternatives, output.FrameIndex), null)
+            : new RouteOutcome(model.Version, null, model.Classifier!.Classify(output.Hidden, settings.MaxClasses));
 
     private static string StatusOf(Exception e, CancellationToken cancellationToken) => e switch
     {
@@ -105,7 +105,7 @@ internal sealed class RecognitionService(
         _ => "internal",
     };
 
-    private async Task<float[,]> RunEngineAsync(RouteEngine engine, float[] samples, CancellationToken cancellationToken)
+    private async Task<Onnx.BackboneOutput> RunEngineAsync(RouteEngine engine, float[] samples, CancellationToken cancellationToken)
     {
         metrics.QueueDepthChanged(1);
         try

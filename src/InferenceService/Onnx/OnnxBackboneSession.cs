@@ -14,6 +14,7 @@ public sealed class OnnxBackboneSession : IDisposable
 {
     private static readonly string[] InputNames = [Wav2Vec2OnnxBuilder.WaveformsInput, Wav2Vec2OnnxBuilder.LengthsInput];
     private static readonly string[] OutputNames = [Wav2Vec2OnnxBuilder.HiddenStateOutput, Wav2Vec2OnnxBuilder.OutputLengthsOutput];
+    private static readonly string[] OutputNamesWithFrames = [.. OutputNames, Wav2Vec2OnnxBuilder.FrameIndexOutput];
 
     private readonly InferenceSession _session;
     private readonly long _minimumSamples;
@@ -35,7 +36,11 @@ public sealed class OnnxBackboneSession : IDisposable
         sessionOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
 #endif
         _session = new InferenceSession(model, sessionOptions);
+        DropsTokens = _session.OutputMetadata.ContainsKey(Wav2Vec2OnnxBuilder.FrameIndexOutput);
     }
+
+    /// <summary>Whether the graph drops frames (it has the <see cref="Wav2Vec2OnnxBuilder.FrameIndexOutput"/> output).</summary>
+    public bool DropsTokens { get; }
 
     /// <summary>Width of each output frame.</summary>
     public int HiddenSize { get; }
@@ -48,11 +53,26 @@ public sealed class OnnxBackboneSession : IDisposable
         OnnxEngineOptions? options = null) =>
         new(Wav2Vec2OnnxBuilder.BuildBytes(config, weights, mask), config, options);
 
+    /// <summary>Builds the graph with <paramref name="build"/> (shrinking, token dropping) and loads it.</summary>
+    public static OnnxBackboneSession Create(
+        Wav2Vec2Config config,
+        IReadOnlyDictionary<string, WeightTensor> weights,
+        IReadOnlyDictionary<string, bool[]>? mask,
+        OnnxBuildOptions build,
+        OnnxEngineOptions? options = null) =>
+        new(Wav2Vec2OnnxBuilder.BuildBytes(config, weights, mask, build), config, options);
+
     /// <summary>
     /// Runs one batch of utterances (16 kHz float samples, any lengths) and returns each utterance's last hidden state
     /// [frames, hidden], padding removed.
     /// </summary>
-    public float[][,] Run(float[][] batchOfAudio)
+    public float[][,] Run(float[][] batchOfAudio) => RunFrames(batchOfAudio).Select(o => o.Hidden).ToArray();
+
+    /// <summary>
+    /// <see cref="Run"/> with each utterance's frame index: the original frontend frame of every output row when the
+    /// graph drops tokens, else null.
+    /// </summary>
+    public BackboneOutput[] RunFrames(float[][] batchOfAudio)
     {
         ArgumentNullException.ThrowIfNull(batchOfAudio);
         if (batchOfAudio.Length == 0)
@@ -85,13 +105,14 @@ public sealed class OnnxBackboneSession : IDisposable
         using var waveformsValue = OrtValue.CreateTensorValueFromMemory(waveforms, [batch, maxSamples]);
         using var lengthsValue = OrtValue.CreateTensorValueFromMemory(lengths, [batch]);
         using var runOptions = new RunOptions();
-        using var outputs = _session.Run(runOptions, InputNames, [waveformsValue, lengthsValue], OutputNames);
+        using var outputs = _session.Run(runOptions, InputNames, [waveformsValue, lengthsValue], DropsTokens ? OutputNamesWithFrames : OutputNames);
 
         var hiddenShape = outputs[0].GetTensorTypeAndShape().Shape; // [B, T, H]
         var frames = (int)hiddenShape[1];
         var hidden = outputs[0].GetTensorDataAsSpan<float>();
         var outputLengths = outputs[1].GetTensorDataAsSpan<long>();
-        var results = new float[batch][,];
+        var frameIndex = DropsTokens ? outputs[2].GetTensorDataAsSpan<long>() : default;
+        var results = new BackboneOutput[batch];
         for (var b = 0; b < batch; b++)
         {
             var valid = (int)outputLengths[b];
@@ -102,7 +123,17 @@ public sealed class OnnxBackboneSession : IDisposable
                     .CopyTo(MemoryMarshal.CreateSpan(ref result[0, 0], valid * HiddenSize));
             }
 
-            results[b] = result;
+            int[]? index = null;
+            if (DropsTokens)
+            {
+                index = new int[valid];
+                for (var t = 0; t < valid; t++)
+                {
+                    index[t] = (int)frameIndex[(b * frames) + t];
+                }
+            }
+
+            results[b] = new BackboneOutput(result, index);
         }
 
         return results;

@@ -31,19 +31,30 @@ public sealed class Wav2Vec2OnnxBuilder
     /// <summary>Graph output: int64 [batch], valid frames of each row.</summary>
     public const string OutputLengthsOutput = "output_lengths";
 
+    /// <summary>
+    /// Graph output of a token-dropping graph only: int64 [batch, frames], the original frontend frame of each output
+    /// frame (entries past a row's length are padding).
+    /// </summary>
+    public const string FrameIndexOutput = "frame_index";
+
     // torch GroupNorm / LayerNorm default; HF does not pass layer_norm_eps to the conv blocks' norms.
     private const float ConvNormEps = 1e-5f;
 
     private readonly Wav2Vec2Config _config;
     private readonly IReadOnlyDictionary<string, WeightTensor> _weights;
+    private readonly StructuredShrink.Plan _plan;
+    private readonly OnnxBuildOptions _options;
     private readonly OnnxGraph _graph = new();
     private readonly HashSet<string> _emitted = new(StringComparer.Ordinal);
     private string _batchDim = "";
 
-    private Wav2Vec2OnnxBuilder(Wav2Vec2Config config, IReadOnlyDictionary<string, WeightTensor> weights)
+    private Wav2Vec2OnnxBuilder(
+        Wav2Vec2Config config, IReadOnlyDictionary<string, WeightTensor> weights, StructuredShrink.Plan plan, OnnxBuildOptions options)
     {
         _config = config;
         _weights = weights;
+        _plan = plan;
+        _options = options;
     }
 
     /// <summary>
@@ -54,21 +65,61 @@ public sealed class Wav2Vec2OnnxBuilder
     public static ModelProto Build(
         Wav2Vec2Config config,
         IReadOnlyDictionary<string, WeightTensor> weights,
-        IReadOnlyDictionary<string, bool[]>? mask = null)
+        IReadOnlyDictionary<string, bool[]>? mask = null) => Build(config, weights, mask, new OnnxBuildOptions());
+
+    /// <summary>
+    /// <see cref="Build(Wav2Vec2Config, IReadOnlyDictionary{string, WeightTensor}, IReadOnlyDictionary{string, bool[]}?)"/>
+    /// with structured shrinking and token dropping as <paramref name="options"/> say.
+    /// </summary>
+    public static ModelProto Build(
+        Wav2Vec2Config config,
+        IReadOnlyDictionary<string, WeightTensor> weights,
+        IReadOnlyDictionary<string, bool[]>? mask,
+        OnnxBuildOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(options);
+        config.Validate();
+        options.TokenDropping?.Validate();
+        var effective = Effective(config, weights, mask);
+        var plan = options.Shrink ? StructuredShrink.Find(config, effective) : StructuredShrink.Full(config);
+        if (!StructuredShrink.IsFull(config, plan))
+        {
+            effective = StructuredShrink.Apply(config, effective, plan);
+        }
+
+        return new Wav2Vec2OnnxBuilder(config, effective, plan, options).Emit();
+    }
+
+    /// <summary>The structures a graph built from these weights and mask keeps (what shrinking leaves).</summary>
+    public static Core.Pruning.StructuredShape KeptStructure(
+        Wav2Vec2Config config, IReadOnlyDictionary<string, WeightTensor> weights, IReadOnlyDictionary<string, bool[]>? mask = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        var normalized = Wav2Vec2Weights.Normalize(weights);
-        Wav2Vec2Weights.Validate(config, normalized);
-        IReadOnlyDictionary<string, WeightTensor> effective = mask is null ? normalized : RouteMasks.Apply(normalized, mask);
-        return new Wav2Vec2OnnxBuilder(config, effective).Emit();
+        return StructuredShrink.Find(config, Effective(config, weights, mask)).Shape;
     }
 
-    /// <summary><see cref="Build"/> serialised to ONNX bytes.</summary>
+    /// <summary><see cref="Build(Wav2Vec2Config, IReadOnlyDictionary{string, WeightTensor}, IReadOnlyDictionary{string, bool[]}?)"/> serialised to ONNX bytes.</summary>
     public static byte[] BuildBytes(
         Wav2Vec2Config config,
         IReadOnlyDictionary<string, WeightTensor> weights,
-        IReadOnlyDictionary<string, bool[]>? mask = null) => Google.Protobuf.MessageExtensions.ToByteArray(Build(config, weights, mask));
+        IReadOnlyDictionary<string, bool[]>? mask = null) => BuildBytes(config, weights, mask, new OnnxBuildOptions());
+
+    /// <summary><see cref="Build(Wav2Vec2Config, IReadOnlyDictionary{string, WeightTensor}, IReadOnlyDictionary{string, bool[]}?, OnnxBuildOptions)"/> serialised to ONNX bytes.</summary>
+    public static byte[] BuildBytes(
+        Wav2Vec2Config config,
+        IReadOnlyDictionary<string, WeightTensor> weights,
+        IReadOnlyDictionary<string, bool[]>? mask,
+        OnnxBuildOptions options) => Google.Protobuf.MessageExtensions.ToByteArray(Build(config, weights, mask, options));
+
+    private static IReadOnlyDictionary<string, WeightTensor> Effective(
+        Wav2Vec2Config config, IReadOnlyDictionary<string, WeightTensor> weights, IReadOnlyDictionary<string, bool[]>? mask)
+    {
+        var normalized = Wav2Vec2Weights.Normalize(weights);
+        Wav2Vec2Weights.Validate(config, normalized);
+        return mask is null ? normalized : RouteMasks.Apply(normalized, mask);
+    }
 
     /// <summary>True for layer-norm conv blocks (<c>feat_extract_norm = layer</c>), false for the group-norm first layer.</summary>
     public static bool IsLayerNormExtractor(Wav2Vec2Config config) =>
@@ -105,9 +156,21 @@ public sealed class Wav2Vec2OnnxBuilder
         g.Graph.Input.Add(Value(LengthsInput, DataType.Int64, "batch"));
         g.Graph.Output.Add(Value(HiddenStateOutput, DataType.Float, "batch", "frames", _config.HiddenSize));
         g.Graph.Output.Add(Value(OutputLengthsOutput, DataType.Int64, "batch"));
+        var dropping = _options.TokenDropping is { IsActive: true } ? _options.TokenDropping : null;
+        if (dropping is not null)
+        {
+            g.Graph.Output.Add(Value(FrameIndexOutput, DataType.Int64, "batch", "frames"));
+        }
 
         _batchDim = g.Node("Shape", "/batch", [WaveformsInput], Int("start", 0), Int("end", 1)); // [1]
         var (features, lengths) = FeatureExtractor();                                            // [B, C, T], [B]
+        if (dropping is not null)
+        {
+            string frameIndex;
+            (features, lengths, frameIndex) = TokenDropGraph.Emit(g, _config, dropping, WaveformsInput, features, lengths); // [B, C, T'], [B], [B, T']
+            g.NodeTo("Identity", FrameIndexOutput, [frameIndex]);
+        }
+
         var valid = ValidFrames(features, lengths, "/frames");                                    // bool [B, T]
         var hidden = FeatureProjection(features);                                                // [B*T, H]
         hidden = Encoder(hidden, valid);                                                          // [B*T, H]
@@ -234,10 +297,17 @@ public sealed class Wav2Vec2OnnxBuilder
         }
 
         var headDim = h / _config.NumAttentionHeads;
-        var headsShape = g.Node("Concat", "/encoder/shape_heads",
-            [_batchDim, g.Int64s("/minus1_heads_dim", -1, _config.NumAttentionHeads, headDim)], Int("axis", 0));
+        var headsShapes = new Dictionary<int, string>();
         for (var l = 0; l < _config.NumHiddenLayers; l++)
         {
+            // Layers that keep the same number of heads share one shape constant.
+            var heads = _plan.Heads[l].Length;
+            if (!headsShapes.TryGetValue(heads, out var headsShape))
+            {
+                headsShape = g.Node("Concat", "/encoder/shape_heads", [_batchDim, g.Int64s("/minus1_heads_dim", -1, heads, headDim)], Int("axis", 0));
+                headsShapes[heads] = headsShape;
+            }
+
             hidden = EncoderLayer(hidden, l, headsShape, attentionBias);
         }
 
@@ -280,20 +350,20 @@ public sealed class Wav2Vec2OnnxBuilder
         var eps = (float)_config.LayerNormEps;
         if (_config.DoStableLayerNorm)
         {
-            var attended = Attention(LayerNorm(hidden, prefix + "layer_norm", eps, hint), prefix, hint, headsShape, attentionBias);
+            var attended = Attention(LayerNorm(hidden, prefix + "layer_norm", eps, hint), prefix, hint, _plan.Heads[index].Length, headsShape, attentionBias);
             hidden = g.Node("Add", hint + "/attn_residual", [hidden, attended]);
             var ff = FeedForward(LayerNorm(hidden, prefix + "final_layer_norm", eps, hint), prefix, hint);
             return g.Node("Add", hint + "/ff_residual", [hidden, ff]);
         }
 
-        hidden = g.Node("Add", hint + "/attn_residual", [hidden, Attention(hidden, prefix, hint, headsShape, attentionBias)]);
+        hidden = g.Node("Add", hint + "/attn_residual", [hidden, Attention(hidden, prefix, hint, _plan.Heads[index].Length, headsShape, attentionBias)]);
         hidden = LayerNorm(hidden, prefix + "layer_norm", eps, hint);
         hidden = g.Node("Add", hint + "/ff_residual", [hidden, FeedForward(hidden, prefix, hint)]);
         return LayerNorm(hidden, prefix + "final_layer_norm", eps, hint);
     }
 
-    /// <summary>Multi-head self-attention. x [B*T, H] -> [B*T, H].</summary>
-    private string Attention(string x, string prefix, string hint, string headsShape, string attentionBias)
+    /// <summary>Multi-head self-attention over the kept heads. x [B*T, H] -> [B*T, H].</summary>
+    private string Attention(string x, string prefix, string hint, int keptHeads, string headsShape, string attentionBias)
     {
         var g = _graph;
         hint += "/attention";
@@ -310,7 +380,8 @@ public sealed class Wav2Vec2OnnxBuilder
         var probs = g.Node("Softmax", hint + "/probs", [scores], Int("axis", -1));
         var context = g.Node("MatMul", hint + "/context", [probs, v]);                                                                  // [B, heads, T, d]
         context = g.Node("Transpose", hint + "/context_bthd", [context], Ints("perm", 0, 2, 1, 3));                                     // [B, T, heads, d]
-        context = g.Node("Reshape", hint + "/context_flat", [context, g.Int64s(hint + "/minus1_h", -1, _config.HiddenSize)]);           // [B*T, H]
+        var attentionWidth = keptHeads * headDim;
+        context = g.Node("Reshape", hint + "/context_flat", [context, g.Int64s(hint + "/minus1_h", -1, attentionWidth)]);               // [B*T, kept heads * d]
         return Linear(context, prefix + "out_proj", hint);
     }
 

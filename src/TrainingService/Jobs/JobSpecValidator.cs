@@ -169,6 +169,11 @@ internal static partial class JobSpecValidator
             return;
         }
 
+        if (!double.IsFinite(mask.ComputeKeep) || mask.ComputeKeep < 0 || mask.ComputeKeep > 1)
+        {
+            violations.Add(new(f("mask.compute_keep"), $"{mask.ComputeKeep} is not a fraction of FLOPs kept: use a number in (0, 1], e.g. 0.6 for 40% less compute, or 0 for the default"));
+        }
+
         // 0 means the kind's default; anything else is the fraction kept.
         if (!double.IsFinite(mask.PruneRate) || mask.PruneRate < 0 || mask.PruneRate > 1)
         {

@@ -1,5 +1,6 @@
 using S3Router.Api.V1;
 using S3Router.Core.Errors;
+using S3Router.Core.Masks;
 using S3Router.TrainingService.Model;
 using CoreMaskScope = S3Router.Core.Backbones.MaskScope;
 
@@ -30,6 +31,12 @@ internal sealed record JobOptions
 
     /// <summary>Longest classifier training input; longer utterances are cropped at a seeded offset (fairseq's max_sample_size).</summary>
     public const long MaxClassifierSamples = 250_000;
+
+    /// <summary>Steps of a structured-prune job's head finetune when the spec leaves it 0.</summary>
+    public const long DefaultStructuredPruneSteps = 300;
+
+    /// <summary>Fraction of FLOPs a structured-prune job keeps when the spec leaves it 0.</summary>
+    public const double DefaultComputeKeep = 0.7;
 
     /// <summary>Global L2 norm of the gradients is clipped to this.</summary>
     public const double GradientClipNorm = 10.0;
@@ -94,6 +101,15 @@ internal sealed record JobOptions
 
     public required long Seed { get; init; }
 
+    /// <summary>Fraction of forward FLOPs a structured-prune job keeps, in (0, 1].</summary>
+    public double ComputeKeep { get; init; } = DefaultComputeKeep;
+
+    /// <summary>Token dropping written into the bundle, or null.</summary>
+    public TokenDroppingSettings? TokenDropping { get; init; }
+
+    /// <summary>Whether the job trains only the head on a frozen backbone (head and structured-prune jobs).</summary>
+    public bool HeadOnly => Kind is JobKind.Head or JobKind.StructuredPrune;
+
     /// <summary>Whether the backbone carries learned masks (mask and prune jobs).</summary>
     public bool IsMasked => Kind is JobKind.Mask or JobKind.Prune;
 
@@ -113,8 +129,8 @@ internal sealed record JobOptions
         }
 
         var isPretrain = spec.Kind == JobKind.Pretrain;
-        Check(spec.Kind is JobKind.Mask or JobKind.Weights or JobKind.Prune or JobKind.Head or JobKind.Pretrain, "kind",
-            $"Job kind {spec.Kind} is not one of MASK, WEIGHTS, PRUNE, HEAD, PRETRAIN.");
+        Check(spec.Kind is JobKind.Mask or JobKind.Weights or JobKind.Prune or JobKind.Head or JobKind.Pretrain or JobKind.StructuredPrune, "kind",
+            $"Job kind {spec.Kind} is not one of MASK, WEIGHTS, PRUNE, HEAD, PRETRAIN, STRUCTURED_PRUNE.");
         Check(isPretrain || !string.IsNullOrWhiteSpace(spec.Task), "task", "task is required (e.g. \"asr\", \"speaker\", \"intent\").");
         Check(spec.Kind == JobKind.Prune || !string.IsNullOrWhiteSpace(spec.BackbonePath), "backbone_path", "backbone_path is required.");
         Check(spec.Kind != JobKind.Prune || !string.IsNullOrWhiteSpace(spec.FinetunedModelPath), "finetuned_model_path", "A prune job needs finetuned_model_path (the output of a weights job).");
@@ -177,6 +193,27 @@ internal sealed record JobOptions
         Check(warmup >= 0 && hold >= 0 && decay >= 0 && warmup + hold + decay <= 1.0 + 1e-9, "optimization.warmup_fraction",
             $"warmup, hold and decay fractions must be ≥ 0 and sum to at most 1; found {warmup}, {hold}, {decay}.");
 
+        var computeKeep = mask.ComputeKeep == 0 ? DefaultComputeKeep : mask.ComputeKeep;
+        Check(computeKeep > 0 && computeKeep <= 1, "mask.compute_keep", $"compute_keep is the fraction of FLOPs kept, in (0, 1]; found {mask.ComputeKeep}.");
+        TokenDroppingSettings? dropping = null;
+        if (spec.TokenDropping is { } td)
+        {
+            dropping = new TokenDroppingSettings
+            {
+                SilenceDbfs = td.HasSilenceDbfs ? td.SilenceDbfs : null,
+                RepeatCosine = td.HasRepeatCosine ? td.RepeatCosine : null,
+                MarginFrames = td.HasMarginFrames ? td.MarginFrames : 1,
+            };
+            try
+            {
+                dropping.Validate();
+            }
+            catch (InvalidInputException e)
+            {
+                violations.Add(new FieldViolation("token_dropping", e.Message));
+            }
+        }
+
         if (violations.Count > 0)
         {
             throw new InvalidInputException($"Invalid job spec: {string.Join(" ", violations.Select(v => v.Description))}", violations);
@@ -202,7 +239,8 @@ internal sealed record JobOptions
             Scope = scope,
             TrainableProj = !mask.HasTrainableProj || mask.TrainableProj,
             LearningRate = optimization.LearningRate != 0 ? optimization.LearningRate : isPretrain ? DefaultPretrainLearningRate : DefaultLearningRate,
-            MaxSteps = optimization.MaxSteps != 0 ? optimization.MaxSteps : isPretrain ? DefaultPretrainSteps : DefaultMaxSteps,
+            MaxSteps = optimization.MaxSteps != 0 ? optimization.MaxSteps
+                : isPretrain ? DefaultPretrainSteps : spec.Kind == JobKind.StructuredPrune ? DefaultStructuredPruneSteps : DefaultMaxSteps,
             MaxTokens = optimization.MaxTokens == 0 ? DefaultMaxTokens : optimization.MaxTokens,
             WarmupFraction = warmup,
             HoldFraction = hold,
@@ -214,6 +252,8 @@ internal sealed record JobOptions
             EvalIntervalSteps = optimization.EvalIntervalSteps == 0 ? 100 : optimization.EvalIntervalSteps,
             CheckpointIntervalSteps = optimization.CheckpointIntervalSteps == 0 ? 200 : optimization.CheckpointIntervalSteps,
             Seed = spec.Seed,
+            ComputeKeep = computeKeep,
+            TokenDropping = dropping,
         };
     }
 }

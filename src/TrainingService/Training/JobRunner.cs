@@ -88,7 +88,9 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         var masking = options.IsMasked ? new MaskingOptions { Scope = options.Scope, PruneRate = options.PruneRate } : null;
         using var backbone = Wav2Vec2Model.LoadHuggingFace(options.EffectiveBackbonePath, masking);
         var backboneDigest = Sha256Digest.OfFile(Path.Combine(options.EffectiveBackbonePath, "model.safetensors"));
-        if (options.Kind is JobKind.Mask or JobKind.Prune or JobKind.Head)
+        (IReadOnlyList<MaskTensor> Masks, Core.Pruning.StructuredPruningInfo Info)? structured =
+            options.Kind == JobKind.StructuredPrune ? PruneStructures(options, context, backbone) : null;
+        if (options.Kind is JobKind.Mask or JobKind.Prune or JobKind.Head or JobKind.StructuredPrune)
         {
             backbone.FreezeBackbone();
         }
@@ -115,7 +117,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             head.Import(start.Tensors);
         }
 
-        var headTrains = options.Kind is JobKind.Weights or JobKind.Head || options.TrainableProj;
+        var headTrains = options.Kind is JobKind.Weights or JobKind.Head or JobKind.StructuredPrune || options.TrainableProj;
         foreach (var p in head.parameters())
         {
             p.requires_grad = headTrains;
@@ -160,16 +162,18 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
                 BackboneDigest = backboneDigest,
                 HeadKind = options.IsCtc ? MaskHeadKind.Ctc : MaskHeadKind.Classifier,
                 Labels = data.Labels,
-                Masks = options.IsMasked ? backbone.ExportMasks() : [],
+                Masks = options.IsMasked ? backbone.ExportMasks() : structured?.Masks ?? [],
                 Heads = head.Export(),
                 Lineage = new Core.Masks.MaskLineage
                 {
                     JobId = context.JobId,
                     DatasetDigest = data.DatasetDigest,
-                    PruneRate = options.IsMasked ? options.PruneRate : 1.0,
-                    InitScore = options.IsMasked ? options.InitScoreName : "",
+                    PruneRate = options.IsMasked ? options.PruneRate : structured is { } s ? Math.Clamp(s.Info.ComputeKeep, 1e-6, 1) : 1.0,
+                    InitScore = options.IsMasked ? options.InitScoreName : structured is not null ? "structured_magnitude" : "",
                 },
                 Metrics = testMetrics,
+                TokenDropping = options.TokenDropping,
+                StructuredPruning = structured?.Info,
             };
             var path = Path.Combine(context.WorkDirectory, BundleFileName);
             var temporary = path + ".tmp";
@@ -203,7 +207,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         var order = DynamicBatcher.EpochOrder(batches.Count, options.Seed, epoch);
         var evalMetrics = state.EvalMetrics;
         var checkpointStep = state.Step;
-        var cached = options.Kind == JobKind.Head && state.Step < options.MaxSteps ? CacheFeatures(context, data, backbone, options.MaxTokens) : null;
+        var cached = options.HeadOnly && state.Step < options.MaxSteps ? CacheFeatures(context, data, backbone, options.MaxTokens) : null;
         long? cropFrames = crop is { } c ? backbone.OutputFrames(c) : null;
         var started = timeProvider.GetTimestamp();
         long examples = 0;
@@ -212,7 +216,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         {
             cancellationToken.ThrowIfCancellationRequested();
             var batch = batches[order[position]];
-            var backboneLearns = options.Kind != JobKind.Head && !(options.Kind == JobKind.Weights && step < options.FreezeSteps);
+            var backboneLearns = !options.HeadOnly && !(options.Kind == JobKind.Weights && step < options.FreezeSteps);
             foreach (var p in backboneTrainable)
             {
                 p.requires_grad = backboneLearns;
@@ -235,7 +239,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
                 {
                     var tensors = BatchTensors.Create(data.Train, batch, crop, cropSeed);
                     // A head job's backbone is a fixed feature extractor: no dropout, no graph.
-                    backbone.train(options.Kind != JobKind.Head);
+                    backbone.train(!options.HeadOnly);
                     using (backboneLearns ? null : torch.no_grad())
                     {
                         (hidden, frames) = backbone.call(tensors.Waveforms, tensors.Lengths);
@@ -373,6 +377,46 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         }
 
         return features;
+    }
+
+    /// <summary>
+    /// Selects the structures to keep (<see cref="Pruning.StructuredPruner"/>), zeroes the removed ones in the model's
+    /// weights (the masked-equivalent backbone the head then trains on) and returns them as bundle masks.
+    /// </summary>
+    private (IReadOnlyList<MaskTensor> Masks, Core.Pruning.StructuredPruningInfo Info) PruneStructures(
+        JobOptions options, JobRunContext context, Wav2Vec2Model backbone)
+    {
+        var weights = backbone.BackboneWeights();
+        var selection = Pruning.StructuredPruner.Select(backbone.Config, weights, options.ComputeKeep);
+        var masks = Pruning.StructuredPruner.Masks(backbone.Config, selection);
+        var zeroed = weights.ToDictionary(w => w.Key, w => w.Value, StringComparer.Ordinal);
+        foreach (var (name, keep) in masks)
+        {
+            var data = (float[])zeroed[name].Data.Clone();
+            for (var i = 0; i < data.Length; i++)
+            {
+                if (!keep[i])
+                {
+                    data[i] = 0f;
+                }
+            }
+
+            zeroed[name] = zeroed[name] with { Data = data };
+        }
+
+        backbone.LoadWeights(zeroed);
+        TrainingLog.StructuredPruned(logger, context.JobId, options.ComputeKeep, selection.ComputeKeep,
+            string.Join(",", selection.Shape.Heads), string.Join(",", selection.Shape.FfnUnits), string.Join(",", selection.Shape.ConvChannels));
+        var tensors = masks.OrderBy(m => m.Key, StringComparer.Ordinal)
+            .Select(m => MaskTensor.FromBits(m.Key, weights[m.Key].Shape, m.Value)).ToList();
+        var info = new Core.Pruning.StructuredPruningInfo
+        {
+            Method = "magnitude",
+            ComputeKeepTarget = options.ComputeKeep,
+            ComputeKeep = selection.ComputeKeep,
+            Shape = selection.Shape,
+        };
+        return (tensors, info);
     }
 
     private static string WriteModel(

@@ -31,4 +31,7 @@ internal static partial class TrainingLog
 
     [LoggerMessage(EventId = 6008, Level = LogLevel.Information, Message = "Job {JobId}: head warm-up step {Step}/{Steps}, loss {Loss}")]
     public static partial void HeadWarmup(ILogger logger, string jobId, long step, long steps, float loss);
+
+    [LoggerMessage(EventId = 6009, Level = LogLevel.Information, Message = "Job {JobId}: structured pruning to {Target:F3} of the FLOPs reached {Reached:F3}; heads per layer {Heads}, FFN units {Ffn}, conv channels {Conv}")]
+    public static partial void StructuredPruned(ILogger logger, string jobId, double target, double reached, string heads, string ffn, string conv);
 }

@@ -39,20 +39,24 @@ internal sealed class CtcHead
 
     /// <summary>
     /// Decodes one utterance's hidden states [frames, hidden]. A beam width of 1 or less with one alternative is greedy;
-    /// asking for several alternatives searches with a beam at least that wide.
+    /// asking for several alternatives searches with a beam at least that wide. When the backbone dropped tokens,
+    /// <paramref name="frameIndex"/> gives each row's original frame, so word times stay in the audio's time base.
     /// </summary>
-    public IReadOnlyList<RecognitionAlternative> Decode(float[,] hidden, int beamWidth, int maxAlternatives)
+    public IReadOnlyList<RecognitionAlternative> Decode(float[,] hidden, int beamWidth, int maxAlternatives, IReadOnlyList<int>? frameIndex = null)
     {
         var logProbs = CtcDecoder.LogSoftmax(Linear.Apply(hidden, _weight, _bias, _labels.Count, _hidden));
         maxAlternatives = Math.Max(1, maxAlternatives);
         var hypotheses = beamWidth <= 1 && maxAlternatives == 1
             ? [CtcDecoder.Greedy(logProbs)]
             : CtcDecoder.BeamSearch(logProbs, Math.Max(beamWidth, maxAlternatives), maxAlternatives);
-        return hypotheses.Select(ToAlternative).ToList();
+        return hypotheses.Select(h => ToAlternative(h, frameIndex)).ToList();
     }
 
-    /// <summary>Turns label ids into a transcript and words; a word spans its first token's start to its last token's end frame.</summary>
-    public RecognitionAlternative ToAlternative(CtcHypothesis hypothesis)
+    /// <summary>
+    /// Turns label ids into a transcript and words; a word spans its first token's start to its last token's end frame,
+    /// mapped through <paramref name="frameIndex"/> (row to original frame) when frames were dropped.
+    /// </summary>
+    public RecognitionAlternative ToAlternative(CtcHypothesis hypothesis, IReadOnlyList<int>? frameIndex = null)
     {
         var words = new List<RecognizedWord>();
         var text = new System.Text.StringBuilder();
@@ -82,11 +86,13 @@ internal sealed class CtcHead
         {
             if (text.Length > 0)
             {
-                words.Add(new RecognizedWord(text.ToString(), _frameHop * start, _frameHop * (end + 1)));
+                words.Add(new RecognizedWord(text.ToString(), _frameHop * Original(start), _frameHop * (Original(end) + 1)));
                 text.Clear();
             }
 
             start = -1;
         }
+
+        int Original(int row) => frameIndex is null ? row : frameIndex[row];
     }
 }

@@ -10,9 +10,9 @@ namespace S3Router.InferenceService.Inference.Routes;
 internal sealed class RouteEngine : IDisposable
 {
     private readonly OnnxBackboneSession _session;
-    private readonly MicroBatcher<float[], float[,]> _batcher;
+    private readonly MicroBatcher<float[], BackboneOutput> _batcher;
 
-    public RouteEngine(OnnxBackboneSession session, MicroBatcher<float[], float[,]> batcher, string maskKey)
+    public RouteEngine(OnnxBackboneSession session, MicroBatcher<float[], BackboneOutput> batcher, string maskKey)
     {
         _session = session;
         _batcher = batcher;
@@ -21,8 +21,11 @@ internal sealed class RouteEngine : IDisposable
 
     public string MaskKey { get; }
 
-    /// <summary>Runs one utterance (16 kHz samples) through the backbone in a batch; returns hidden states [frames, hidden].</summary>
-    public Task<float[,]> RunAsync(float[] samples, CancellationToken cancellationToken) => _batcher.RunAsync(samples, cancellationToken);
+    /// <summary>
+    /// Runs one utterance (16 kHz samples) through the backbone in a batch; returns hidden states [frames, hidden] and,
+    /// for a token-dropping route, each row's original frame.
+    /// </summary>
+    public Task<BackboneOutput> RunAsync(float[] samples, CancellationToken cancellationToken) => _batcher.RunAsync(samples, cancellationToken);
 
     /// <inheritdoc />
     public void Dispose()

@@ -152,9 +152,10 @@ internal sealed class RouteManager : IDisposable
     {
         var backbone = _backbone.Current;
         var session = OnnxBackboneSession.Create(
-            backbone.Config, backbone.Weights, model?.UnpackMasks(), new OnnxEngineOptions { IntraOpThreads = _options.IntraOpThreads });
-        var batcher = new MicroBatcher<float[], float[,]>(
-            batch => session.Run([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch);
+            backbone.Config, backbone.Weights, model?.UnpackMasks(), new OnnxBuildOptions { TokenDropping = model?.Bundle.TokenDropping },
+            new OnnxEngineOptions { IntraOpThreads = _options.IntraOpThreads });
+        var batcher = new MicroBatcher<float[], BackboneOutput>(
+            batch => session.RunFrames([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch);
         return Task.FromResult((new RouteEngine(session, batcher, maskKey), backbone.SessionBytes));
     }
 }

@@ -32,7 +32,7 @@ internal sealed class RouteModel
 
     public MaskBundle Bundle { get; }
 
-    /// <summary>sha256 of the masks alone: equal keys mean the same session.</summary>
+    /// <summary>sha256 of the masks (and token dropping, which is part of the graph): equal keys mean the same session.</summary>
     public string MaskKey { get; }
 
     /// <summary>The head of a CTC route, else null.</summary>
@@ -101,12 +101,19 @@ internal sealed class RouteModel
 
     private static string MaskKeyOf(MaskBundle bundle)
     {
-        if (bundle.Masks.Count == 0)
+        var dropping = bundle.TokenDropping is { IsActive: true } d ? d : null;
+        if (bundle.Masks.Count == 0 && dropping is null)
         {
             return BaseMaskKey;
         }
 
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        if (dropping is not null)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(
+                System.FormattableString.Invariant($"token_dropping:{dropping.SilenceDbfs}:{dropping.RepeatCosine}:{dropping.MarginFrames};")));
+        }
+
         foreach (var mask in bundle.Masks.OrderBy(m => Wav2Vec2Weights.CanonicalName(m.Name), StringComparer.Ordinal))
         {
             hash.AppendData(Encoding.UTF8.GetBytes($"{Wav2Vec2Weights.CanonicalName(mask.Name)}[{string.Join(',', mask.Shape)}]"));

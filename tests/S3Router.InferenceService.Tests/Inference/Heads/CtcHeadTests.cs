@@ -50,6 +50,23 @@ public sealed class CtcHeadTests
     }
 
     [Fact]
+    public void Decode_DroppedFrames_WordTimesMapBackToOriginalFrames()
+    {
+        // Arrange: original frames 0..19 where 0-4 and 10-14 were silence and dropped; kept rows are frames
+        // 5 6 7 8 9 15 16 17 18 19 holding "h h i | _ y o o | _".
+        var hidden = OneHot(2, 2, 3, 1, 0, 4, 5, 5, 1, 0);
+        int[] frameIndex = [5, 6, 7, 8, 9, 15, 16, 17, 18, 19];
+
+        // Act
+        var alternative = Assert.Single(Head().Decode(hidden, beamWidth: 0, maxAlternatives: 1, frameIndex));
+
+        // Assert
+        Assert.Equal("hi yo", alternative.Transcript);
+        Assert.Equal(new RecognizedWord("hi", Hop * 5, Hop * 8), alternative.Words[0]);
+        Assert.Equal(new RecognizedWord("yo", Hop * 15, Hop * 18), alternative.Words[1]);
+    }
+
+    [Fact]
     public void Decode_BeamWithAlternatives_BestFirstAndSameBestAsGreedy()
     {
         var hidden = OneHot(2, 0, 3, 1, 4, 5);
