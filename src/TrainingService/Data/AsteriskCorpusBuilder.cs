@@ -17,6 +17,7 @@ public sealed class AsteriskCorpusBuilder
     private const string AllSplit = "all";
     private const string TrainSplit = "train_real";
     private const string TestSplit = "test";
+    private const double MaxRateOverMedian = 1.6;
 
     /// <summary>Builds (or completes) the corpus described by <paramref name="options"/>.</summary>
     /// <exception cref="InvalidInputException">An option is out of range.</exception>
@@ -78,6 +79,11 @@ public sealed class AsteriskCorpusBuilder
                     dropped[prompt.Name] = (AsteriskDropReason.DecodeFailed, string.Join(' ', prompt.Words));
                 }
             }
+            foreach (var name in TooFast(rows.Select(r => (r.Name, r.Row)).ToList()))
+            {
+                dropped[name] = (AsteriskDropReason.LongerThanRecording, string.Join(' ', rows.Single(r => r.Name == name).Row.Words));
+            }
+            rows.RemoveAll(r => dropped.ContainsKey(r.Name));
             var train = rows.Where(r => training.Contains(r.Name)).Select(r => r.Row).ToList();
             manifests.Add(ManifestWriter.WriteSplit(directory, AllSplit, labeled: false, [.. rows.Select(r => r.Row)]));
             manifests.Add(ManifestWriter.WriteSplit(directory, TrainSplit, labeled: false, train));
@@ -148,6 +154,10 @@ public sealed class AsteriskCorpusBuilder
             if (reason is null && placeholders.Contains(transcript.Name))
             {
                 reason = AsteriskDropReason.Placeholder;
+            }
+            if (reason is null && transcript.Name.StartsWith("letters/", StringComparison.Ordinal) && words is [{ Length: 1 }])
+            {
+                reason = AsteriskDropReason.LetterName;
             }
             if (!recordings.TryGetValue(transcript.Name, out var source))
             {
@@ -221,6 +231,21 @@ public sealed class AsteriskCorpusBuilder
             var draw = (StableHash.Of(seed, "asterisk-split", Find(name)) >> 11) * (1.0 / (1UL << 53));
             return draw < options.TrainFraction;
         }).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Prompts whose transcript reads faster than <see cref="MaxRateOverMedian"/> times the language's
+    /// median characters per second (over prompts of at least 1.5 s; the check needs ten of them).</summary>
+    internal static IEnumerable<string> TooFast(List<(string Name, ManifestRow Row)> rows)
+    {
+        static double Seconds(ManifestRow row) => (double)row.Samples / Core.Audio.AudioDecoder.TargetSampleRateHertz;
+        static double Rate(ManifestRow row) => (row.Words.Sum(w => w.Length) + row.Words.Count - 1) / Seconds(row);
+        var rates = rows.Where(r => Seconds(r.Row) >= 1.5).Select(r => Rate(r.Row)).Order().ToList();
+        if (rates.Count < 10)
+        {
+            return [];
+        }
+        var median = rates.Count % 2 == 1 ? rates[rates.Count / 2] : (rates[(rates.Count / 2) - 1] + rates[rates.Count / 2]) / 2;
+        return [.. rows.Where(r => Rate(r.Row) > MaxRateOverMedian * median).Select(r => r.Name)];
     }
 
     private static async Task<(ConcurrentDictionary<string, int> Samples, List<string> Failures, CorpusProgress Final)> DecodeAllAsync(

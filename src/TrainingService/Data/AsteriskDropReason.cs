@@ -16,6 +16,14 @@ public enum AsteriskDropReason
     /// <summary>After normalization the text still holds digits, symbols, acronyms or letters outside the vocabulary.</summary>
     OutOfVocabulary,
 
+    /// <summary>A letter read by its name (<c>letters/w: W</c>, spoken "double-u"): a character model trained on
+    /// sentences cannot spell a letter name, and the synthetic corpus leaves spelled-out letters out too.</summary>
+    LetterName,
+
+    /// <summary>The transcript says more than the recording: over 1.6 times the language's median characters per
+    /// second, as when a translator's note was left in the line (<c>voce disattivata you are now muted</c>).</summary>
+    LongerThanRecording,
+
     /// <summary>A transcript without a recording.</summary>
     NoAudio,
 

@@ -190,6 +190,29 @@ public sealed class AsteriskCorpusBuilderTests(AsteriskCorpus corpus) : IClassFi
         }
     }
 
+    [Fact]
+    public void TooFast_OneTranscriptTwiceAsFastAsTheRest_OnlyItIsFlagged()
+    {
+        // "one two three" is 13 characters: 2 s reads at 6.5 characters a second.
+        var rows = Enumerable.Range(0, 12)
+            .Select(i => ($"p{i}", new ManifestRow($"wav/p{i}.wav", ["one", "two", "three"], null, 32_000 + (i * 800))))
+            .Append(("fast", new ManifestRow("wav/fast.wav", ["one", "two", "three", "four", "five", "six"], null, 32_000)))
+            .ToList();
+
+        var flagged = AsteriskCorpusBuilder.TooFast(rows);
+
+        Assert.Equal(["fast"], flagged);
+    }
+
+    [Fact]
+    public void BuildAsync_InstalledPackages_LetterNamesDroppedRealWordsKept()
+    {
+        var dropped = File.ReadAllLines(Path.Combine(LanguageDirectory("en"), "dropped.tsv"));
+
+        Assert.Contains("letters/w\tLetterName\tw", dropped);
+        Assert.DoesNotContain(dropped, l => l.StartsWith("letters/ascii126\t", StringComparison.Ordinal));
+    }
+
     /// <summary>Every manifest and WAV by path relative to the corpus root; the .tsv root line is left out.</summary>
     private static Dictionary<string, byte[]> Snapshot(string root) =>
         Directory.GetFiles(root, "*", SearchOption.AllDirectories).ToDictionary(
