@@ -9,6 +9,9 @@ APT_PACKAGES=(
   flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts  # more voices, so models don't learn one synthesizer
   festvox-italp16k festvox-itapc16k festvox-czech-dita festvox-czech-machac festvox-czech-krb festvox-czech-ph festvox-ru
   fortunes-min fortunes fortunes-de fortunes-es fortunes-it fortunes-pl fortunes-ru fortunes-cs fortunes-br  # real sentences
+  ffmpeg                                          # decodes the Asterisk prompts (G.722) for `s3r data asterisk`
+  asterisk-core-sounds-en asterisk-core-sounds-es asterisk-core-sounds-fr asterisk-core-sounds-it asterisk-core-sounds-ru  # real speech: transcripts
+  asterisk-core-sounds-en-g722 asterisk-core-sounds-es-g722 asterisk-core-sounds-fr-g722 asterisk-core-sounds-it-g722 asterisk-core-sounds-ru-g722  # real speech: audio
   python3-torch python3-torchaudio python3-numpy  # the independent wav2vec2 reference (torchaudio)
   libopenblas0-pthread                            # fast BLAS for the PyTorch baseline
   python3-onnx                                    # onnx.checker for the graphs we build

@@ -4,7 +4,8 @@ using Spectre.Console;
 
 namespace S3Router.Cli.Commands;
 
-/// <summary><c>s3r data synth --output DIR</c>: builds the synthetic speech corpus (ASR, speaker, intent).</summary>
+/// <summary><c>s3r data synth --output DIR</c>: builds the synthetic speech corpus (ASR, speaker, intent);
+/// <c>s3r data asterisk --output DIR</c>: the real-speech ASR set from Debian's Asterisk prompts.</summary>
 internal static class DataCommand
 {
     public static Command Create()
@@ -79,25 +80,92 @@ internal static class DataCommand
             Console.WriteLine($"{p.Total} files: {p.Synthesized} synthesized, {p.Reused} reused, {p.Failed} failed");
             return p.Failed == 0 ? 0 : 1;
         });
-        return new Command("data", "Build training data") { synth };
+        return new Command("data", "Build training data") { synth, CreateAsterisk() };
     }
 
-    private static async Task<CorpusSummary> RunAsync(CorpusOptions options, CancellationToken ct)
+    private static Command CreateAsterisk()
     {
-        var builder = new CorpusBuilder();
+        var defaults = new AsteriskOptions { OutputDirectory = "." };
+        var output = new Option<string>("--output", "-o") { Description = "Output folder", Required = true };
+        var languages = new Option<string[]>("--languages") { Description = "Languages", DefaultValueFactory = _ => [.. defaults.Languages], AllowMultipleArgumentsPerToken = true };
+        var seed = new Option<int>("--seed") { Description = "Seed of the train_real/test split", DefaultValueFactory = _ => defaults.Seed };
+        var fraction = new Option<double>("--train-fraction") { Description = "Share of prompt names in train_real", DefaultValueFactory = _ => defaults.TrainFraction };
+        var maxPrompts = new Option<int?>("--max-prompts") { Description = "Keep only this many prompt names (smoke test)" };
+        var sounds = new Option<string>("--sounds") { Description = "Root of the Asterisk voice folders", DefaultValueFactory = _ => defaults.SoundsDirectory };
+        var docs = new Option<string>("--doc") { Description = "Root of the package docs holding the transcripts", DefaultValueFactory = _ => defaults.DocDirectory };
+        var parallelism = new Option<int>("--parallelism") { Description = "ffmpeg processes at once", DefaultValueFactory = _ => defaults.MaxDegreeOfParallelism };
+
+        var asterisk = new Command("asterisk", "Real speech: decode Debian's Asterisk prompts (en, es, fr, it, ru) to 16 kHz WAV plus fairseq manifests")
+        {
+            output, languages, seed, fraction, maxPrompts, sounds, docs, parallelism,
+        };
+        asterisk.SetAction(async (parse, ct) =>
+        {
+            var options = defaults with
+            {
+                OutputDirectory = Path.GetFullPath(parse.GetValue(output)!),
+                Languages = Split(parse.GetValue(languages)!),
+                Seed = parse.GetValue(seed),
+                TrainFraction = parse.GetValue(fraction),
+                MaxPrompts = parse.GetValue(maxPrompts),
+                SoundsDirectory = parse.GetValue(sounds)!,
+                DocDirectory = parse.GetValue(docs)!,
+                MaxDegreeOfParallelism = parse.GetValue(parallelism),
+            };
+            AsteriskSummary summary;
+            try
+            {
+                var builder = new AsteriskCorpusBuilder();
+                summary = await WithProgressAsync("decoding", progress => builder.BuildAsync(options, progress, ct));
+            }
+            catch (Exception ex) when (ex is S3Router.Core.Errors.InvalidInputException or S3Router.Core.Errors.FailedPreconditionException)
+            {
+                Console.Error.WriteLine($"error: {ex.Message}");
+                return 2;
+            }
+            foreach (var skip in summary.Skipped)
+            {
+                Console.Error.WriteLine($"skipped: {skip}");
+            }
+            foreach (var failure in summary.Failures)
+            {
+                Console.Error.WriteLine($"failed: {failure}");
+            }
+            foreach (var manifest in summary.Manifests)
+            {
+                Console.WriteLine($"{Path.GetRelativePath(options.OutputDirectory, manifest.Path),-32} {manifest.Utterances,6} utt  {manifest.Duration.TotalMinutes,7:0.0} min");
+            }
+            foreach (var l in summary.Languages)
+            {
+                var dropped = l.Dropped.Count == 0 ? "none" : string.Join(", ", l.Dropped.Select(d => $"{d.Value} {d.Key}"));
+                Console.WriteLine($"{l.Code} ({l.Voice}): {l.Transcripts} transcripts, {l.Recordings} recordings, {l.Kept} kept; dropped: {dropped}");
+            }
+            var p = summary.Progress;
+            Console.WriteLine($"{p.Total} files: {p.Synthesized} decoded, {p.Reused} reused, {p.Failed} failed");
+            return p.Failed == 0 ? 0 : 1;
+        });
+        return asterisk;
+    }
+
+    private static Task<CorpusSummary> RunAsync(CorpusOptions options, CancellationToken ct) =>
+        WithProgressAsync("synthesizing", progress => new CorpusBuilder().BuildAsync(options, progress, ct));
+
+    /// <summary>A progress bar on a terminal, plain lines in logs and pipes.</summary>
+    private static async Task<T> WithProgressAsync<T>(string title, Func<IProgress<CorpusProgress>, Task<T>> build)
+    {
         if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
         {
-            return await builder.BuildAsync(options, new LineProgress(), ct);
+            return await build(new LineProgress());
         }
-        CorpusSummary? summary = null;
+        T result = default!;
         await AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .StartAsync(async context =>
             {
-                var task = context.AddTask("synthesizing", autoStart: true, maxValue: 1);
-                summary = await builder.BuildAsync(options, new TaskProgress(task), ct);
+                var task = context.AddTask(title, autoStart: true, maxValue: 1);
+                result = await build(new TaskProgress(task));
             });
-        return summary!;
+        return result;
     }
 
     private static bool TryParseAll<T>(IEnumerable<string> values, out List<T> parsed)

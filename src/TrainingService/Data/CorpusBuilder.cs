@@ -133,7 +133,7 @@ public sealed class CorpusBuilder
     }
 
     /// <summary>The sample count of a finished WAV, or null when it is missing or unreadable (then it is made again).</summary>
-    private static int? TryCount(string path)
+    internal static int? TryCount(string path)
     {
         if (!File.Exists(path))
         {

@@ -3,6 +3,7 @@ namespace S3Router.TrainingService.Data;
 /// <summary>
 /// The ASR languages: text from Debian's fortunes packages (fortunes, fortunes-min, fortunes-de, -es, -it, -pl,
 /// -ru, -cs, -br), voices from espeak-ng plus the festival and flite voices Debian ships for the language.
+/// French has no fortunes package and is not a default synthetic language; it exists for the real Asterisk prompts.
 /// </summary>
 internal static class LanguageProfiles
 {
@@ -48,6 +49,8 @@ internal static class LanguageProfiles
             new(SynthEngine.Festival, "czech_ph", "ph", "iso-8859-2"),
         ]),
         new LanguageProfile("pt", Latin + "áâãàçéêíóôõúü", "pt-br", ["brasil"], []),
+        // Debian has no French fortunes: French is real speech only (s3r data asterisk), with espeak-ng for synth.
+        new LanguageProfile("fr", Latin + "àâæçéèêëîïôœùûüÿ", "fr-fr", [], []),
     }.ToDictionary(p => p.Code, StringComparer.Ordinal);
 
     /// <summary>The languages built when none are named: all of them.</summary>

@@ -12,26 +12,32 @@ internal static class ManifestWriter
 {
     private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
-    public static ManifestSummary WriteSplit(ManifestSplit split, IReadOnlyList<(CorpusItem Item, int Samples)> rows)
+    public static ManifestSummary WriteSplit(ManifestSplit split, IReadOnlyList<(CorpusItem Item, int Samples)> rows) =>
+        WriteSplit(split.Directory, split.Name, split.Labeled,
+            [.. rows.Select(r => new ManifestRow(r.Item.RelativePath, r.Item.Words, r.Item.Label, r.Samples))]);
+
+    /// <summary>Writes <c>&lt;name&gt;.tsv/.ltr/.wrd</c> (and <c>.label</c> when <paramref name="labeled"/>) in
+    /// <paramref name="directory"/>, rows in the order given.</summary>
+    public static ManifestSummary WriteSplit(string directory, string name, bool labeled, IReadOnlyList<ManifestRow> rows)
     {
-        var tsv = new StringBuilder().Append(Path.GetFullPath(split.Directory)).Append('\n');
+        var tsv = new StringBuilder().Append(Path.GetFullPath(directory)).Append('\n');
         var ltr = new StringBuilder();
         var wrd = new StringBuilder();
         var label = new StringBuilder();
         long samples = 0;
-        foreach (var (item, count) in rows)
+        foreach (var row in rows)
         {
-            tsv.Append(item.RelativePath).Append('\t').Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
-            ltr.Append(TextNormalizer.ToLetters(item.Words)).Append('\n');
-            wrd.Append(string.Join(' ', item.Words)).Append('\n');
-            label.Append(item.Label).Append('\n');
-            samples += count;
+            tsv.Append(row.RelativePath).Append('\t').Append(row.Samples.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            ltr.Append(TextNormalizer.ToLetters(row.Words)).Append('\n');
+            wrd.Append(string.Join(' ', row.Words)).Append('\n');
+            label.Append(row.Label).Append('\n');
+            samples += row.Samples;
         }
-        var stem = Path.Combine(split.Directory, split.Name);
+        var stem = Path.Combine(directory, name);
         Write(stem + ".tsv", tsv.ToString());
         Write(stem + ".ltr", ltr.ToString());
         Write(stem + ".wrd", wrd.ToString());
-        if (split.Labeled)
+        if (labeled)
         {
             Write(stem + ".label", label.ToString());
         }
