@@ -51,6 +51,13 @@ internal sealed class InferenceOptions
     [Range(0L, 1L << 40)]
     public long ColdCacheBudgetBytes { get; set; } = 512L << 20;
 
+    /// <summary>
+    /// Run the backbone's unmasked frontend (conv feature extractor, feature projection, positional conv) once per
+    /// utterance for all routes whose masks cover only transformer layers, and only the encoder per route. Off: every
+    /// route runs the whole graph. Default: true.
+    /// </summary>
+    public bool ShareFrontend { get; set; } = true;
+
     /// <summary>Threads one forward pass may use (ONNX Runtime intra-op pool). Default: 2. Range: 1-256.</summary>
     [Range(1, 256)]
     public int IntraOpThreads { get; set; } = 2;

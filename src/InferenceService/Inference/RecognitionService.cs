@@ -10,9 +10,9 @@ using CoreAudioEncoding = S3Router.Core.Audio.AudioEncoding;
 namespace S3Router.InferenceService.Inference;
 
 /// <summary>
-/// Runs routes on decoded audio: each route version is resolved once and pinned for the request, routes whose masks
-/// are equal share one backbone pass (one micro-batched run per distinct session), then each route's head runs on
-/// the hidden states.
+/// Runs routes on decoded audio: each route version is resolved once and pinned for the request, the backbone's
+/// unmasked frontend runs once for all routes, routes whose masks are equal share one encoder pass (one micro-batched
+/// run per distinct session), then each route's head runs on the hidden states.
 /// </summary>
 internal sealed class RecognitionService(
     RouteManager routes, BackboneHost backbone, IOptions<InferenceOptions> options, InferenceMetrics metrics)
@@ -55,12 +55,22 @@ internal sealed class RecognitionService(
                 handles.Add(await routes.AcquireAsync(selector, cancellationToken));
             }
 
+            // One backbone pass per distinct engine; the shared frontend runs once for all engines that use it.
             var runs = new Dictionary<RouteEngine, Task<float[,]>>();
+            Task<float[,]>? frontend = null;
             foreach (var handle in handles)
             {
                 if (!runs.ContainsKey(handle.Engine))
                 {
-                    runs[handle.Engine] = RunEngineAsync(handle.Engine, samples, cancellationToken);
+                    if (handle.Engine.UsesFrontend)
+                    {
+                        frontend ??= RunQueuedAsync(ct => routes.Frontend.RunAsync(samples, ct), cancellationToken);
+                        runs[handle.Engine] = RunEncoderAfterAsync(handle.Engine, frontend, cancellationToken);
+                    }
+                    else
+                    {
+                        runs[handle.Engine] = RunQueuedAsync(ct => handle.Engine.RunAsync(samples, ct), cancellationToken);
+                    }
                 }
             }
 
@@ -105,12 +115,18 @@ internal sealed class RecognitionService(
         _ => "internal",
     };
 
-    private async Task<float[,]> RunEngineAsync(RouteEngine engine, float[] samples, CancellationToken cancellationToken)
+    private async Task<float[,]> RunEncoderAfterAsync(RouteEngine engine, Task<float[,]> frontend, CancellationToken cancellationToken)
+    {
+        var frames = await frontend;
+        return await RunQueuedAsync(ct => engine.RunEncoderAsync(frames, ct), cancellationToken);
+    }
+
+    private async Task<float[,]> RunQueuedAsync(Func<CancellationToken, Task<float[,]>> run, CancellationToken cancellationToken)
     {
         metrics.QueueDepthChanged(1);
         try
         {
-            return await engine.RunAsync(samples, cancellationToken);
+            return await run(cancellationToken);
         }
         catch (ResourceExhaustedException)
         {

@@ -24,6 +24,8 @@ internal sealed class RouteManager : IDisposable
     private readonly Lock _lock = new();
     private readonly HashSet<(string Task, string Language)> _active = [];
     private readonly Dictionary<(string Task, string Language), (string Alias, RouteModel Model)> _preloaded = [];
+    private readonly Lock _frontendLock = new();
+    private FrontendEngine? _frontend;
 
     public RouteManager(
         BackboneHost backbone, MaskRegistrySource registry, RouteResolver resolver, IOptions<InferenceOptions> options,
@@ -56,9 +58,38 @@ internal sealed class RouteManager : IDisposable
         return await AcquireAsync(version, cancellationToken);
     }
 
-    /// <summary>Builds the backbone's unmasked session (pinned), so the pod is ready before the first route.</summary>
+    /// <summary>The backbone's shared frontend, built on first use.</summary>
+    /// <exception cref="Core.Errors.UnavailableException">The backbone is still loading.</exception>
+    public FrontendEngine Frontend
+    {
+        get
+        {
+            lock (_frontendLock)
+            {
+                if (_frontend is null)
+                {
+                    var backbone = _backbone.Current;
+                    var session = OnnxFrontendSession.Create(backbone.Config, backbone.Weights, EngineOptions);
+                    var batcher = new MicroBatcher<float[], float[,]>(
+                        batch => session.Run([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch);
+                    _frontend = new FrontendEngine(session, batcher);
+                }
+
+                return _frontend;
+            }
+        }
+    }
+
+    private OnnxEngineOptions EngineOptions => new() { IntraOpThreads = _options.IntraOpThreads };
+
+    /// <summary>Builds the backbone's unmasked session (pinned) and the shared frontend, so the pod is ready before the first route.</summary>
     public async Task WarmBaseAsync(CancellationToken cancellationToken)
     {
+        if (_options.ShareFrontend)
+        {
+            _ = Frontend;
+        }
+
         using var lease = await _hot.AcquireAsync(RouteModel.BaseMaskKey, () => BuildEngineAsync(RouteModel.BaseMaskKey, null), cancellationToken);
     }
 
@@ -123,6 +154,11 @@ internal sealed class RouteManager : IDisposable
     {
         _hot.Dispose();
         _cold.Dispose();
+        lock (_frontendLock)
+        {
+            _frontend?.Dispose();
+            _frontend = null;
+        }
     }
 
     private static string AliasOf(string reference) => reference.Length == 0 ? "production" : reference;
@@ -151,10 +187,18 @@ internal sealed class RouteManager : IDisposable
     private Task<(RouteEngine, long)> BuildEngineAsync(string maskKey, RouteModel? model)
     {
         var backbone = _backbone.Current;
-        var session = OnnxBackboneSession.Create(
-            backbone.Config, backbone.Weights, model?.UnpackMasks(), new OnnxEngineOptions { IntraOpThreads = _options.IntraOpThreads });
+        var mask = model?.UnpackMasks();
+        if (_options.ShareFrontend && (mask is null || !mask.Keys.Any(name => Wav2Vec2OnnxBuilder.IsFrontendParameter(backbone.Config, name))))
+        {
+            var encoder = OnnxEncoderSession.Create(backbone.Config, backbone.Weights, mask, EngineOptions);
+            var encoderBatcher = new MicroBatcher<float[,], float[,]>(
+                batch => encoder.Run([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch);
+            return Task.FromResult((RouteEngine.Encoder(encoder, encoderBatcher, maskKey), backbone.EncoderBytes));
+        }
+
+        var session = OnnxBackboneSession.Create(backbone.Config, backbone.Weights, mask, EngineOptions);
         var batcher = new MicroBatcher<float[], float[,]>(
             batch => session.Run([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch);
-        return Task.FromResult((new RouteEngine(session, batcher, maskKey), backbone.SessionBytes));
+        return Task.FromResult((RouteEngine.Whole(session, batcher, maskKey), backbone.SessionBytes));
     }
 }
