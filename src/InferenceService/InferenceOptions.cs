@@ -58,6 +58,13 @@ internal sealed class InferenceOptions
     /// </summary>
     public bool ShareFrontend { get; set; } = true;
 
+    /// <summary>
+    /// Streaming interim results: seconds of audio before the new audio that each interim pass runs on as left context
+    /// (the work per interim is this plus the new audio, never the whole stream). Default: 2 s. Range: 0-30 s.
+    /// </summary>
+    [Range(0.0, 30.0)]
+    public double StreamingContextSeconds { get; set; } = 2;
+
     /// <summary>Threads one forward pass may use (ONNX Runtime intra-op pool). Default: 2. Range: 1-256.</summary>
     [Range(1, 256)]
     public int IntraOpThreads { get; set; } = 2;

@@ -36,8 +36,18 @@ internal sealed class RecognitionService(
     }
 
     /// <summary>Runs <paramref name="selectors"/> on 16 kHz mono <paramref name="samples"/>; results in selector order.</summary>
+    public Task<IReadOnlyList<RouteOutcome>> RunAsync(
+        float[] samples, IReadOnlyList<RouteSelector> selectors, DecodeSettings settings, CancellationToken cancellationToken) =>
+        RunAsync(samples, selectors, (_, model, hidden) => Head(model, hidden, settings), cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="selectors"/> on 16 kHz mono <paramref name="samples"/> and turns each route's hidden states
+    /// [frames, hidden] into its outcome with <paramref name="head"/> (selector index, model, hidden); results in
+    /// selector order.
+    /// </summary>
     public async Task<IReadOnlyList<RouteOutcome>> RunAsync(
-        float[] samples, IReadOnlyList<RouteSelector> selectors, DecodeSettings settings, CancellationToken cancellationToken)
+        float[] samples, IReadOnlyList<RouteSelector> selectors, Func<int, RouteModel, float[,], RouteOutcome> head,
+        CancellationToken cancellationToken)
     {
         var minimum = backbone.Current.MinimumSamples;
         if (samples.Length < minimum)
@@ -76,10 +86,11 @@ internal sealed class RecognitionService(
 
             await Task.WhenAll(runs.Values);
             var outcomes = new List<RouteOutcome>(handles.Count);
-            foreach (var handle in handles)
+            for (var i = 0; i < handles.Count; i++)
             {
+                var handle = handles[i];
                 var hidden = await runs[handle.Engine];
-                outcomes.Add(Head(handle.Model, hidden, settings));
+                outcomes.Add(head(i, handle.Model, hidden));
                 metrics.RouteCompleted(handle.Model.Version.Task, handle.Model.Version.LanguageCode, Stopwatch.GetElapsedTime(started));
             }
 
@@ -99,7 +110,8 @@ internal sealed class RecognitionService(
         }
     }
 
-    private static RouteOutcome Head(RouteModel model, float[,] hidden, DecodeSettings settings) =>
+    /// <summary>The route's head on its hidden states: CTC decoding or classification.</summary>
+    public static RouteOutcome Head(RouteModel model, float[,] hidden, DecodeSettings settings) =>
         model.Ctc is { } ctc
             ? new RouteOutcome(model.Version, ctc.Decode(hidden, settings.BeamWidth, settings.MaxAlternatives), null)
             : new RouteOutcome(model.Version, null, model.Classifier!.Classify(hidden, settings.MaxClasses));

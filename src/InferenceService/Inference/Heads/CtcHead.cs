@@ -43,13 +43,17 @@ internal sealed class CtcHead
     /// </summary>
     public IReadOnlyList<RecognitionAlternative> Decode(float[,] hidden, int beamWidth, int maxAlternatives)
     {
-        var logProbs = CtcDecoder.LogSoftmax(Linear.Apply(hidden, _weight, _bias, _labels.Count, _hidden));
+        var logProbs = LogProbabilities(hidden);
         maxAlternatives = Math.Max(1, maxAlternatives);
         var hypotheses = beamWidth <= 1 && maxAlternatives == 1
             ? [CtcDecoder.Greedy(logProbs)]
             : CtcDecoder.BeamSearch(logProbs, Math.Max(beamWidth, maxAlternatives), maxAlternatives);
         return hypotheses.Select(ToAlternative).ToList();
     }
+
+    /// <summary>Per-frame log posteriors [frames, labels] of hidden states [frames, hidden].</summary>
+    public float[,] LogProbabilities(float[,] hidden) =>
+        CtcDecoder.LogSoftmax(Linear.Apply(hidden, _weight, _bias, _labels.Count, _hidden));
 
     /// <summary>Turns label ids into a transcript and words; a word spans its first token's start to its last token's end frame.</summary>
     public RecognitionAlternative ToAlternative(CtcHypothesis hypothesis)
