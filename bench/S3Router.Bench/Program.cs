@@ -1,6 +1,6 @@
 namespace S3Router.Bench;
 
-/// <summary><c>S3Router.Bench backbone [--quick]</c> or <c>backbone-profile PRESET BATCH</c>.</summary>
+/// <summary><c>S3Router.Bench backbone [--quick]</c>, <c>backbone-profile PRESET BATCH</c> or <c>serving [--quick]</c>.</summary>
 internal static class Program
 {
     public static async Task<int> Main(string[] args)
@@ -10,11 +10,14 @@ internal static class Program
             case "backbone":
                 await BackboneBenchmark.RunAsync(quick: args.Contains("--quick"));
                 return 0;
+            case "serving":
+                await ServingBenchmark.RunAsync(quick: args.Contains("--quick"));
+                return 0;
             case "backbone-profile" when args.Length == 3 && int.TryParse(args[2], out var batch):
                 await OnnxProfile.RunAsync(args[1], batch);
                 return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: S3Router.Bench backbone [--quick] | backbone-profile PRESET BATCH");
+                await Console.Error.WriteLineAsync("usage: S3Router.Bench backbone [--quick] | backbone-profile PRESET BATCH | serving [--quick]");
                 return 2;
         }
     }
