@@ -59,6 +59,14 @@ internal sealed class InferenceOptions
     public bool ShareFrontend { get; set; } = true;
 
     /// <summary>
+    /// Backbone batches (frontend or encoder, any route) that may run at the same time in this process; 0 means
+    /// cores / <see cref="IntraOpThreads"/> (at least 1). Batches beyond it wait and grow instead of oversubscribing the
+    /// cores. Default: 0 (auto). Range: 0-256.
+    /// </summary>
+    [Range(0, 256)]
+    public int MaxConcurrentRuns { get; set; }
+
+    /// <summary>
     /// Streaming interim results: seconds of audio before the new audio that each interim pass runs on as left context
     /// (the work per interim is this plus the new audio, never the whole stream). Default: 2 s. Range: 0-30 s.
     /// </summary>

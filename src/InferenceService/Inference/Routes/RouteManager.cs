@@ -25,6 +25,7 @@ internal sealed class RouteManager : IDisposable
     private readonly HashSet<(string Task, string Language)> _active = [];
     private readonly Dictionary<(string Task, string Language), (string Alias, RouteModel Model)> _preloaded = [];
     private readonly Lock _frontendLock = new();
+    private readonly SemaphoreSlim _runs;
     private FrontendEngine? _frontend;
 
     public RouteManager(
@@ -40,6 +41,10 @@ internal sealed class RouteManager : IDisposable
         _cold = new BudgetedLruCache<string, RouteModel>(_options.ColdCacheBudgetBytes, "cold", metrics);
         _hot = new BudgetedLruCache<string, RouteEngine>(_options.MaskCacheBudgetBytes, "hot", metrics);
         _hot.Pin(RouteModel.BaseMaskKey);
+        var concurrentRuns = _options.MaxConcurrentRuns > 0
+            ? _options.MaxConcurrentRuns
+            : Math.Max(1, Environment.ProcessorCount / _options.IntraOpThreads);
+        _runs = new SemaphoreSlim(concurrentRuns, concurrentRuns);
     }
 
     /// <summary>
@@ -71,7 +76,7 @@ internal sealed class RouteManager : IDisposable
                     var backbone = _backbone.Current;
                     var session = OnnxFrontendSession.Create(backbone.Config, backbone.Weights, EngineOptions);
                     var batcher = new MicroBatcher<float[], float[,]>(
-                        batch => session.Run([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch);
+                        batch => session.Run([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
                     _frontend = new FrontendEngine(session, batcher);
                 }
 
@@ -159,6 +164,8 @@ internal sealed class RouteManager : IDisposable
             _frontend?.Dispose();
             _frontend = null;
         }
+
+        _runs.Dispose();
     }
 
     private static string AliasOf(string reference) => reference.Length == 0 ? "production" : reference;
@@ -192,13 +199,13 @@ internal sealed class RouteManager : IDisposable
         {
             var encoder = OnnxEncoderSession.Create(backbone.Config, backbone.Weights, mask, EngineOptions);
             var encoderBatcher = new MicroBatcher<float[,], float[,]>(
-                batch => encoder.Run([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch);
+                batch => encoder.Run([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
             return Task.FromResult((RouteEngine.Encoder(encoder, encoderBatcher, maskKey), backbone.EncoderBytes));
         }
 
         var session = OnnxBackboneSession.Create(backbone.Config, backbone.Weights, mask, EngineOptions);
         var batcher = new MicroBatcher<float[], float[,]>(
-            batch => session.Run([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch);
+            batch => session.Run([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
         return Task.FromResult((RouteEngine.Whole(session, batcher, maskKey), backbone.SessionBytes));
     }
 }
