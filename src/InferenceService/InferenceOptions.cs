@@ -41,7 +41,8 @@ internal sealed class InferenceOptions
     public int QueueCapacity { get; set; } = 64;
 
     /// <summary>
-    /// Memory for hot routes (ready ONNX sessions, each about the backbone's float32 size), in bytes; least recently
+    /// Memory for hot routes (ready ONNX sessions, each about the float32 size of the encoder, or of the whole backbone
+    /// with <see cref="ShareFrontend"/> off), in bytes; least recently
     /// used unpinned sessions are evicted above it. Default: 2 GiB. Range: 0 B - 1 TiB.
     /// </summary>
     [Range(0L, 1L << 40)]
