@@ -10,6 +10,7 @@ internal static class Program
           registry [--quick]                 mask registry: resolve latency, publish throughput (SQLite, PostgreSQL)
           quality --corpus DIR [...]         head vs mask vs weights quality per language, speaker, intent
           prune-tokens                       structured pruning FLOPs vs time, token dropping speedup and CER
+          serving [--quick]                  end-to-end latency, gateway vs direct, mixed routes, memory per route
         """;
 
     public static async Task<int> Main(string[] args)
@@ -18,6 +19,9 @@ internal static class Program
         {
             case "backbone":
                 await BackboneBenchmark.RunAsync(quick: args.Contains("--quick"));
+                return 0;
+            case "serving":
+                await ServingBenchmark.RunAsync(quick: args.Contains("--quick"));
                 return 0;
             case "backbone-profile" when args.Length == 3 && int.TryParse(args[2], out var batch):
                 await OnnxProfile.RunAsync(args[1], batch);

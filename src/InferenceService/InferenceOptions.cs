@@ -41,7 +41,8 @@ internal sealed class InferenceOptions
     public int QueueCapacity { get; set; } = 64;
 
     /// <summary>
-    /// Memory for hot routes (ready ONNX sessions, each about the backbone's float32 size), in bytes; least recently
+    /// Memory for hot routes (ready ONNX sessions, each about the float32 size of the encoder, or of the whole backbone
+    /// with <see cref="ShareFrontend"/> off), in bytes; least recently
     /// used unpinned sessions are evicted above it. Default: 2 GiB. Range: 0 B - 1 TiB.
     /// </summary>
     [Range(0L, 1L << 40)]
@@ -50,6 +51,28 @@ internal sealed class InferenceOptions
     /// <summary>Memory for cold routes (packed mask bundles), in bytes. Default: 512 MiB. Range: 0 B - 1 TiB.</summary>
     [Range(0L, 1L << 40)]
     public long ColdCacheBudgetBytes { get; set; } = 512L << 20;
+
+    /// <summary>
+    /// Run the backbone's unmasked frontend (conv feature extractor, feature projection, positional conv) once per
+    /// utterance for all routes whose masks cover only transformer layers, and only the encoder per route. Off: every
+    /// route runs the whole graph. Default: true.
+    /// </summary>
+    public bool ShareFrontend { get; set; } = true;
+
+    /// <summary>
+    /// Backbone batches (frontend or encoder, any route) that may run at the same time in this process; 0 means
+    /// cores / <see cref="IntraOpThreads"/> (at least 1). Batches beyond it wait and grow instead of oversubscribing the
+    /// cores. Default: 0 (auto). Range: 0-256.
+    /// </summary>
+    [Range(0, 256)]
+    public int MaxConcurrentRuns { get; set; }
+
+    /// <summary>
+    /// Streaming interim results: seconds of audio before the new audio that each interim pass runs on as left context
+    /// (the work per interim is this plus the new audio, never the whole stream). Default: 2 s. Range: 0-30 s.
+    /// </summary>
+    [Range(0.0, 30.0)]
+    public double StreamingContextSeconds { get; set; } = 2;
 
     /// <summary>Threads one forward pass may use (ONNX Runtime intra-op pool). Default: 2. Range: 1-256.</summary>
     [Range(1, 256)]

@@ -10,9 +10,9 @@ using CoreAudioEncoding = S3Router.Core.Audio.AudioEncoding;
 namespace S3Router.InferenceService.Inference;
 
 /// <summary>
-/// Runs routes on decoded audio: each route version is resolved once and pinned for the request, routes whose masks
-/// are equal share one backbone pass (one micro-batched run per distinct session), then each route's head runs on
-/// the hidden states.
+/// Runs routes on decoded audio: each route version is resolved once and pinned for the request, the backbone's
+/// unmasked frontend runs once for all routes, routes whose masks are equal share one encoder pass (one micro-batched
+/// run per distinct session), then each route's head runs on the hidden states.
 /// </summary>
 internal sealed class RecognitionService(
     RouteManager routes, BackboneHost backbone, IOptions<InferenceOptions> options, InferenceMetrics metrics)
@@ -36,8 +36,18 @@ internal sealed class RecognitionService(
     }
 
     /// <summary>Runs <paramref name="selectors"/> on 16 kHz mono <paramref name="samples"/>; results in selector order.</summary>
+    public Task<IReadOnlyList<RouteOutcome>> RunAsync(
+        float[] samples, IReadOnlyList<RouteSelector> selectors, DecodeSettings settings, CancellationToken cancellationToken) =>
+        RunAsync(samples, selectors, (_, model, output) => Head(model, output, settings), cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="selectors"/> on 16 kHz mono <paramref name="samples"/> and turns each route's backbone output
+    /// (hidden states [frames, hidden]) into its outcome with <paramref name="head"/> (selector index, model, hidden); results in
+    /// selector order.
+    /// </summary>
     public async Task<IReadOnlyList<RouteOutcome>> RunAsync(
-        float[] samples, IReadOnlyList<RouteSelector> selectors, DecodeSettings settings, CancellationToken cancellationToken)
+        float[] samples, IReadOnlyList<RouteSelector> selectors, Func<int, RouteModel, Onnx.BackboneOutput, RouteOutcome> head,
+        CancellationToken cancellationToken)
     {
         var minimum = backbone.Current.MinimumSamples;
         if (samples.Length < minimum)
@@ -55,21 +65,32 @@ internal sealed class RecognitionService(
                 handles.Add(await routes.AcquireAsync(selector, cancellationToken));
             }
 
+            // One backbone pass per distinct engine; the shared frontend runs once for all engines that use it.
             var runs = new Dictionary<RouteEngine, Task<Onnx.BackboneOutput>>();
+            Task<float[,]>? frontend = null;
             foreach (var handle in handles)
             {
                 if (!runs.ContainsKey(handle.Engine))
                 {
-                    runs[handle.Engine] = RunEngineAsync(handle.Engine, samples, cancellationToken);
+                    if (handle.Engine.UsesFrontend)
+                    {
+                        frontend ??= RunQueuedAsync(ct => routes.Frontend.RunAsync(samples, ct), cancellationToken);
+                        runs[handle.Engine] = RunEncoderAfterAsync(handle.Engine, frontend, cancellationToken);
+                    }
+                    else
+                    {
+                        runs[handle.Engine] = RunQueuedAsync(ct => handle.Engine.RunAsync(samples, ct), cancellationToken);
+                    }
                 }
             }
 
             await Task.WhenAll(runs.Values);
             var outcomes = new List<RouteOutcome>(handles.Count);
-            foreach (var handle in handles)
+            for (var i = 0; i < handles.Count; i++)
             {
+                var handle = handles[i];
                 var output = await runs[handle.Engine];
-                outcomes.Add(Head(handle.Model, output, settings));
+                outcomes.Add(head(i, handle.Model, output));
                 metrics.RouteCompleted(handle.Model.Version.Task, handle.Model.Version.LanguageCode, Stopwatch.GetElapsedTime(started));
             }
 
@@ -89,7 +110,8 @@ internal sealed class RecognitionService(
         }
     }
 
-    private static RouteOutcome Head(RouteModel model, Onnx.BackboneOutput output, DecodeSettings settings) =>
+    /// <summary>The route's head on its backbone output: CTC decoding (word times in the audio's frames) or classification.</summary>
+    public static RouteOutcome Head(RouteModel model, Onnx.BackboneOutput output, DecodeSettings settings) =>
         model.Ctc is { } ctc
             ? new RouteOutcome(model.Version, ctc.Decode(output.Hidden, settings.BeamWidth, settings.MaxAlternatives, output.FrameIndex), null)
             : new RouteOutcome(model.Version, null, model.Classifier!.Classify(output.Hidden, settings.MaxClasses));
@@ -105,12 +127,18 @@ internal sealed class RecognitionService(
         _ => "internal",
     };
 
-    private async Task<Onnx.BackboneOutput> RunEngineAsync(RouteEngine engine, float[] samples, CancellationToken cancellationToken)
+    private async Task<Onnx.BackboneOutput> RunEncoderAfterAsync(RouteEngine engine, Task<float[,]> frontend, CancellationToken cancellationToken)
+    {
+        var frames = await frontend;
+        return new Onnx.BackboneOutput(await RunQueuedAsync(ct => engine.RunEncoderAsync(frames, ct), cancellationToken), null);
+    }
+
+    private async Task<T> RunQueuedAsync<T>(Func<CancellationToken, Task<T>> run, CancellationToken cancellationToken)
     {
         metrics.QueueDepthChanged(1);
         try
         {
-            return await engine.RunAsync(samples, cancellationToken);
+            return await run(cancellationToken);
         }
         catch (ResourceExhaustedException)
         {

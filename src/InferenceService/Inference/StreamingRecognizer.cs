@@ -1,19 +1,21 @@
 using System.Runtime.CompilerServices;
 using Google.Protobuf;
+using Microsoft.Extensions.Options;
 using S3Router.Api.V1;
-using S3Router.Core.Audio;
-using S3Router.Core.Errors;
-using CoreAudioEncoding = S3Router.Core.Audio.AudioEncoding;
+using S3Router.InferenceService.Inference.Heads;
+using S3Router.InferenceService.Inference.Routes;
 
 namespace S3Router.InferenceService.Inference;
 
 /// <summary>
 /// Streaming recognition: audio chunks accumulate (bounded by <see cref="InferenceOptions.MaxAudioBytes"/> and the
-/// duration limit); with interim results on, the routes run on the audio so far each time another
-/// <c>interim_interval</c> of audio has arrived; the final result follows the end of the stream. The whole buffer is
-/// decoded at each interim point: simple, and cheap next to the backbone pass.
+/// duration limit). With interim results on, each time another <c>interim_interval</c> of audio has arrived the routes
+/// run on a bounded window only: the audio new since the last interim plus <see cref="InferenceOptions.StreamingContextSeconds"/>
+/// of left context. CTC routes decode greedily just the window's new frames and append them to the transcript so far;
+/// classifier routes classify the window. The work per interim is bounded, so a stream costs O(its length) however
+/// long it is. The final result decodes and runs the whole audio exactly as a non-streaming Recognize does.
 /// </summary>
-internal sealed class StreamingRecognizer(RecognitionService recognition)
+internal sealed class StreamingRecognizer(RecognitionService recognition, BackboneHost backbone, IOptions<InferenceOptions> options)
 {
     /// <summary>Results for a validated config and the audio chunks that follow it.</summary>
     public async IAsyncEnumerable<RecognitionOutcome> RecognizeAsync(
@@ -24,69 +26,76 @@ internal sealed class StreamingRecognizer(RecognitionService recognition)
         var settings = DecodeSettings.From(recognitionConfig);
         var interval = config.InterimInterval?.ToTimeSpan() ?? SpeechRequests.DefaultInterimInterval;
         var nextInterim = interval;
-        var limits = recognition.Limits;
-        using var buffer = new MemoryStream();
+        using var buffer = new StreamingAudioBuffer(recognitionConfig, recognition.Limits);
+        var interim = new InterimState(selectors.Count);
         await foreach (var chunk in chunks.WithCancellation(cancellationToken))
         {
-            if (buffer.Length + chunk.Length > limits.MaxBytes)
-            {
-                throw new InvalidInputException(
-                    $"The audio stream exceeds {limits.MaxBytes} bytes; end the stream sooner or split the audio.", "audio_content");
-            }
-
-            chunk.WriteTo(buffer);
-            if (!config.InterimResults)
+            buffer.Append(chunk);
+            var duration = buffer.Duration;
+            if (!config.InterimResults || duration < nextInterim)
             {
                 continue;
             }
 
-            var audio = TryDecodeSoFar(buffer, recognitionConfig, limits);
-            if (audio is null || audio.Duration < nextInterim)
+            var outcomes = await InterimAsync(buffer, interim, selectors, settings, cancellationToken);
+            if (outcomes is null)
             {
                 continue;
             }
 
-            while (nextInterim <= audio.Duration)
+            while (nextInterim <= duration)
             {
                 nextInterim += interval;
             }
 
-            var interim = await recognition.RunAsync(audio.Samples, selectors, settings, cancellationToken);
-            yield return new RecognitionOutcome(interim, audio.Duration, IsFinal: false);
+            yield return new RecognitionOutcome(outcomes, duration, IsFinal: false);
         }
 
-        if (buffer.Length == 0)
-        {
-            throw new InvalidInputException("The stream ended without audio: send audio_content messages after the config.", "audio_content");
-        }
-
-        var all = Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), recognitionConfig, limits);
+        var all = buffer.DecodeAll();
         var final = await recognition.RunAsync(all.Samples, selectors, settings, cancellationToken);
         yield return new RecognitionOutcome(final, all.Duration);
     }
 
-    private static DecodedAudio Decode(ReadOnlySpan<byte> content, RecognitionConfig config, AudioLimits limits) =>
-        AudioDecoder.Decode(content, (CoreAudioEncoding)config.Encoding, config.SampleRateHertz, limits, config.AudioChannelCount);
-
-    // The audio so far, cut to whole sample frames; null while it cannot be decoded yet (a WAV header still arriving).
-    private static DecodedAudio? TryDecodeSoFar(MemoryStream buffer, RecognitionConfig config, AudioLimits limits)
+    // Runs the routes on [last interim end - context, now); null when the window cannot be decoded or is too short.
+    private async Task<IReadOnlyList<RouteOutcome>?> InterimAsync(
+        StreamingAudioBuffer buffer, InterimState state, IReadOnlyList<RouteSelector> selectors, DecodeSettings settings,
+        CancellationToken cancellationToken)
     {
-        var content = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
-        if (WavReader.IsWav(content))
+        var loaded = backbone.Current;
+        var rate = buffer.SourceRateHertz;
+        var end = buffer.Frames;
+        var context = (long)(options.Value.StreamingContextSeconds * rate);
+        var start = Math.Max(0, state.DecodedUpTo - context);
+        var window = buffer.DecodeRange(start, end);
+        if (window is null || window.Length < loaded.MinimumSamples)
         {
-            try
-            {
-                return Decode(content, config, limits);
-            }
-            catch (AudioFormatException)
-            {
-                return null;
-            }
+            return null;
         }
 
-        var bytesPerSample = (CoreAudioEncoding)config.Encoding == CoreAudioEncoding.Linear16 ? 2 : 1;
-        var frameBytes = bytesPerSample * Math.Max(1, config.AudioChannelCount);
-        var whole = content.Length - (content.Length % frameBytes);
-        return whole == 0 ? null : Decode(content[..whole], config, limits);
+        // Absolute frame of the window's row 0 (frame t starts at t * hop samples at 16 kHz).
+        var firstFrame = (int)Math.Round(start * (double)Core.Audio.AudioDecoder.TargetSampleRateHertz / rate / loaded.Config.FrameHopSamples);
+        var outcomes = await recognition.RunAsync(window, selectors, (i, model, output) =>
+        {
+            if (model.Ctc is not { } ctc)
+            {
+                return RecognitionService.Head(model, output, settings);
+            }
+
+            // Interims count the window's rows as frames; a token-dropping route's interim word times are therefore
+            // approximate, its final result (a whole Recognize pass) maps them exactly.
+            var stream = state.Ctc[i] ??= new CtcGreedyStream();
+            stream.Append(ctc.LogProbabilities(output.Hidden), firstFrame);
+            return new RouteOutcome(model.Version, [ctc.ToAlternative(stream.Hypothesis())], null);
+        }, cancellationToken);
+        state.DecodedUpTo = end;
+        return outcomes;
+    }
+
+    /// <summary>What earlier interim results decoded: source frames covered, and each CTC route's best path so far.</summary>
+    private sealed class InterimState(int routes)
+    {
+        public long DecodedUpTo { get; set; }
+
+        public CtcGreedyStream?[] Ctc { get; } = new CtcGreedyStream?[routes];
     }
 }

@@ -17,7 +17,7 @@ namespace S3Router.InferenceService.Onnx;
 /// the utterance alone (HF and torchaudio normalise over the padding too; for unpadded input both agree).
 /// Reference: torchaudio models/wav2vec2/components.py.
 /// </summary>
-public sealed class Wav2Vec2OnnxBuilder
+public sealed partial class Wav2Vec2OnnxBuilder
 {
     /// <summary>Graph input: float [batch, samples], 16 kHz audio right-padded with zeros.</summary>
     public const string WaveformsInput = "waveforms";
@@ -275,26 +275,39 @@ public sealed class Wav2Vec2OnnxBuilder
     }
 
     /// <summary>hidden [B*T, H], valid frames bool [B, T] -> [B*T, H].</summary>
-    private string Encoder(string hidden, string valid)
+    private string Encoder(string hidden, string valid) => EncoderLayers(EncoderInput(hidden, valid), valid);
+
+    /// <summary>
+    /// The unmasked start of the encoder: padding zeroed, positional conv added, and (base style) the encoder
+    /// LayerNorm. hidden [B*T, H], valid bool [B, T] -> [B*T, H].
+    /// </summary>
+    private string EncoderInput(string hidden, string valid)
     {
         var g = _graph;
-        var h = _config.HiddenSize;
 
         // Padded frames are zero before the positional conv (and so in the residual too), as in HF.
         var frameMask = g.Node("Cast", "/encoder/frame_mask",
             [g.Node("Reshape", "/encoder/frame_mask", [valid, g.Int64s("/minus1_1", -1, 1)])], Int("to", (int)DataType.Float)); // [B*T, 1]
         hidden = g.Node("Mul", "/encoder/zero_padding", [hidden, frameMask]);
-
-        // Additive attention bias over keys: 0 for valid frames, float.MinValue for padding (HF uses finfo.min).
-        var keyValid = g.Node("Unsqueeze", "/encoder/key_valid", [valid, g.Int64s("/axes_1_2", 1, 2)]); // [B, 1, 1, T]
-        var attentionBias = g.Node("Where", "/encoder/attention_bias",
-            [keyValid, g.FloatScalar("/encoder/zero_f", 0f), g.FloatScalar("/encoder/min_f", float.MinValue)]);
-
         hidden = g.Node("Add", "/encoder/with_pos", [hidden, PositionalConv(hidden)]);
         if (!_config.DoStableLayerNorm)
         {
             hidden = LayerNorm(hidden, "encoder.layer_norm", (float)_config.LayerNormEps, "/encoder");
         }
+
+        return hidden;
+    }
+
+    /// <summary>The transformer layers (and the stable style's final LayerNorm). hidden [B*T, H], valid bool [B, T] -> [B*T, H].</summary>
+    private string EncoderLayers(string hidden, string valid)
+    {
+        var g = _graph;
+        var h = _config.HiddenSize;
+
+        // Additive attention bias over keys: 0 for valid frames, float.MinValue for padding (HF uses finfo.min).
+        var keyValid = g.Node("Unsqueeze", "/encoder/key_valid", [valid, g.Int64s("/axes_1_2", 1, 2)]); // [B, 1, 1, T]
+        var attentionBias = g.Node("Where", "/encoder/attention_bias",
+            [keyValid, g.FloatScalar("/encoder/zero_f", 0f), g.FloatScalar("/encoder/min_f", float.MinValue)]);
 
         var headDim = h / _config.NumAttentionHeads;
         var headsShapes = new Dictionary<int, string>();
@@ -403,12 +416,12 @@ public sealed class Wav2Vec2OnnxBuilder
         _graph.Node("LayerNormalization", hint + "/" + param.Split('.')[^1],
             [x, Param(param + ".weight"), Param(param + ".bias")], Int("axis", -1), Float("epsilon", eps));
 
-    /// <summary>x [B, C, T] (C, T any) and valid lengths [B] -> bool [B, T], true where t &lt; length.</summary>
-    private string ValidFrames(string x, string lengths, string hint)
+    /// <summary>x [B, C, T] (C, T any; T on <paramref name="timeAxis"/>) and valid lengths [B] -> bool [B, T], true where t &lt; length.</summary>
+    private string ValidFrames(string x, string lengths, string hint, int timeAxis = 2)
     {
         var g = _graph;
         var frames = g.Node("Squeeze", hint + "/frames",
-            [g.Node("Shape", hint + "/frames", [x], Int("start", 2), Int("end", 3)), g.Int64s(hint + "/axis0", 0)]); // scalar T
+            [g.Node("Shape", hint + "/frames", [x], Int("start", timeAxis), Int("end", timeAxis + 1)), g.Int64s(hint + "/axis0", 0)]); // scalar T
         var positions = g.Node("Range", hint + "/positions", [g.Int64Scalar(hint + "/start", 0), frames, g.Int64Scalar(hint + "/delta", 1)]); // [T]
         positions = g.Node("Unsqueeze", hint + "/positions", [positions, g.Int64s(hint + "/axes0", 0)]);    // [1, T]
         var limits = g.Node("Unsqueeze", hint + "/limits", [lengths, g.Int64s(hint + "/axes1", 1)]);        // [B, 1]

@@ -169,6 +169,65 @@ public sealed class SpeechServiceTests(ServingPlatform platform) : IClassFixture
     }
 
     [Fact]
+    public async Task StreamingRecognize_InterimsOverBoundedWindows_FinalEqualsRecognizeOfTheSameAudio()
+    {
+        // Arrange: 3 s in 50 ms chunks, interim results every 200 ms, a CTC route with beam search and a classifier.
+        var audio = ServingPlatform.Linear16(48000, seed: 4).ToByteArray();
+        var recognitionConfig = ServingPlatform.Linear16Config();
+        recognitionConfig.BeamWidth = 4;
+        recognitionConfig.MaxAlternatives = 2;
+        recognitionConfig.EnableWordTimeOffsets = true;
+        var speaker = new RouteSelector { Task = "speaker", LanguageCode = "und" };
+        using var call = platform.Speech.StreamingRecognize(cancellationToken: Token);
+        await call.RequestStream.WriteAsync(new StreamingRecognizeRequest
+        {
+            StreamingConfig = new StreamingRecognitionConfig
+            {
+                Task = "asr",
+                LanguageCode = "en",
+                Config = recognitionConfig,
+                AdditionalRoutes = { speaker },
+                InterimResults = true,
+                InterimInterval = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(200)),
+            },
+        }, Token);
+
+        // Act
+        for (var offset = 0; offset < audio.Length; offset += 1600)
+        {
+            await call.RequestStream.WriteAsync(new StreamingRecognizeRequest
+            {
+                AudioContent = Google.Protobuf.ByteString.CopyFrom(audio, offset, 1600),
+            }, Token);
+        }
+
+        await call.RequestStream.CompleteAsync();
+        var responses = await call.ResponseStream.ReadAllAsync(Token).ToListAsync(Token);
+        var request = new RecognizeRequest
+        {
+            Task = "asr",
+            LanguageCode = "en",
+            Config = recognitionConfig,
+            Audio = new RecognitionAudio { Content = Google.Protobuf.ByteString.CopyFrom(audio) },
+            AdditionalRoutes = { speaker },
+        };
+        var expected = await platform.Speech.RecognizeAsync(request, cancellationToken: Token);
+
+        // Assert: the final result is the non-streaming one; interim transcripts only grow.
+        Assert.True(responses[^1].IsFinal);
+        Assert.Equal(expected.Results, responses[^1].Results);
+        var interims = responses.SkipLast(1).ToList();
+        Assert.Equal(15, interims.Count); // 200, 400, ... 3000 ms
+        Assert.All(interims, r => Assert.False(r.IsFinal));
+        Assert.All(interims, r => Assert.NotEmpty(r.Results[1].Classification.Classes));
+        var transcripts = interims.Select(r => Assert.Single(r.Results[0].Speech.Alternatives).Transcript).ToList();
+        for (var i = 1; i < transcripts.Count; i++)
+        {
+            Assert.StartsWith(transcripts[i - 1], transcripts[i], StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task StreamingRecognize_AudioBeforeConfig_InvalidArgument()
     {
         using var call = platform.Speech.StreamingRecognize(cancellationToken: Token);

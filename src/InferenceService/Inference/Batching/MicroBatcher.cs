@@ -7,7 +7,9 @@ namespace S3Router.InferenceService.Inference.Batching;
 /// the oldest waiting request has waited <c>maxWait</c>. At most <c>capacity</c> requests wait; one more is refused
 /// with <see cref="ResourceExhaustedException"/>, so memory stays bounded. A request whose token fires leaves the
 /// queue at once (freeing its slot); if its batch is already running, its result is dropped. Batches of one batcher
-/// run one after another on the thread pool.
+/// run one after another on the thread pool. With a <c>gate</c> shared by several batchers, a ready batch first waits
+/// for a slot of the gate (so no more runs overlap than the cores can take) and then takes everything that arrived
+/// meanwhile, up to <c>maxBatch</c>: contention turns into bigger batches instead of oversubscribed threads.
 /// </summary>
 internal sealed class MicroBatcher<TIn, TOut> : IAsyncDisposable
 {
@@ -17,6 +19,7 @@ internal sealed class MicroBatcher<TIn, TOut> : IAsyncDisposable
     private readonly int _capacity;
     private readonly TimeProvider _time;
     private readonly Action<int>? _onBatch;
+    private readonly SemaphoreSlim? _gate;
     private readonly LinkedList<Pending> _queue = new();
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -29,7 +32,10 @@ internal sealed class MicroBatcher<TIn, TOut> : IAsyncDisposable
     /// <param name="capacity">Most requests waiting (not yet in a running batch), at least 1.</param>
     /// <param name="time">Clock for the wait.</param>
     /// <param name="onBatch">Observes each batch's size (metrics).</param>
-    public MicroBatcher(Func<IReadOnlyList<TIn>, TOut[]> runBatch, int maxBatch, TimeSpan maxWait, int capacity, TimeProvider time, Action<int>? onBatch = null)
+    /// <param name="gate">Slots for running batches, shared with other batchers; none means no limit.</param>
+    public MicroBatcher(
+        Func<IReadOnlyList<TIn>, TOut[]> runBatch, int maxBatch, TimeSpan maxWait, int capacity, TimeProvider time,
+        Action<int>? onBatch = null, SemaphoreSlim? gate = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
@@ -39,6 +45,7 @@ internal sealed class MicroBatcher<TIn, TOut> : IAsyncDisposable
         _capacity = capacity;
         _time = time;
         _onBatch = onBatch;
+        _gate = gate;
         _loop = Task.Run(LoopAsync);
     }
 
@@ -136,55 +143,101 @@ internal sealed class MicroBatcher<TIn, TOut> : IAsyncDisposable
 
     private async Task LoopAsync()
     {
-        while (true)
+        var holdsGate = false;
+        try
         {
-            List<Pending>? batch = null;
-            Task wake;
-            TimeSpan wait = Timeout.InfiniteTimeSpan;
-            lock (_lock)
+            while (true)
             {
-                if (_stopping.IsCancellationRequested)
+                List<Pending>? batch = null;
+                var ready = false;
+                Task wake;
+                TimeSpan wait = Timeout.InfiniteTimeSpan;
+                lock (_lock)
                 {
-                    return;
-                }
-
-                if (_queue.Count > 0)
-                {
-                    var waited = _time.GetUtcNow() - _queue.First!.Value.Enqueued;
-                    if (_queue.Count >= _maxBatch || waited >= _maxWait)
+                    if (_stopping.IsCancellationRequested)
                     {
-                        batch = [];
-                        while (batch.Count < _maxBatch && _queue.First is { } first)
+                        return;
+                    }
+
+                    if (_queue.Count > 0)
+                    {
+                        var waited = _time.GetUtcNow() - _queue.First!.Value.Enqueued;
+                        if (_queue.Count >= _maxBatch || waited >= _maxWait)
                         {
-                            _queue.RemoveFirst();
-                            batch.Add(first.Value);
+                            ready = true;
+                            if (_gate is null || holdsGate)
+                            {
+                                batch = [];
+                                while (batch.Count < _maxBatch && _queue.First is { } first)
+                                {
+                                    _queue.RemoveFirst();
+                                    batch.Add(first.Value);
+                                }
+                            }
+                        }
+                        else
+                        {
+                            wait = _maxWait - waited;
                         }
                     }
-                    else
-                    {
-                        wait = _maxWait - waited;
-                    }
+
+                    wake = _changed.Task;
                 }
 
-                wake = _changed.Task;
-            }
+                if (batch is not null)
+                {
+                    try
+                    {
+                        Run(batch);
+                    }
+                    finally
+                    {
+                        if (holdsGate)
+                        {
+                            _gate!.Release();
+                            holdsGate = false;
+                        }
+                    }
 
-            if (batch is not null)
+                    continue;
+                }
+
+                if (holdsGate)
+                {
+                    // Every waiting request was cancelled while this batcher waited for the gate.
+                    _gate!.Release();
+                    holdsGate = false;
+                }
+
+                if (ready)
+                {
+                    await _gate!.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                    holdsGate = true;
+                    continue;
+                }
+
+                if (wait == Timeout.InfiniteTimeSpan)
+                {
+                    await wake.ConfigureAwait(false);
+                    continue;
+                }
+
+                using var delayCancel = new CancellationTokenSource();
+                var delay = Task.Delay(wait, _time, delayCancel.Token);
+                await Task.WhenAny(wake, delay).ConfigureAwait(false);
+                await delayCancel.CancelAsync().ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Stopped while waiting for the gate.
+        }
+        finally
+        {
+            if (holdsGate)
             {
-                Run(batch);
-                continue;
+                _gate!.Release();
             }
-
-            if (wait == Timeout.InfiniteTimeSpan)
-            {
-                await wake.ConfigureAwait(false);
-                continue;
-            }
-
-            using var delayCancel = new CancellationTokenSource();
-            var delay = Task.Delay(wait, _time, delayCancel.Token);
-            await Task.WhenAny(wake, delay).ConfigureAwait(false);
-            await delayCancel.CancelAsync().ConfigureAwait(false);
         }
     }
 

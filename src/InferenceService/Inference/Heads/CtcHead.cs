@@ -44,13 +44,17 @@ internal sealed class CtcHead
     /// </summary>
     public IReadOnlyList<RecognitionAlternative> Decode(float[,] hidden, int beamWidth, int maxAlternatives, IReadOnlyList<int>? frameIndex = null)
     {
-        var logProbs = CtcDecoder.LogSoftmax(Linear.Apply(hidden, _weight, _bias, _labels.Count, _hidden));
+        var logProbs = LogProbabilities(hidden);
         maxAlternatives = Math.Max(1, maxAlternatives);
         var hypotheses = beamWidth <= 1 && maxAlternatives == 1
             ? [CtcDecoder.Greedy(logProbs)]
             : CtcDecoder.BeamSearch(logProbs, Math.Max(beamWidth, maxAlternatives), maxAlternatives);
         return hypotheses.Select(h => ToAlternative(h, frameIndex)).ToList();
     }
+
+    /// <summary>Per-frame log posteriors [frames, labels] of hidden states [frames, hidden].</summary>
+    public float[,] LogProbabilities(float[,] hidden) =>
+        CtcDecoder.LogSoftmax(Linear.Apply(hidden, _weight, _bias, _labels.Count, _hidden));
 
     /// <summary>
     /// Turns label ids into a transcript and words; a word spans its first token's start to its last token's end frame,

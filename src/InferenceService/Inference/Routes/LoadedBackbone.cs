@@ -13,6 +13,7 @@ internal sealed class LoadedBackbone
         Digest = digest;
         Shapes = weights.ToDictionary(w => w.Key, w => w.Value.Shape, StringComparer.Ordinal);
         SessionBytes = weights.Values.Sum(w => (long)w.Data.Length * sizeof(float));
+        EncoderBytes = weights.Where(w => !Wav2Vec2OnnxBuilder.IsFrontendParameter(config, w.Key)).Sum(w => (long)w.Value.Data.Length * sizeof(float));
         FrameHop = TimeSpan.FromSeconds((double)config.FrameHopSamples / Core.Audio.AudioDecoder.TargetSampleRateHertz);
         MinimumSamples = Wav2Vec2OnnxBuilder.MinimumSamples(config);
     }
@@ -29,6 +30,9 @@ internal sealed class LoadedBackbone
 
     /// <summary>Estimated resident bytes of one session (its float32 initializers).</summary>
     public long SessionBytes { get; }
+
+    /// <summary>Estimated resident bytes of one encoder session (the float32 initializers outside the shared frontend).</summary>
+    public long EncoderBytes { get; }
 
     /// <summary>Audio time between two output frames (20 ms for the standard strides).</summary>
     public TimeSpan FrameHop { get; }

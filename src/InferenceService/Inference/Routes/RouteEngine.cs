@@ -1,36 +1,56 @@
 using S3Router.InferenceService.Inference.Batching;
-using S3Router.InferenceService.Onnx;
 
 namespace S3Router.InferenceService.Inference.Routes;
 
 /// <summary>
 /// A hot route: the ONNX session of one mask (backbone weights times the mask as initializers) and its micro-batcher.
-/// Every route version with the same masks shares it. Disposed by the hot cache when evicted (never while leased).
+/// Every route version with the same masks shares it. Usually only the encoder (the transformer layers) is per mask and
+/// its input comes from the backbone's shared <see cref="FrontendEngine"/>; a mask that touches the frontend runs the
+/// whole graph from audio. Disposed by the hot cache when evicted (never while leased).
 /// </summary>
 internal sealed class RouteEngine : IDisposable
 {
-    private readonly OnnxBackboneSession _session;
-    private readonly MicroBatcher<float[], BackboneOutput> _batcher;
+    private readonly IDisposable _session;
+    private readonly MicroBatcher<float[], BackboneOutput>? _whole;
+    private readonly MicroBatcher<float[,], float[,]>? _encoder;
 
-    public RouteEngine(OnnxBackboneSession session, MicroBatcher<float[], BackboneOutput> batcher, string maskKey)
+    private RouteEngine(IDisposable session, MicroBatcher<float[], BackboneOutput>? whole, MicroBatcher<float[,], float[,]>? encoder, string maskKey)
     {
         _session = session;
-        _batcher = batcher;
+        _whole = whole;
+        _encoder = encoder;
         MaskKey = maskKey;
     }
 
     public string MaskKey { get; }
 
+    /// <summary>True when the engine runs on frontend frames (<see cref="RunEncoderAsync"/>), false when on audio (<see cref="RunAsync"/>).</summary>
+    public bool UsesFrontend => _encoder is not null;
+
+    /// <summary>An engine over the whole graph: audio in.</summary>
+    public static RouteEngine Whole(IDisposable session, MicroBatcher<float[], BackboneOutput> batcher, string maskKey) =>
+        new(session, batcher, null, maskKey);
+
+    /// <summary>An engine over the encoder graph: frontend frames in.</summary>
+    public static RouteEngine Encoder(IDisposable session, MicroBatcher<float[,], float[,]> batcher, string maskKey) =>
+        new(session, null, batcher, maskKey);
+
     /// <summary>
-    /// Runs one utterance (16 kHz samples) through the backbone in a batch; returns hidden states [frames, hidden] and,
-    /// for a token-dropping route, each row's original frame.
+    /// Runs one utterance (16 kHz samples) through the whole backbone in a batch; returns hidden states [frames, hidden]
+    /// and, for a token-dropping route, each row's original frame.
     /// </summary>
-    public Task<BackboneOutput> RunAsync(float[] samples, CancellationToken cancellationToken) => _batcher.RunAsync(samples, cancellationToken);
+    public Task<BackboneOutput> RunAsync(float[] samples, CancellationToken cancellationToken) =>
+        (_whole ?? throw new InvalidOperationException("This engine runs on frontend frames.")).RunAsync(samples, cancellationToken);
+
+    /// <summary>Runs one utterance's frontend frames [frames, hidden] through the encoder in a batch; returns hidden states [frames, hidden].</summary>
+    public Task<float[,]> RunEncoderAsync(float[,] frames, CancellationToken cancellationToken) =>
+        (_encoder ?? throw new InvalidOperationException("This engine runs on audio.")).RunAsync(frames, cancellationToken);
 
     /// <inheritdoc />
     public void Dispose()
     {
-        _batcher.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _whole?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _encoder?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _session.Dispose();
     }
 }

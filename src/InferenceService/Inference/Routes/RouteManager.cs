@@ -24,6 +24,9 @@ internal sealed class RouteManager : IDisposable
     private readonly Lock _lock = new();
     private readonly HashSet<(string Task, string Language)> _active = [];
     private readonly Dictionary<(string Task, string Language), (string Alias, RouteModel Model)> _preloaded = [];
+    private readonly Lock _frontendLock = new();
+    private readonly SemaphoreSlim _runs;
+    private FrontendEngine? _frontend;
 
     public RouteManager(
         BackboneHost backbone, MaskRegistrySource registry, RouteResolver resolver, IOptions<InferenceOptions> options,
@@ -38,6 +41,10 @@ internal sealed class RouteManager : IDisposable
         _cold = new BudgetedLruCache<string, RouteModel>(_options.ColdCacheBudgetBytes, "cold", metrics);
         _hot = new BudgetedLruCache<string, RouteEngine>(_options.MaskCacheBudgetBytes, "hot", metrics);
         _hot.Pin(RouteModel.BaseMaskKey);
+        var concurrentRuns = _options.MaxConcurrentRuns > 0
+            ? _options.MaxConcurrentRuns
+            : Math.Max(1, Environment.ProcessorCount / _options.IntraOpThreads);
+        _runs = new SemaphoreSlim(concurrentRuns, concurrentRuns);
     }
 
     /// <summary>
@@ -56,9 +63,38 @@ internal sealed class RouteManager : IDisposable
         return await AcquireAsync(version, cancellationToken);
     }
 
-    /// <summary>Builds the backbone's unmasked session (pinned), so the pod is ready before the first route.</summary>
+    /// <summary>The backbone's shared frontend, built on first use.</summary>
+    /// <exception cref="Core.Errors.UnavailableException">The backbone is still loading.</exception>
+    public FrontendEngine Frontend
+    {
+        get
+        {
+            lock (_frontendLock)
+            {
+                if (_frontend is null)
+                {
+                    var backbone = _backbone.Current;
+                    var session = OnnxFrontendSession.Create(backbone.Config, backbone.Weights, EngineOptions);
+                    var batcher = new MicroBatcher<float[], float[,]>(
+                        batch => session.Run([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
+                    _frontend = new FrontendEngine(session, batcher);
+                }
+
+                return _frontend;
+            }
+        }
+    }
+
+    private OnnxEngineOptions EngineOptions => new() { IntraOpThreads = _options.IntraOpThreads };
+
+    /// <summary>Builds the backbone's unmasked session (pinned) and the shared frontend, so the pod is ready before the first route.</summary>
     public async Task WarmBaseAsync(CancellationToken cancellationToken)
     {
+        if (_options.ShareFrontend)
+        {
+            _ = Frontend;
+        }
+
         using var lease = await _hot.AcquireAsync(RouteModel.BaseMaskKey, () => BuildEngineAsync(RouteModel.BaseMaskKey, null), cancellationToken);
     }
 
@@ -123,6 +159,13 @@ internal sealed class RouteManager : IDisposable
     {
         _hot.Dispose();
         _cold.Dispose();
+        lock (_frontendLock)
+        {
+            _frontend?.Dispose();
+            _frontend = null;
+        }
+
+        _runs.Dispose();
     }
 
     private static string AliasOf(string reference) => reference.Length == 0 ? "production" : reference;
@@ -151,11 +194,21 @@ internal sealed class RouteManager : IDisposable
     private Task<(RouteEngine, long)> BuildEngineAsync(string maskKey, RouteModel? model)
     {
         var backbone = _backbone.Current;
-        var session = OnnxBackboneSession.Create(
-            backbone.Config, backbone.Weights, model?.UnpackMasks(), new OnnxBuildOptions { TokenDropping = model?.Bundle.TokenDropping },
-            new OnnxEngineOptions { IntraOpThreads = _options.IntraOpThreads });
+        var mask = model?.UnpackMasks();
+        var tokenDropping = model?.Bundle.TokenDropping;
+        // Token dropping runs between the conv frontend and the projection, inside the whole graph only.
+        if (_options.ShareFrontend && tokenDropping is null
+            && (mask is null || !mask.Keys.Any(name => Wav2Vec2OnnxBuilder.IsFrontendParameter(backbone.Config, name))))
+        {
+            var encoder = OnnxEncoderSession.Create(backbone.Config, backbone.Weights, mask, EngineOptions);
+            var encoderBatcher = new MicroBatcher<float[,], float[,]>(
+                batch => encoder.Run([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
+            return Task.FromResult((RouteEngine.Encoder(encoder, encoderBatcher, maskKey), backbone.EncoderBytes));
+        }
+
+        var session = OnnxBackboneSession.Create(backbone.Config, backbone.Weights, mask, new OnnxBuildOptions { TokenDropping = tokenDropping }, EngineOptions);
         var batcher = new MicroBatcher<float[], BackboneOutput>(
-            batch => session.RunFrames([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch);
-        return Task.FromResult((new RouteEngine(session, batcher, maskKey), backbone.SessionBytes));
+            batch => session.RunFrames([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
+        return Task.FromResult((RouteEngine.Whole(session, batcher, maskKey), backbone.SessionBytes));
     }
 }

@@ -103,4 +103,58 @@ public sealed class MicroBatcherTests
         Assert.Equal(2, await next);
         Assert.Equal([1], Assert.Single(_batches));
     }
+
+    [Fact]
+    public async Task RunAsync_SharedGateHeldElsewhere_WaitsThenRunsEverythingThatArrivedAsOneBatch()
+    {
+        // Arrange: the only gate slot is taken (another batcher running), so ready batches wait for it.
+        using var gate = new SemaphoreSlim(1, 1);
+        await gate.WaitAsync(TestContext.Current.CancellationToken);
+        await using var batcher = new MicroBatcher<int, int>(Double, maxBatch: 8, MaxWait, capacity: 10, _time, gate: gate);
+        var token = TestContext.Current.CancellationToken;
+        var first = batcher.RunAsync(1, token);
+        _time.Advance(MaxWait); // the first request is due, but the gate is closed
+        var later = Enumerable.Range(2, 3).Select(i => batcher.RunAsync(i, token)).ToList();
+
+        // Act
+        Assert.False(first.IsCompleted);
+        gate.Release();
+        var results = await Task.WhenAll([first, .. later]);
+
+        // Assert: one batch of all four, and the slot is free again.
+        Assert.Equal([2, 4, 6, 8], results);
+        Assert.Equal([1, 2, 3, 4], Assert.Single(_batches));
+        Assert.True(await gate.WaitAsync(TimeSpan.FromSeconds(10), token));
+    }
+
+    [Fact]
+    public async Task RunAsync_TwoBatchersOneGateSlot_RunsNeverOverlap()
+    {
+        // Arrange
+        using var gate = new SemaphoreSlim(1, 1);
+        var running = 0;
+        var overlaps = 0;
+        int[] Slow(IReadOnlyList<int> batch)
+        {
+            if (Interlocked.Increment(ref running) > 1)
+            {
+                Interlocked.Increment(ref overlaps);
+            }
+
+            Thread.Sleep(5);
+            Interlocked.Decrement(ref running);
+            return [.. batch];
+        }
+
+        await using var a = new MicroBatcher<int, int>(Slow, maxBatch: 1, MaxWait, capacity: 100, _time, gate: gate);
+        await using var b = new MicroBatcher<int, int>(Slow, maxBatch: 1, MaxWait, capacity: 100, _time, gate: gate);
+        var token = TestContext.Current.CancellationToken;
+
+        // Act
+        var results = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => (i % 2 == 0 ? a : b).RunAsync(i, token)));
+
+        // Assert
+        Assert.Equal(Enumerable.Range(0, 40), results);
+        Assert.Equal(0, overlaps);
+    }
 }

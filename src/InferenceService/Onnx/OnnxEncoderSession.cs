@@ -1,0 +1,80 @@
+using System.Runtime.InteropServices;
+using Microsoft.ML.OnnxRuntime;
+using S3Router.Core.Backbones;
+using S3Router.Core.Errors;
+
+namespace S3Router.InferenceService.Onnx;
+
+/// <summary>
+/// The route-specific part of the backbone (<see cref="Wav2Vec2OnnxBuilder.BuildEncoder"/>): frontend frames in, the
+/// last hidden state out. One per route mask; thread-safe for concurrent <see cref="Run"/> calls.
+/// </summary>
+public sealed class OnnxEncoderSession : IDisposable
+{
+    private static readonly string[] InputNames = [Wav2Vec2OnnxBuilder.FrontendHiddenOutput, Wav2Vec2OnnxBuilder.FrameLengthsInput];
+    private static readonly string[] OutputNames = [Wav2Vec2OnnxBuilder.HiddenStateOutput, Wav2Vec2OnnxBuilder.OutputLengthsOutput];
+
+    private readonly InferenceSession _session;
+
+    private OnnxEncoderSession(byte[] model, Wav2Vec2Config config, OnnxEngineOptions? options)
+    {
+        HiddenSize = config.HiddenSize;
+        _session = OnnxSessions.Load(model, options);
+    }
+
+    /// <summary>Width of each frame.</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>Builds the encoder graph from config, weights and an optional route mask, and loads it.</summary>
+    public static OnnxEncoderSession Create(
+        Wav2Vec2Config config,
+        IReadOnlyDictionary<string, WeightTensor> weights,
+        IReadOnlyDictionary<string, bool[]>? mask = null,
+        OnnxEngineOptions? options = null) =>
+        new(Google.Protobuf.MessageExtensions.ToByteArray(Wav2Vec2OnnxBuilder.BuildEncoder(config, weights, mask)), config, options);
+
+    /// <summary>
+    /// Runs one batch of frontend outputs (each [frames, hidden], frames ≥ 1) and returns each one's last hidden state
+    /// [frames, hidden].
+    /// </summary>
+    public float[][,] Run(float[][,] batchOfFrames)
+    {
+        ArgumentNullException.ThrowIfNull(batchOfFrames);
+        if (batchOfFrames.Length == 0)
+        {
+            throw new InvalidInputException("The batch holds no frames.", "audio");
+        }
+
+        var batch = batchOfFrames.Length;
+        var maxFrames = 0;
+        var lengths = new long[batch];
+        for (var b = 0; b < batch; b++)
+        {
+            var frames = batchOfFrames[b];
+            if (frames is null || frames.GetLength(0) == 0 || frames.GetLength(1) != HiddenSize)
+            {
+                throw new InvalidInputException(
+                    $"Utterance {b} has frames [{frames?.GetLength(0)}, {frames?.GetLength(1)}]; expected [frames ≥ 1, {HiddenSize}].", "audio");
+            }
+
+            lengths[b] = frames.GetLength(0);
+            maxFrames = Math.Max(maxFrames, frames.GetLength(0));
+        }
+
+        var input = new float[(long)batch * maxFrames * HiddenSize];
+        for (var b = 0; b < batch; b++)
+        {
+            var frames = batchOfFrames[b];
+            MemoryMarshal.CreateReadOnlySpan(ref frames[0, 0], frames.Length).CopyTo(input.AsSpan(b * maxFrames * HiddenSize));
+        }
+
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [batch, maxFrames, HiddenSize]);
+        using var lengthsValue = OrtValue.CreateTensorValueFromMemory(lengths, [batch]);
+        using var runOptions = new RunOptions();
+        using var outputs = _session.Run(runOptions, InputNames, [inputValue, lengthsValue], OutputNames);
+        return OnnxSessions.Unpad(outputs[0], lengths, HiddenSize);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _session.Dispose();
+}
