@@ -49,7 +49,7 @@ internal static class ServingBenchmark
             var variants = Enumerable.Range(0, 64).Select(i => RouteVariants.Variant(demo[i % demo.Count], $"{demo[i % demo.Count].Task}_b{i:00}", seed: 1000 + i)).ToList();
             using (var channel = GrpcChannel.ForAddress(registry.Address))
             {
-                var client = new MaskRegistry.MaskRegistryClient(channel);
+                var client = new S3Router.Api.V1.MaskRegistry.MaskRegistryClient(channel);
                 foreach (var bundle in demo.Concat(variants))
                 {
                     await PublishAsync(client, bundle);
@@ -406,11 +406,11 @@ internal static class ServingBenchmark
         var request = new RegisterBackboneRequest { Digest = "sha256:" + hex, Name = "tiny-ssl", ConfigJson = Wav2Vec2ConfigJson.Serialize(config) };
         request.Tensors.AddRange(file.Tensors.Values.Select(t => new TensorShape { Name = t.Name, Dims = { t.Shape } }));
         using var channel = GrpcChannel.ForAddress(registry.Address);
-        await new MaskRegistry.MaskRegistryClient(channel).RegisterBackboneAsync(request);
+        await new S3Router.Api.V1.MaskRegistry.MaskRegistryClient(channel).RegisterBackboneAsync(request);
         return (config, hex);
     }
 
-    private static async Task PublishAsync(MaskRegistry.MaskRegistryClient registry, MaskBundle bundle)
+    private static async Task PublishAsync(S3Router.Api.V1.MaskRegistry.MaskRegistryClient registry, MaskBundle bundle)
     {
         using var call = registry.PublishMask();
         await call.RequestStream.WriteAsync(new PublishMaskRequest

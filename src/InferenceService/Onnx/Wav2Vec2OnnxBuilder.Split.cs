@@ -9,7 +9,7 @@ namespace S3Router.InferenceService.Onnx;
 /// The backbone split in two graphs at the first tensor a route may mask: the <em>frontend</em> (conv feature
 /// extractor, feature projection, positional conv and, base style, the encoder LayerNorm), which every route whose
 /// masks cover only transformer layers shares, and the <em>encoder</em> (the transformer layers), one per mask.
-/// Frontend then encoder computes the same valid frames as <see cref="Build"/>: padded frames are dropped between
+/// Frontend then encoder computes the same valid frames as <see cref="Build(Wav2Vec2Config, IReadOnlyDictionary{string, WeightTensor}, IReadOnlyDictionary{string, bool[]}?)"/>: padded frames are dropped between
 /// the two, and the encoder only ever sees them as masked attention keys.
 /// </summary>
 public sealed partial class Wav2Vec2OnnxBuilder
@@ -35,7 +35,7 @@ public sealed partial class Wav2Vec2OnnxBuilder
     }
 
     /// <summary>
-    /// The frontend graph. Inputs as <see cref="Build"/>; outputs <see cref="FrontendHiddenOutput"/> and
+    /// The frontend graph. Inputs as <see cref="Build(Wav2Vec2Config, IReadOnlyDictionary{string, WeightTensor}, IReadOnlyDictionary{string, bool[]}?)"/>; outputs <see cref="FrontendHiddenOutput"/> and
     /// <see cref="OutputLengthsOutput"/>. It holds only frontend initializers.
     /// </summary>
     public static ModelProto BuildFrontend(Wav2Vec2Config config, IReadOnlyDictionary<string, WeightTensor> weights)
@@ -44,7 +44,7 @@ public sealed partial class Wav2Vec2OnnxBuilder
         config.Validate();
         var normalized = Wav2Vec2Weights.Normalize(weights);
         Wav2Vec2Weights.Validate(config, normalized);
-        return new Wav2Vec2OnnxBuilder(config, normalized).EmitFrontend();
+        return new Wav2Vec2OnnxBuilder(config, normalized, StructuredShrink.Full(config), new OnnxBuildOptions()).EmitFrontend();
     }
 
     /// <summary>
@@ -70,7 +70,14 @@ public sealed partial class Wav2Vec2OnnxBuilder
         var normalized = Wav2Vec2Weights.Normalize(weights);
         Wav2Vec2Weights.Validate(config, normalized);
         IReadOnlyDictionary<string, WeightTensor> effective = mask is null ? normalized : RouteMasks.Apply(normalized, mask);
-        return new Wav2Vec2OnnxBuilder(config, effective).EmitEncoder();
+        // Whole heads and FFN units a structured route zeroed are left out here too, as in the whole graph.
+        var plan = StructuredShrink.Find(config, effective);
+        if (!StructuredShrink.IsFull(config, plan))
+        {
+            effective = StructuredShrink.Apply(config, effective, plan);
+        }
+
+        return new Wav2Vec2OnnxBuilder(config, effective, plan, new OnnxBuildOptions()).EmitEncoder();
     }
 
     private ModelProto EmitFrontend()

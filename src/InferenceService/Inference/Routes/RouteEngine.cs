@@ -1,4 +1,5 @@
 using S3Router.InferenceService.Inference.Batching;
+using S3Router.InferenceService.Onnx;
 
 namespace S3Router.InferenceService.Inference.Routes;
 
