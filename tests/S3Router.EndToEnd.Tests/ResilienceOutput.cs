@@ -2,10 +2,25 @@ using S3Router.Testing.Resilience;
 
 namespace S3Router.EndToEnd.Tests;
 
-/// <summary>Writes what a resilience scenario saw to the test output, so a failure shows the figures.</summary>
+/// <summary>
+/// Writes what a resilience scenario saw to the test output, so a failure shows the figures; also appended to the file
+/// named by S3R_RESILIENCE_LOG when set, to see the figures of passing runs.
+/// </summary>
 internal static class ResilienceOutput
 {
-    public static void Log(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
+    private static readonly Lock FileLock = new();
+
+    public static void Log(string line)
+    {
+        TestContext.Current.TestOutputHelper?.WriteLine(line);
+        if (Environment.GetEnvironmentVariable("S3R_RESILIENCE_LOG") is { Length: > 0 } path)
+        {
+            lock (FileLock)
+            {
+                File.AppendAllText(path, line + Environment.NewLine);
+            }
+        }
+    }
 
     public static void Write(ScenarioResult result)
     {

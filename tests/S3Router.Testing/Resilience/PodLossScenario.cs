@@ -37,7 +37,7 @@ public static class PodLossScenario
             new PlatformOptions { InferenceCount = 3, Gateway = GatewaySettings }, cancellationToken);
         log($"platform up: inference on {string.Join(", ", platform.Inference.Select(p => p.GrpcPort))}");
 
-        var load = GatewayLoad.Start(platform, LoadProfile.FixedRate(scale.Rate, TimeSpan.Zero), samples: 8000, cancellationToken);
+        var load = GatewayLoad.Start(platform, LoadProfile.FixedRate(scale.Rate, TimeSpan.Zero), scale.AudioSamples, cancellationToken);
         await load.UntilAsync(scale.Before, cancellationToken);
         var before = await platform.InferenceAsrCountsAsync(cancellationToken);
         var victim = Array.IndexOf(before, before.Max());
@@ -65,7 +65,7 @@ public static class PodLossScenario
         var retries = PrometheusText.Sum(gatewayMetrics, "s3router_gateway_retries_total", "method=\"Recognize\"");
 
         var result = new ScenarioResult(
-            "pod loss", $"{scale.Rate:0} rps, 0.5 s audio, 3 pods", "SIGKILL the route's owner pod, restart on its port", report, faultAt, recoveredAt);
+            "pod loss", $"{scale.Describe(scale.Rate)}, 3 pods", "SIGKILL the route's owner pod, restart on its port", report, faultAt, recoveredAt);
         result.Notes.Add($"asr runs per pod: at kill {Show(before)}, before restart {Show(duringFault)}, at end {Show(afterRestart)} (pod {victim} killed; its counter restarts at 0)");
         result.Notes.Add($"gateway: victim circuit {circuitDuringFault} during the fault, {circuitAfter} at the end (0 closed, 1 half-open, 2 open); {retries} retries");
         return new Result(result, victim, before, duringFault, afterRestart, circuitDuringFault, circuitAfter, retries);

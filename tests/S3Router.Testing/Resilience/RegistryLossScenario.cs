@@ -7,7 +7,8 @@ namespace S3Router.Testing.Resilience;
 /// <summary>
 /// Registry loss: one inference process serves asr/en under steady load while the registry process is killed; the
 /// registry is started again on the same port and data folder, a new asr/en version is published and
-/// <c>production</c> moved to it. The inference process keeps resolved refs for 10 min here, so only its WatchMasks
+/// <c>production</c> moved to it at once. Before the outage one change (speaker/und <c>canary</c>) has reached the
+/// inference process, so its watch resumes from that revision and must replay what it missed. The inference process keeps resolved refs for 10 min here, so only its WatchMasks
 /// stream can make it serve the new version.
 /// </summary>
 public static class RegistryLossScenario
@@ -27,7 +28,17 @@ public static class RegistryLossScenario
             Inference = new Dictionary<string, string> { ["Inference__ResolveCacheTtl"] = "00:10:00" },
         }, cancellationToken);
 
-        var load = GatewayLoad.Start(platform, LoadProfile.FixedRate(scale.Rate, TimeSpan.Zero), samples: 8000, cancellationToken);
+        // One change before the outage, so the inference process's watch has a revision to resume from.
+        var (firstChannel, firstRegistry) = platform.RegistryClient(apiKey: null);
+        using (firstChannel)
+        {
+            await firstRegistry.SetAliasAsync(
+                new SetAliasRequest { Task = "speaker", LanguageCode = "und", Alias = "canary", Version = platform.Published["speaker/und"].Version },
+                cancellationToken: cancellationToken);
+        }
+
+        await WaitForWatchEventAsync(platform, TimeSpan.FromSeconds(30), cancellationToken);
+        var load = GatewayLoad.Start(platform, LoadProfile.FixedRate(scale.Rate / 2, TimeSpan.Zero), scale.AudioSamples, cancellationToken);
         await load.UntilAsync(scale.Before, cancellationToken);
         var faultAt = load.Elapsed;
         platform.Registry.Kill();
@@ -58,9 +69,23 @@ public static class RegistryLossScenario
         var eventsAfter = await WatchEventsAsync(platform, cancellationToken);
 
         var result = new ScenarioResult(
-            "registry loss", $"{scale.Rate:0} rps, 0.5 s audio, 1 pod", "SIGKILL the registry, restart on its port and data; publish v2", report, faultAt, recoveredAt);
+            "registry loss", $"{scale.Describe(scale.Rate / 2)}, 1 pod", "SIGKILL the registry, restart on its port and data; publish v2", report, faultAt, recoveredAt);
         result.Notes.Add($"after the restart: published v{published.Version}, gateway served v{served}; watch events at inference {eventsBefore} before the restart, {eventsAfter} at the end");
         return new Result(result, published, served, eventsBefore, eventsAfter);
+    }
+
+    private static async Task WaitForWatchEventAsync(ServicePlatform platform, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var until = DateTime.UtcNow + limit;
+        while (await WatchEventsAsync(platform, cancellationToken) < 1)
+        {
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"The inference process received no WatchMasks event in {limit.TotalSeconds} s.");
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
     }
 
     private static async Task<double> WatchEventsAsync(ServicePlatform platform, CancellationToken cancellationToken) =>

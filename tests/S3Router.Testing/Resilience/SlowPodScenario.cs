@@ -45,7 +45,7 @@ public static class SlowPodScenario
             Gateway = GatewaySettings,
         }, cancellationToken);
 
-        var load = GatewayLoad.Start(platform, LoadProfile.FixedRate(scale.Rate, TimeSpan.Zero), samples: 8000, cancellationToken);
+        var load = GatewayLoad.Start(platform, LoadProfile.FixedRate(scale.Rate, TimeSpan.Zero), scale.AudioSamples, cancellationToken);
         await load.UntilAsync(scale.Before, cancellationToken);
         var atSlow = await platform.InferenceAsrCountsAsync(cancellationToken);
         var slow = Array.IndexOf(atSlow, atSlow.Max());
@@ -63,7 +63,7 @@ public static class SlowPodScenario
         var hedges = PrometheusText.Sum(await platform.Gateway.ScrapeMetricsAsync(cancellationToken), "s3router_gateway_hedges_total", "method=\"Recognize\"");
 
         var result = new ScenarioResult(
-            "slow pod", $"{scale.Rate:0} rps, 0.5 s audio, 3 pods, hedge after 100 ms",
+            "slow pod", $"{scale.Describe(scale.Rate)}, 3 pods, hedge after 100 ms",
             $"+{Delay.TotalMilliseconds:0} ms each way on the owner pod's link", report, faultAt, recoveredAt);
         var outcome = new Result(result, slow, atSlow, atFast, hedges);
         result.Notes.Add(string.Create(CultureInfo.InvariantCulture,
