@@ -103,6 +103,29 @@ public sealed class ServicePlatform : IAsyncDisposable
         return counts;
     }
 
+    /// <summary>
+    /// A few sequential asr/en calls to every inference process directly, then through the gateway, so that first-call
+    /// costs (JIT, session warm-up, connections) stay out of measured load.
+    /// </summary>
+    public async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        var request = AsrRequest(4000, seed: 123);
+        foreach (var inference in _inference)
+        {
+            using var channel = GrpcChannel.ForAddress(inference.Address);
+            var direct = new Speech.SpeechClient(channel);
+            for (var i = 0; i < 3; i++)
+            {
+                await direct.RecognizeAsync(request, deadline: DateTime.UtcNow.AddMinutes(1), cancellationToken: cancellationToken);
+            }
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            await Speech.RecognizeAsync(request, deadline: DateTime.UtcNow.AddMinutes(1), cancellationToken: cancellationToken);
+        }
+    }
+
     /// <summary>Names of the processes that are no longer running, with their output; empty when all run.</summary>
     public string DeadProcesses() =>
         string.Join("\n\n", Processes.Where(p => p is not null && p.HasExited).Select(p => $"{p.Name} exited:\n{p.Output}"));

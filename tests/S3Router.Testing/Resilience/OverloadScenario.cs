@@ -33,10 +33,13 @@ public static class OverloadScenario
                 ["Inference__MaxBatchSize"] = "4",
             },
         }, cancellationToken);
+        await platform.WarmUpAsync(cancellationToken);
         var requests = Enumerable.Range(0, 8).Select(seed => ServicePlatform.AsrRequest(16_000, seed)).ToArray();
         Task Call(long i, DateTime deadline, CancellationToken token) =>
             platform.Speech.RecognizeAsync(requests[i % requests.Length], deadline: deadline, cancellationToken: token).ResponseAsync;
 
+        // Batches of QueueCapacity calls warm up too; then the probe measures the steady state.
+        await LoadGenerator.RunAsync(LoadProfile.FixedConcurrency(QueueCapacity, TimeSpan.FromSeconds(2)), Call, cancellationToken);
         var probe = await LoadGenerator.RunAsync(LoadProfile.FixedConcurrency(QueueCapacity, scale.Before), Call, cancellationToken);
         var capacity = probe.OkPerSecond;
         log($"capacity probe: {probe}");

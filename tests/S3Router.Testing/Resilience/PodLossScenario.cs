@@ -35,6 +35,7 @@ public static class PodLossScenario
     {
         await using var platform = await ServicePlatform.StartAsync(
             new PlatformOptions { InferenceCount = 3, Gateway = GatewaySettings }, cancellationToken);
+        await platform.WarmUpAsync(cancellationToken);
         log($"platform up: inference on {string.Join(", ", platform.Inference.Select(p => p.GrpcPort))}");
 
         var load = GatewayLoad.Start(platform, LoadProfile.FixedRate(scale.Rate, TimeSpan.Zero), scale.AudioSamples, cancellationToken);

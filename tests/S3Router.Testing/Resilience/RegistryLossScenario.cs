@@ -27,6 +27,7 @@ public static class RegistryLossScenario
         {
             Inference = new Dictionary<string, string> { ["Inference__ResolveCacheTtl"] = "00:10:00" },
         }, cancellationToken);
+        await platform.WarmUpAsync(cancellationToken);
 
         // One change before the outage, so the inference process's watch has a revision to resume from.
         var (firstChannel, firstRegistry) = platform.RegistryClient(apiKey: null);

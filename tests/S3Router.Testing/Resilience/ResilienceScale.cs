@@ -22,8 +22,8 @@ public sealed record ResilienceScale
     /// <summary>Load after recovery. Default: 5 s.</summary>
     public TimeSpan After { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The scale of the test suite: a few seconds per phase.</summary>
-    public static ResilienceScale Test { get; } = new();
+    /// <summary>The scale of the test suite: a few seconds per phase, 10 rps (the test machine is shared and small).</summary>
+    public static ResilienceScale Test { get; } = new() { Rate = 10 };
 
     /// <summary>The bench's scale: 20 s per phase.</summary>
     public static ResilienceScale Bench { get; } = new()

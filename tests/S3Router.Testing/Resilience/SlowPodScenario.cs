@@ -44,6 +44,7 @@ public static class SlowPodScenario
             ProxyDelays = new Dictionary<int, TimeSpan> { [0] = TimeSpan.Zero, [1] = TimeSpan.Zero, [2] = TimeSpan.Zero },
             Gateway = GatewaySettings,
         }, cancellationToken);
+        await platform.WarmUpAsync(cancellationToken);
 
         var load = GatewayLoad.Start(platform, LoadProfile.FixedRate(scale.Rate, TimeSpan.Zero), scale.AudioSamples, cancellationToken);
         await load.UntilAsync(scale.Before, cancellationToken);
