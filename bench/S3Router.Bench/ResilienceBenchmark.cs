@@ -29,7 +29,17 @@ internal static class ResilienceBenchmark
             }
 
             Console.WriteLine($"-- {name} (load average {LoadAverage()})");
-            var result = await run(scale, line => Console.WriteLine("   " + line), CancellationToken.None);
+            ScenarioResult result;
+            try
+            {
+                result = await run(scale, line => Console.WriteLine("   " + line), CancellationToken.None);
+            }
+            catch (Exception e) when (e is Grpc.Core.RpcException or TimeoutException or InvalidOperationException)
+            {
+                Console.WriteLine($"   {name} did not complete: {e.Message}");
+                continue;
+            }
+
             results.Add(result);
             foreach (var note in result.Notes)
             {
