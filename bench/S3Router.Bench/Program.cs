@@ -11,6 +11,7 @@ internal static class Program
           quality --corpus DIR [...]         head vs mask vs weights quality per language, speaker, intent
           prune-tokens                       structured pruning FLOPs vs time, token dropping speedup and CER
           serving [--quick]                  end-to-end latency, gateway vs direct, mixed routes, memory per route
+          resilience [--quick] [--only NAME] pod loss, registry loss, slow pod, overload (NAME: pod-loss|registry-loss|slow-pod|overload)
         """;
 
     public static async Task<int> Main(string[] args)
@@ -28,6 +29,10 @@ internal static class Program
                 return 0;
             case "prune-tokens":
                 await PruneTokensBenchmark.RunAsync();
+                return 0;
+            case "resilience":
+                var only = Array.IndexOf(args, "--only") is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+                await ResilienceBenchmark.RunAsync(quick: args.Contains("--quick"), only);
                 return 0;
             case "registry":
                 await RegistryBenchmark.RunAsync(quick: args.Contains("--quick"));

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using S3Router.Testing;
+using S3Router.Testing.Processes;
 
 namespace S3Router.EndToEnd.Tests;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using S3Router.Testing;
+using S3Router.Testing.Processes;
 
 namespace S3Router.EndToEnd.Tests;
 

@@ -22,8 +22,11 @@ internal sealed class GatewayResilience(IOptions<GatewayOptions> options, Gatewa
     public static bool IsRetryable(Exception? exception) => exception is
         RpcException { StatusCode: StatusCode.Unavailable } or BrokenCircuitException or UnavailableException;
 
-    /// <summary>The circuit breaker of one endpoint; it counts only UNAVAILABLE as failure (a NOT_FOUND route is the caller's problem, not the pod's).</summary>
-    public ResiliencePipeline EndpointBreaker(string endpoint, CircuitBreakerStateProvider state)
+    /// <summary>
+    /// The circuit breaker of one endpoint; it counts only UNAVAILABLE as failure (a NOT_FOUND route is the caller's
+    /// problem, not the pod's). <paramref name="opened"/> is told the break duration each time the circuit opens.
+    /// </summary>
+    public ResiliencePipeline EndpointBreaker(string endpoint, CircuitBreakerStateProvider state, Action<TimeSpan>? opened = null)
     {
         var o = options.Value;
         return new ResiliencePipelineBuilder { TimeProvider = time }
@@ -37,6 +40,7 @@ internal sealed class GatewayResilience(IOptions<GatewayOptions> options, Gatewa
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is RpcException { StatusCode: StatusCode.Unavailable }),
                 OnOpened = args =>
                 {
+                    opened?.Invoke(args.BreakDuration);
                     metrics.Circuit(endpoint, CircuitState.Open);
                     Log.CircuitOpened(logger, endpoint, args.BreakDuration);
                     return default;

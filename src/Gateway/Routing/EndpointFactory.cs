@@ -12,7 +12,8 @@ namespace S3Router.Gateway.Routing;
 /// HTTP/2 connections when one is full and pings idle connections so a dead pod is noticed, plus its circuit breaker.
 /// </summary>
 internal sealed class EndpointFactory(
-    IOptions<GatewayOptions> options, IOptions<ServiceDefaultsOptions> serviceOptions, GatewayResilience resilience, GatewayMetrics metrics)
+    IOptions<GatewayOptions> options, IOptions<ServiceDefaultsOptions> serviceOptions, GatewayResilience resilience, GatewayMetrics metrics,
+    TimeProvider time)
 {
     public InferenceEndpoint Create(string address)
     {
@@ -35,9 +36,12 @@ internal sealed class EndpointFactory(
             MaxSendMessageSize = null,
         });
         var circuit = new CircuitBreakerStateProvider();
-        var breaker = resilience.EndpointBreaker(address, circuit);
+        InferenceEndpoint? endpoint = null;
+        // The breaker only opens while a call runs through it, so the endpoint exists by then.
+        var breaker = resilience.EndpointBreaker(address, circuit, breakDuration => endpoint!.CircuitOpened(breakDuration));
         metrics.Circuit(address, CircuitState.Closed);
         metrics.InFlight(address, 0);
-        return new InferenceEndpoint(address, channel, breaker, circuit, e => metrics.InFlight(e.Address, e.InFlight));
+        endpoint = new InferenceEndpoint(address, channel, breaker, circuit, time, e => metrics.InFlight(e.Address, e.InFlight));
+        return endpoint;
     }
 }

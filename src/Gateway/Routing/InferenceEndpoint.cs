@@ -10,9 +10,11 @@ namespace S3Router.Gateway.Routing;
 /// leaves the endpoint set it is retired, and its channel is disposed once its last call has ended.
 /// </summary>
 internal sealed class InferenceEndpoint(
-    string address, GrpcChannel channel, ResiliencePipeline breaker, CircuitBreakerStateProvider circuit, Action<InferenceEndpoint>? onLoadChanged = null)
+    string address, GrpcChannel channel, ResiliencePipeline breaker, CircuitBreakerStateProvider circuit, TimeProvider time,
+    Action<InferenceEndpoint>? onLoadChanged = null)
     : IDisposable
 {
+    private long _probeAtTicks;
     private int _inFlight;
     private int _retired;
     private int _disposed;
@@ -27,8 +29,24 @@ internal sealed class InferenceEndpoint(
 
     public CircuitState CircuitState => circuit.CircuitState;
 
-    /// <summary>True while the circuit keeps traffic away (open or isolated); half-open lets one probe through.</summary>
-    public bool IsOpen => CircuitState is CircuitState.Open or CircuitState.Isolated;
+    /// <summary>
+    /// True while the circuit keeps traffic away: isolated, or open and its break not yet over. An open circuit turns
+    /// half-open only when a call runs through it, so once the break is over the endpoint must be picked again for
+    /// that probe call (the first one half-opens the circuit; others meanwhile fail fast and are retried elsewhere).
+    /// </summary>
+    public bool IsOpen => CircuitState switch
+    {
+        CircuitState.Isolated => true,
+        CircuitState.Open => time.GetUtcNow().UtcTicks < Interlocked.Read(ref _probeAtTicks),
+        _ => false,
+    };
+
+    /// <summary>Called by the breaker when the circuit opens: traffic stays away for <paramref name="breakDuration"/>.</summary>
+    public void CircuitOpened(TimeSpan breakDuration)
+    {
+        var now = time.GetUtcNow().UtcTicks;
+        Interlocked.Exchange(ref _probeAtTicks, breakDuration >= TimeSpan.MaxValue - TimeSpan.FromTicks(now) ? long.MaxValue : now + breakDuration.Ticks);
+    }
 
     public int InFlight => Volatile.Read(ref _inFlight);
 

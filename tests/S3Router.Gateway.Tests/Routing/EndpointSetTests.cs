@@ -1,3 +1,6 @@
+using Grpc.Core;
+using Microsoft.Extensions.Time.Testing;
+using Polly.CircuitBreaker;
 using S3Router.Core.Errors;
 using S3Router.Gateway.Routing;
 using S3Router.Gateway.Tests.TestSupport;
@@ -73,6 +76,34 @@ public sealed class EndpointSetTests
     }
 
     [Fact]
+    public async Task Acquire_OwnerCircuitOpenThenBreakOver_SkipsOwnerThenProbesItAndTakesItBackWhenTheProbeSucceeds()
+    {
+        // Arrange: the owner's circuit opens after 2 UNAVAILABLE calls; 5 s break.
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        using var set = Components.EndpointSet(
+            new GatewayOptions { CircuitMinimumThroughput = 2, CircuitBreakDuration = TimeSpan.FromSeconds(5) }, time);
+        set.Update(Three);
+        var owner = set.Order("asr/en")[0];
+        for (var i = 0; i < 2; i++)
+        {
+            await Assert.ThrowsAsync<RpcException>(async () => await owner.Breaker.ExecuteAsync(
+                _ => ValueTask.FromException(new RpcException(new Status(StatusCode.Unavailable, "down"))), TestContext.Current.CancellationToken));
+        }
+
+        // Act
+        var duringBreak = Pick(set);
+        time.Advance(TimeSpan.FromSeconds(6));
+        var afterBreak = Pick(set);
+        await owner.Breaker.ExecuteAsync(_ => ValueTask.CompletedTask, TestContext.Current.CancellationToken);
+
+        // Assert
+        Assert.NotSame(owner, duringBreak);
+        Assert.Same(owner, afterBreak);
+        Assert.Equal(CircuitState.Closed, owner.CircuitState);
+        Assert.Same(owner, Pick(set));
+    }
+
+    [Fact]
     public void Acquire_NoEndpoints_ThrowsUnavailable()
     {
         using var set = Components.EndpointSet();
@@ -121,5 +152,12 @@ public sealed class EndpointSetTests
             Assert.Equal(before[route], set.Order(route)[0].Address);
         }
         Assert.Contains(Three[2], before.Values);
+    }
+
+    private static InferenceEndpoint Pick(EndpointSet set)
+    {
+        var endpoint = set.Acquire("asr/en", []);
+        endpoint.Release();
+        return endpoint;
     }
 }

@@ -15,7 +15,7 @@ internal static class Components
         var o = Options.Create(options ?? new GatewayOptions());
         var metrics = new GatewayMetrics();
         var resilience = new GatewayResilience(o, metrics, time ?? TimeProvider.System, NullLogger<GatewayResilience>.Instance);
-        var factory = new EndpointFactory(o, Options.Create(new ServiceDefaultsOptions()), resilience, metrics);
+        var factory = new EndpointFactory(o, Options.Create(new ServiceDefaultsOptions()), resilience, metrics, time ?? TimeProvider.System);
         return new EndpointSet(factory, o, metrics, NullLogger<EndpointSet>.Instance);
     }
 }

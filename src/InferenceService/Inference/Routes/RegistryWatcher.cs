@@ -7,7 +7,8 @@ namespace S3Router.InferenceService.Inference.Routes;
 /// <summary>
 /// Follows the registry's WatchMasks stream: every event clears the route's cached refs (so the next request
 /// resolves afresh) and an alias move on a route this pod serves prefetches the new version in the background.
-/// Reconnects with its last revision, so no event is missed; after a gap everything cached is cleared.
+/// Reconnects with its last revision, so no event is missed; after a gap, and once each new stream is established,
+/// everything cached is cleared (changes from before the first event carry no revision to replay from).
 /// </summary>
 internal sealed class RegistryWatcher(
     MaskRegistrySource registry, RouteResolver resolver, RouteManager routes, InferenceMetrics metrics,
@@ -24,6 +25,11 @@ internal sealed class RegistryWatcher(
             try
             {
                 using var call = registry.Watch(revision, stoppingToken);
+                // The registry sends headers once the watch is established. Before the first event there is no
+                // revision to resume from, so changes made since the refs were cached (at start-up, or while the
+                // registry was away) would never arrive as events: resolve everything afresh from here on.
+                await call.ResponseHeadersAsync;
+                resolver.InvalidateAll();
                 await foreach (var message in call.ResponseStream.ReadAllAsync(stoppingToken))
                 {
                     backoff = TimeSpan.FromMilliseconds(200);

@@ -1,16 +1,20 @@
 using Microsoft.Extensions.Options;
 using S3Router.Api.V1;
+using S3Router.Core.Errors;
 
 namespace S3Router.InferenceService.Inference.Routes;
 
 /// <summary>
 /// Resolves (task, language, ref) through the registry and reuses the answer for <see cref="InferenceOptions.ResolveCacheTtl"/>;
 /// WatchMasks events invalidate a route's answers at once. A resolution that races with an invalidation is returned
-/// to its caller but not cached.
+/// to its caller but not cached. While the registry is unreachable, the last answer it gave for a ref keeps being used
+/// (and is cached again for the TTL, so the registry is not asked on every request): routes already served keep
+/// serving through a registry outage.
 /// </summary>
 internal sealed class RouteResolver(MaskRegistrySource registry, IOptions<InferenceOptions> options, TimeProvider time)
 {
     private readonly Dictionary<(string Task, string Language, string Ref), (MaskVersion Version, DateTimeOffset Expires)> _cache = [];
+    private readonly Dictionary<(string Task, string Language, string Ref), MaskVersion> _lastKnown = [];
     private readonly Dictionary<(string Task, string Language), long> _generations = [];
     private readonly Lock _lock = new();
     private long _allGeneration;
@@ -29,12 +33,34 @@ internal sealed class RouteResolver(MaskRegistrySource registry, IOptions<Infere
             generation = _generations.GetValueOrDefault((task, language)) + _allGeneration;
         }
 
-        var version = await registry.ResolveAsync(task, language, reference, cancellationToken);
+        MaskVersion version;
+        try
+        {
+            version = await registry.ResolveAsync(task, language, reference, cancellationToken);
+        }
+        catch (UnavailableException)
+        {
+            lock (_lock)
+            {
+                if (!_lastKnown.TryGetValue(key, out var stale))
+                {
+                    throw;
+                }
+
+                version = stale;
+            }
+        }
+
         lock (_lock)
         {
             if (_generations.GetValueOrDefault((task, language)) + _allGeneration == generation)
             {
                 _cache[key] = (version, time.GetUtcNow() + options.Value.ResolveCacheTtl);
+                _lastKnown[key] = version;
+            }
+            else
+            {
+                _lastKnown.TryAdd(key, version);
             }
         }
 

@@ -1,0 +1,26 @@
+using Grpc.Core;
+using S3Router.Testing.Resilience;
+
+namespace S3Router.EndToEnd.Tests;
+
+/// <summary>Overload with real processes: 3 × measured capacity, then a third of it again.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class ResilienceOverloadTests
+{
+    [Fact]
+    public async Task Recognize_ThreeTimesCapacity_ResourceExhaustedNeverInternalMemoryBoundedAndAllSucceedAfter()
+    {
+        // Arrange / Act
+        var result = await OverloadScenario.RunAsync(ResilienceScale.Test, ResilienceOutput.Log, TestContext.Current.CancellationToken);
+
+        // Assert
+        ResilienceOutput.Write(result.Load);
+        Assert.All(result.Load.Whole.Counts, c => Assert.True(c.Key is StatusCode.OK or StatusCode.ResourceExhausted, $"{c.Value} x {c.Key}"));
+        Assert.True(result.Load.During.CountOf(StatusCode.ResourceExhausted) > 0, "3 × capacity was never refused");
+        Assert.True(result.Load.During.Ok > 0, "nothing was served under overload");
+        Assert.Equal(0, result.Load.After.NotOk);
+        // Loose on purpose: a queue without bound would grow by far more than the heap's normal breathing.
+        Assert.True(result.InferenceRssPeak < (2 * result.InferenceRssBefore) + (256L << 20),
+            $"inference RSS grew from {result.InferenceRssBefore} to {result.InferenceRssPeak} bytes");
+    }
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+using S3Router.Testing.Load;
+using S3Router.Testing.Processes;
+
+namespace S3Router.Testing.Resilience;
+
+/// <summary>
+/// Pod loss: a gateway with a static list of 3 inference processes under a steady load of asr/en calls; the process
+/// serving most of them (the route's owner on the hash ring) is killed with SIGKILL, later started again on the same
+/// port. Counts of completed asr runs are read from each inference process's /metrics at every phase boundary.
+/// </summary>
+public static class PodLossScenario
+{
+    /// <summary>The gateway's circuit settings here: quick to open, 2 s before a probe, so the restarted pod rejoins soon.</summary>
+    public static readonly IReadOnlyDictionary<string, string> GatewaySettings = new Dictionary<string, string>
+    {
+        ["Gateway__CircuitBreakDuration"] = "00:00:02",
+        ["Gateway__CircuitMinimumThroughput"] = "2",
+    };
+
+    /// <summary>What one run saw.</summary>
+    /// <param name="Load">The calls and phases.</param>
+    /// <param name="Victim">Index of the killed process.</param>
+    /// <param name="Before">Completed asr runs per process when the victim was killed.</param>
+    /// <param name="DuringFault">Completed asr runs per process just before the restart (-1: not answering).</param>
+    /// <param name="AfterRestart">Completed asr runs per process at the end (the victim's counter restarted from 0).</param>
+    /// <param name="CircuitDuringFault">The gateway's circuit gauge of the victim just before the restart: 0 closed, 1 half-open, 2 open.</param>
+    /// <param name="CircuitAfter">The same gauge at the end.</param>
+    /// <param name="Retries">Recognize retries the gateway counted.</param>
+    public sealed record Result(
+        ScenarioResult Load, int Victim, double[] Before, double[] DuringFault, double[] AfterRestart,
+        double CircuitDuringFault, double CircuitAfter, double Retries);
+
+    public static async Task<Result> RunAsync(ResilienceScale scale, Action<string> log, CancellationToken cancellationToken)
+    {
+        await using var platform = await ServicePlatform.StartAsync(
+            new PlatformOptions { InferenceCount = 3, Gateway = GatewaySettings }, cancellationToken);
+        await platform.WarmUpAsync(cancellationToken);
+        log($"platform up: inference on {string.Join(", ", platform.Inference.Select(p => p.GrpcPort))}");
+
+        var load = GatewayLoad.Start(platform, LoadProfile.FixedRate(scale.Rate, TimeSpan.Zero), scale.AudioSamples, cancellationToken);
+        await load.UntilAsync(scale.Before, cancellationToken);
+        var before = await platform.InferenceAsrCountsAsync(cancellationToken);
+        var victim = Array.IndexOf(before, before.Max());
+        var victimProcess = platform.Inference[victim];
+        var faultAt = load.Elapsed;
+        victimProcess.Kill();
+        log($"killed inference {victim} (port {victimProcess.GrpcPort}) at {faultAt.TotalSeconds:0.0} s; counts {Show(before)}");
+
+        await load.UntilAsync(faultAt + scale.During, cancellationToken);
+        var duringFault = await platform.InferenceAsrCountsAsync(cancellationToken);
+        var gatewayMetrics = await platform.Gateway.ScrapeMetricsAsync(cancellationToken);
+        var endpointLabel = $"endpoint=\"{victimProcess.Address}\"";
+        var circuitDuringFault = PrometheusText.Sum(gatewayMetrics, "s3router_gateway_endpoint_circuit_state", endpointLabel);
+
+        victimProcess.Start();
+        await victimProcess.WaitReadyAsync(cancellationToken);
+        var recoveredAt = load.Elapsed;
+        log($"inference {victim} ready again at {recoveredAt.TotalSeconds:0.0} s; counts before restart {Show(duringFault)}");
+
+        await load.UntilAsync(recoveredAt + scale.After, cancellationToken);
+        var report = await load.StopAsync();
+        var afterRestart = await platform.InferenceAsrCountsAsync(cancellationToken);
+        gatewayMetrics = await platform.Gateway.ScrapeMetricsAsync(cancellationToken);
+        var circuitAfter = PrometheusText.Sum(gatewayMetrics, "s3router_gateway_endpoint_circuit_state", endpointLabel);
+        var retries = PrometheusText.Sum(gatewayMetrics, "s3router_gateway_retries_total", "method=\"Recognize\"");
+
+        var result = new ScenarioResult(
+            "pod loss", $"{scale.Describe(scale.Rate)}, 3 pods", "SIGKILL the route's owner pod, restart on its port", report, faultAt, recoveredAt);
+        result.Notes.Add($"asr runs per pod: at kill {Show(before)}, before restart {Show(duringFault)}, at end {Show(afterRestart)} (pod {victim} killed; its counter restarts at 0)");
+        result.Notes.Add($"gateway: victim circuit {circuitDuringFault} during the fault, {circuitAfter} at the end (0 closed, 1 half-open, 2 open); {retries} retries");
+        return new Result(result, victim, before, duringFault, afterRestart, circuitDuringFault, circuitAfter, retries);
+    }
+
+    private static string Show(double[] counts) => "[" + string.Join(", ", counts.Select(c => c.ToString("0", CultureInfo.InvariantCulture))) + "]";
+}
