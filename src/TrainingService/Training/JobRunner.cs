@@ -88,23 +88,10 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         var masking = options.IsMasked ? new MaskingOptions { Scope = options.Scope, PruneRate = options.PruneRate } : null;
         using var backbone = Wav2Vec2Model.LoadHuggingFace(options.EffectiveBackbonePath, masking);
         var backboneDigest = Sha256Digest.OfFile(Path.Combine(options.EffectiveBackbonePath, "model.safetensors"));
-        if (options.Kind is JobKind.Mask or JobKind.Prune or JobKind.Head)
-        {
-            backbone.FreezeBackbone();
-        }
-
+        TrainingStep.FreezeBackbone(options.Kind, backbone);
         if (options.IsMasked)
         {
             backbone.InitializeScores(options.InitScore);
-        }
-
-        if (options.Kind == JobKind.Weights)
-        {
-            // The conv frontend stays frozen in wav2vec2 finetuning (fairseq's feature_grad_mult = 0).
-            foreach (var (_, p) in backbone.named_parameters().Where(p => p.name.StartsWith("feature_extractor.", StringComparison.Ordinal)))
-            {
-                p.requires_grad = false;
-            }
         }
 
         using TaskHead head = options.IsCtc
@@ -115,7 +102,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             head.Import(start.Tensors);
         }
 
-        var headTrains = options.Kind is JobKind.Weights or JobKind.Head || options.TrainableProj;
+        var headTrains = TrainingStep.HeadTrains(options.Kind, options.TrainableProj);
         foreach (var p in head.parameters())
         {
             p.requires_grad = headTrains;
@@ -214,42 +201,18 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             }
 
             var lr = schedule.At(step);
-            float loss;
-            using (var scope = NewDisposeScope())
+            var cropSeed = DeterministicSeed.Derive(options.Seed, step, 1);
+            var loss = TrainingStep.Run(head, optimizer, lr, options.IsCtc, batch.Select(i => data.Train.Items[i].Targets).ToList(), () =>
             {
-                optimizer.ZeroGrad();
-                var cropSeed = DeterministicSeed.Derive(options.Seed, step, 1);
-                head.train();
-                Tensor hidden;
-                Tensor? frames;
                 if (cached is not null)
                 {
-                    (hidden, frames) = cached.Batch(batch, cropFrames, cropSeed);
-                }
-                else
-                {
-                    var tensors = BatchTensors.Create(data.Train, batch, crop, cropSeed);
-                    // A head job's backbone is a fixed feature extractor: no dropout, no graph.
-                    backbone.train(options.Kind != JobKind.Head);
-                    using (backboneLearns ? null : torch.no_grad())
-                    {
-                        (hidden, frames) = backbone.call(tensors.Waveforms, tensors.Lengths);
-                    }
+                    return cached.Batch(batch, cropFrames, cropSeed);
                 }
 
-                var logits = head.call(hidden, frames);
-                var lossTensor = TaskLoss.Compute(logits, frames!, batch.Select(i => data.Train.Items[i].Targets).ToList(), options.IsCtc);
-                lossTensor.backward();
-                var withGrad = optimizer.Parameters.Where(p => p.requires_grad && p.grad is not null).ToList();
-                if (withGrad.Count > 0)
-                {
-                    nn.utils.clip_grad_norm_(withGrad, JobOptions.GradientClipNorm);
-                }
-
-                optimizer.Step(lr);
-                loss = lossTensor.item<float>();
-            }
-
+                var tensors = BatchTensors.Create(data.Train, batch, crop, cropSeed);
+                // A head job's backbone is a fixed feature extractor: no dropout, no graph.
+                return TrainingStep.Backbone(backbone, tensors.Waveforms, tensors.Lengths, backboneLearns, dropout: options.Kind != JobKind.Head);
+            });
             examples += batch.Length;
             if (++position == batches.Count)
             {
