@@ -30,7 +30,7 @@ internal static class BackboneBenchmark
         var wall = Stopwatch.StartNew();
         try
         {
-            using var python = PythonWorker.Start(FindScript(), Threads);
+            using var python = PythonWorker.Start(FindScript("backbone_pytorch.py"), Threads);
             var info = python.Ask(new { cmd = "info" });
             Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
             Console.WriteLine($"machine: {CpuModel()}, {Environment.ProcessorCount} cores, {MemoryGiB():F0} GiB, load average {LoadAverage()}");
@@ -196,7 +196,7 @@ internal static class BackboneBenchmark
         return Enumerable.Range(0, runs).Select(_ => run()).ToList();
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
@@ -208,26 +208,26 @@ internal static class BackboneBenchmark
         return Enumerable.Range(0, samples).Select(_ => (float)((random.NextDouble() - 0.5) * 0.6)).ToArray();
     }
 
-    private static string FindScript()
+    internal static string FindScript(string name)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "bench", "backbone_pytorch.py");
+            var candidate = Path.Combine(dir.FullName, "bench", name);
             if (File.Exists(candidate))
             {
                 return candidate;
             }
         }
 
-        throw new FileNotFoundException("bench/backbone_pytorch.py not found above " + AppContext.BaseDirectory);
+        throw new FileNotFoundException($"bench/{name} not found above " + AppContext.BaseDirectory);
     }
 
-    private static string CpuModel() =>
+    internal static string CpuModel() =>
         File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
         ?? RuntimeInformation.ProcessArchitecture.ToString();
 
     private static double MemoryGiB() =>
         double.Parse(File.ReadLines("/proc/meminfo").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / (1024 * 1024);
 
-    private static string LoadAverage() => string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+    internal static string LoadAverage() => string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 }

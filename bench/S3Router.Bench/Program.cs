@@ -11,6 +11,7 @@ internal static class Program
           quality --corpus DIR [...]         head vs mask vs weights quality per language, speaker, intent
           prune-tokens                       structured pruning FLOPs vs time, token dropping speedup and CER
           serving [--quick]                  end-to-end latency, gateway vs direct, mixed routes, memory per route
+          training-step [--quick] [--presets tiny,base]  mask vs weights step time, TorchSharp vs PyTorch 1.13
           resilience [--quick] [--only NAME] pod loss, registry loss, slow pod, overload (NAME: pod-loss|registry-loss|slow-pod|overload)
         """;
 
@@ -33,6 +34,11 @@ internal static class Program
             case "resilience":
                 var only = Array.IndexOf(args, "--only") is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
                 await ResilienceBenchmark.RunAsync(quick: args.Contains("--quick"), only);
+                return 0;
+            case "training-step":
+                TrainingStepBenchmark.Run(
+                    quick: args.Contains("--quick"),
+                    presets: args.SkipWhile(a => a != "--presets").Skip(1).FirstOrDefault()?.Split(',') ?? ["tiny", "base"]);
                 return 0;
             case "registry":
                 await RegistryBenchmark.RunAsync(quick: args.Contains("--quick"));

@@ -90,23 +90,10 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         var backboneDigest = Sha256Digest.OfFile(Path.Combine(options.EffectiveBackbonePath, "model.safetensors"));
         (IReadOnlyList<MaskTensor> Masks, Core.Pruning.StructuredPruningInfo Info)? structured =
             options.Kind == JobKind.StructuredPrune ? PruneStructures(options, context, backbone) : null;
-        if (options.Kind is JobKind.Mask or JobKind.Prune or JobKind.Head or JobKind.StructuredPrune)
-        {
-            backbone.FreezeBackbone();
-        }
-
+        TrainingStep.FreezeBackbone(options.Kind, backbone);
         if (options.IsMasked)
         {
             backbone.InitializeScores(options.InitScore);
-        }
-
-        if (options.Kind == JobKind.Weights)
-        {
-            // The conv frontend stays frozen in wav2vec2 finetuning (fairseq's feature_grad_mult = 0).
-            foreach (var (_, p) in backbone.named_parameters().Where(p => p.name.StartsWith("feature_extractor.", StringComparison.Ordinal)))
-            {
-                p.requires_grad = false;
-            }
         }
 
         using TaskHead head = options.IsCtc
@@ -117,7 +104,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             head.Import(start.Tensors);
         }
 
-        var headTrains = options.Kind is JobKind.Weights or JobKind.Head or JobKind.StructuredPrune || options.TrainableProj;
+        var headTrains = TrainingStep.HeadTrains(options.Kind, options.TrainableProj);
         foreach (var p in head.parameters())
         {
             p.requires_grad = headTrains;
@@ -223,32 +210,18 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             }
 
             var lr = schedule.At(step);
-            float loss;
-            using (var scope = NewDisposeScope())
+            var cropSeed = DeterministicSeed.Derive(options.Seed, step, 1);
+            var loss = TrainingStep.Run(head, optimizer, lr, options.IsCtc, Targets(data, batch), () =>
             {
-                optimizer.ZeroGrad();
-                var cropSeed = DeterministicSeed.Derive(options.Seed, step, 1);
-                head.train();
-                Tensor hidden;
-                Tensor? frames;
                 if (cached is not null)
                 {
-                    (hidden, frames) = cached.Batch(batch, cropFrames, cropSeed);
-                }
-                else
-                {
-                    var tensors = BatchTensors.Create(data.Train, batch, crop, cropSeed);
-                    // A head job's backbone is a fixed feature extractor: no dropout, no graph.
-                    backbone.train(!options.HeadOnly);
-                    using (backboneLearns ? null : torch.no_grad())
-                    {
-                        (hidden, frames) = backbone.call(tensors.Waveforms, tensors.Lengths);
-                    }
+                    return cached.Batch(batch, cropFrames, cropSeed);
                 }
 
-                loss = Update(head, hidden, frames!, Targets(data, batch), options.IsCtc, optimizer, lr);
-            }
-
+                var tensors = BatchTensors.Create(data.Train, batch, crop, cropSeed);
+                // A head job's backbone is a fixed feature extractor: no dropout, no graph.
+                return TrainingStep.Backbone(backbone, tensors.Waveforms, tensors.Lengths, backboneLearns, dropout: !options.HeadOnly);
+            });
             examples += batch.Length;
             if (++position == batches.Count)
             {
@@ -289,21 +262,6 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
 
     private static IReadOnlyList<long[]> Targets(JobData data, IReadOnlyList<int> batch) => batch.Select(i => data.Train.Items[i].Targets).ToList();
 
-    /// <summary>One optimizer step on the loss of the head's output for <paramref name="hidden"/>; returns the loss.</summary>
-    private static float Update(TaskHead head, Tensor hidden, Tensor frames, IReadOnlyList<long[]> targets, bool isCtc, AdamOptimizer optimizer, double lr)
-    {
-        var loss = TaskLoss.Compute(head.call(hidden, frames), frames, targets, isCtc);
-        loss.backward();
-        var withGrad = optimizer.Parameters.Where(p => p.requires_grad && p.grad is not null).ToList();
-        if (withGrad.Count > 0)
-        {
-            nn.utils.clip_grad_norm_(withGrad, JobOptions.GradientClipNorm);
-        }
-
-        optimizer.Step(lr);
-        return loss.item<float>();
-    }
-
     /// <summary>
     /// LP-FT: trains only the head on cached features of the backbone as the job starts (its initial masks), so the
     /// job's own steps start from a head that already reads the features instead of a random one. Not checkpointed:
@@ -332,13 +290,8 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var batch = batches[order[position]];
-                float loss;
-                using (NewDisposeScope())
-                {
-                    optimizer.ZeroGrad();
-                    var (hidden, frames) = features.Batch(batch, cropFrames, DeterministicSeed.Derive(options.Seed, step, 5));
-                    loss = Update(head, hidden, frames, Targets(data, batch), options.IsCtc, optimizer, schedule.At(step));
-                }
+                var cropSeed = DeterministicSeed.Derive(options.Seed, step, 5);
+                var loss = TrainingStep.Run(head, optimizer, schedule.At(step), options.IsCtc, Targets(data, batch), () => features.Batch(batch, cropFrames, cropSeed));
 
                 if (++position == batches.Count)
                 {
