@@ -1,6 +1,6 @@
 namespace S3Router.Bench;
 
-/// <summary><c>S3Router.Bench backbone [--quick]</c>, <c>backbone-profile PRESET BATCH</c> or <c>training-step [--quick] [--presets tiny,base]</c>.</summary>
+/// <summary><c>S3Router.Bench backbone [--quick]</c>, <c>backbone-profile PRESET BATCH</c> or <c>training-step [--quick] [--presets tiny,base] [--no-malloc-tuning]</c>.</summary>
 internal static class Program
 {
     public static async Task<int> Main(string[] args)
@@ -16,10 +16,11 @@ internal static class Program
             case "training-step":
                 TrainingStepBenchmark.Run(
                     quick: args.Contains("--quick"),
-                    presets: args.SkipWhile(a => a != "--presets").Skip(1).FirstOrDefault()?.Split(',') ?? ["tiny", "base"]);
+                    presets: args.SkipWhile(a => a != "--presets").Skip(1).FirstOrDefault()?.Split(',') ?? ["tiny", "base"],
+                    noMallocTuning: args.Contains("--no-malloc-tuning"));
                 return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: S3Router.Bench backbone [--quick] | backbone-profile PRESET BATCH | training-step [--quick] [--presets tiny,base]");
+                await Console.Error.WriteLineAsync("usage: S3Router.Bench backbone [--quick] | backbone-profile PRESET BATCH | training-step [--quick] [--presets tiny,base] [--no-malloc-tuning]");
                 return 2;
         }
     }
