@@ -17,6 +17,9 @@ internal static class MallocTuning
     // glibc's largest accepted M_MMAP_THRESHOLD on 64-bit (DEFAULT_MMAP_THRESHOLD_MAX).
     private const int MaxMmapThreshold = 32 * 1024 * 1024;
 
+    // -1 (SIZE_MAX in glibc) disables trimming completely; a 2 GiB threshold would still trim after a base mask step.
+    private const int NoTrim = -1;
+
     private static bool? _applied;
 
     /// <summary>Applies the settings once per process; true when glibc accepted them (false off Linux or without glibc).</summary>
@@ -32,7 +35,7 @@ internal static class MallocTuning
         {
             try
             {
-                ok = MallOpt(MmapThreshold, MaxMmapThreshold) == 1 && MallOpt(TrimThreshold, int.MaxValue) == 1;
+                ok = MallOpt(MmapThreshold, MaxMmapThreshold) == 1 && MallOpt(TrimThreshold, NoTrim) == 1;
             }
             catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
             {
