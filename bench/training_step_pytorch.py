@@ -22,7 +22,8 @@ One JSON object per line in, one out:
     {"cmd": "setup", "dir": DIR, "extras": SAFETENSORS, "input": NPY, "lengths": [..], "targets": [[..], ..],
      "keep": 0.9, "lr": LR, "clip": 10.0}                    -> {"parameters": {variant: trainable count}}
     {"cmd": "loss", "variant": V}                            -> {"loss": eval-mode loss, no dropout, no update}
-    {"cmd": "step", "variant": V}                            -> {"seconds": wall time of one step, "loss": ...}
+    {"cmd": "step", "variant": V}                            -> {"seconds": wall time of one step, "cpu_seconds": process
+                                                                CPU time, "minor_faults": page faults, "loss": ...}
     {"cmd": "gemm", "n": N}                                  -> {"seconds": one fp32 N x N x N matmul}
     {"cmd": "quit"}
 
@@ -33,6 +34,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import sys
 import time
 
@@ -172,9 +174,16 @@ def main():
             elif cmd == "loss":
                 reply = {"loss": variants[request["variant"]].eval_loss(batch)}
             elif cmd == "step":
+                faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+                cpu = time.process_time()
                 start = time.perf_counter()
                 loss = variants[request["variant"]].step(batch)
-                reply = {"seconds": time.perf_counter() - start, "loss": loss}
+                reply = {
+                    "seconds": time.perf_counter() - start,
+                    "cpu_seconds": time.process_time() - cpu,
+                    "minor_faults": resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults,
+                    "loss": loss,
+                }
             elif cmd == "gemm":
                 reply = {"seconds": bb.gemm_seconds(request["n"])}
             elif cmd == "quit":

@@ -11,7 +11,8 @@ internal static class Program
           quality --corpus DIR [...]         head vs mask vs weights quality per language, speaker, intent
           prune-tokens                       structured pruning FLOPs vs time, token dropping speedup and CER
           serving [--quick]                  end-to-end latency, gateway vs direct, mixed routes, memory per route
-          training-step [--quick] [--presets tiny,base]  mask vs weights step time, TorchSharp vs PyTorch 1.13
+          training-step [--quick] [--presets tiny,base] [--no-malloc-tuning]
+                                             mask vs weights step time, TorchSharp vs PyTorch 1.13
           resilience [--quick] [--only NAME] pod loss, registry loss, slow pod, overload (NAME: pod-loss|registry-loss|slow-pod|overload)
         """;
 
@@ -38,7 +39,8 @@ internal static class Program
             case "training-step":
                 TrainingStepBenchmark.Run(
                     quick: args.Contains("--quick"),
-                    presets: args.SkipWhile(a => a != "--presets").Skip(1).FirstOrDefault()?.Split(',') ?? ["tiny", "base"]);
+                    presets: args.SkipWhile(a => a != "--presets").Skip(1).FirstOrDefault()?.Split(',') ?? ["tiny", "base"],
+                    noMallocTuning: args.Contains("--no-malloc-tuning"));
                 return 0;
             case "registry":
                 await RegistryBenchmark.RunAsync(quick: args.Contains("--quick"));

@@ -30,9 +30,10 @@ internal static class TrainingStepBenchmark
     private const int GemmSize = 1024;
     private static readonly string[] Variants = ["ts-mask", "ts-weights", "pt-mask", "pt-weights"];
 
-    public static void Run(bool quick, IReadOnlyList<string> presets)
+    public static void Run(bool quick, IReadOnlyList<string> presets, bool noMallocTuning = false)
     {
         torch.set_num_threads(Threads);
+        var malloc = !noMallocTuning && MallocTuning.KeepFreedMemory(); // as JobRunner does
         var root = Directory.CreateTempSubdirectory("s3r-stepbench-");
         var wall = Stopwatch.StartNew();
         try
@@ -44,6 +45,7 @@ internal static class TrainingStepBenchmark
             Console.WriteLine($"threads: {Threads} per engine (torch.set_num_threads({Threads}); OMP_NUM_THREADS={Threads} for PyTorch); " +
                               $"TorchSharp {typeof(torch).Assembly.GetName().Version} (libtorch {__version__}); PyTorch {info["torch"]} " +
                               $"({string.Join(", ", info["blas"]!.AsArray().Select(n => Path.GetFileName(n!.ToString())))})");
+            Console.WriteLine($"TorchSharp process: glibc malloc tuning (MallocTuning.KeepFreedMemory, as in JobRunner) {(malloc ? "on" : "off")}");
             Console.WriteLine();
 
             var rows = new List<string>();
@@ -130,27 +132,29 @@ internal static class TrainingStepBenchmark
             Console.WriteLine($"  same function check ({name}, eval mode, before training): loss TorchSharp {found:F4}, PyTorch {expected:F4}, rel. diff {Math.Abs(found - expected) / Math.Abs(expected):E1}");
         }
 
-        var steps = new Dictionary<string, Func<double>>
+        var steps = new Dictionary<string, Func<StepCost>>
         {
             ["ts-mask"] = mask.TimedStep,
             ["ts-weights"] = weights.TimedStep,
-            ["pt-mask"] = () => python.Ask(new { cmd = "step", variant = "mask" })["seconds"]!.GetValue<double>(),
-            ["pt-weights"] = () => python.Ask(new { cmd = "step", variant = "weights" })["seconds"]!.GetValue<double>(),
+            ["pt-mask"] = () => PythonStep(python, "mask"),
+            ["pt-weights"] = () => PythonStep(python, "weights"),
         };
         var times = Variants.ToDictionary(v => v, _ => new List<double>());
+        var costs = Variants.ToDictionary(v => v, _ => new List<StepCost>());
         var gemm = (TorchSharp: new List<double>(), PyTorch: new List<double>());
         for (var round = 0; round < warmup + runs; round++)
         {
             var roundTimes = Variants.ToDictionary(v => v, v => steps[v]());
             var gemmTs = TorchSharpGemm(GemmSize);
             var gemmPt = python.Ask(new { cmd = "gemm", n = GemmSize })["seconds"]!.GetValue<double>();
-            Console.WriteLine($"  round {round + 1}{(round < warmup ? " (warm-up)" : "")}: " + string.Join(", ", roundTimes.Select(t => $"{t.Key} {t.Value:F3} s")) +
+            Console.WriteLine($"  round {round + 1}{(round < warmup ? " (warm-up)" : "")}: " + string.Join(", ", roundTimes.Select(t => $"{t.Key} {t.Value.Wall:F3} s (CPU {t.Value.Cpu:F3} s, {t.Value.MinorFaults} faults)")) +
                               $"; load {BackboneBenchmark.LoadAverage()}");
             if (round >= warmup)
             {
                 foreach (var (v, s) in roundTimes)
                 {
-                    times[v].Add(s);
+                    times[v].Add(s.Wall);
+                    costs[v].Add(s);
                 }
 
                 gemm.TorchSharp.Add(gemmTs);
@@ -161,6 +165,14 @@ internal static class TrainingStepBenchmark
         var m = times.ToDictionary(t => t.Key, t => BackboneBenchmark.Median(t.Value));
         double Ratio(string a, string b) => BackboneBenchmark.Median(times[a].Zip(times[b], (x, y) => x / y).ToList());
         var gemmFlops = 2.0 * GemmSize * GemmSize * GemmSize;
+        double Cpu(string v) => BackboneBenchmark.Median(costs[v].Select(c => c.Cpu).ToList());
+        double Faults(string v) => BackboneBenchmark.Median(costs[v].Select(c => (double)c.MinorFaults).ToList());
+        double CpuRatio(string a, string b) => BackboneBenchmark.Median(costs[a].Zip(costs[b], (x, y) => x.Cpu / y.Cpu).ToList());
+        // CPU time per step is what the step costs whatever else runs on the machine (1 thread each): the steadier figure here.
+        Console.WriteLine($"  {preset} CPU seconds per step (median): " + string.Join(", ", Variants.Select(v => $"{v} {Cpu(v):F3}")) +
+                          $"; mask / weights TorchSharp {CpuRatio("ts-mask", "ts-weights"):F2}x, PyTorch {CpuRatio("pt-mask", "pt-weights"):F2}x; " +
+                          $"TorchSharp / PyTorch weights {CpuRatio("ts-weights", "pt-weights"):F2}x, mask {CpuRatio("ts-mask", "pt-mask"):F2}x");
+        Console.WriteLine($"  {preset} minor page faults per step (median): " + string.Join(", ", Variants.Select(v => $"{v} {Faults(v):F0}")));
         return string.Join(" | ",
             preset, $"{batch} x {seconds:F0} s",
             $"{m["ts-mask"]:F3}", $"{m["ts-weights"]:F3}", $"{Ratio("ts-mask", "ts-weights"):F2}x",
@@ -168,6 +180,26 @@ internal static class TrainingStepBenchmark
             $"{Ratio("ts-weights", "pt-weights"):F2}x", $"{Ratio("ts-mask", "pt-mask"):F2}x",
             $"{gemmFlops / BackboneBenchmark.Median(gemm.TorchSharp) / 1e9:F0} / {gemmFlops / BackboneBenchmark.Median(gemm.PyTorch) / 1e9:F0}",
             $"{warmup}+{runs}");
+    }
+
+    private static StepCost PythonStep(PythonWorker python, string variant)
+    {
+        var reply = python.Ask(new { cmd = "step", variant });
+        return new StepCost(reply["seconds"]!.GetValue<double>(), reply["cpu_seconds"]!.GetValue<double>(), reply["minor_faults"]!.GetValue<long>());
+    }
+
+    private static double CpuSeconds()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
+    }
+
+    /// <summary>Minor page faults of this process so far (/proc/self/stat field 10).</summary>
+    private static long MinorFaults()
+    {
+        var stat = File.ReadAllText("/proc/self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // fields from 3 (state) on
+        return long.Parse(fields[10 - 3], CultureInfo.InvariantCulture);
     }
 
     private static float[] Audio(int samples, int seed)
@@ -189,6 +221,9 @@ internal static class TrainingStepBenchmark
         _ = c.data<float>()[0];
         return Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
+
+    /// <summary>One step's wall time, process CPU time (seconds) and minor page faults.</summary>
+    private sealed record StepCost(double Wall, double Cpu, long MinorFaults);
 
     /// <summary>One job kind's model, head and optimizer, set up as <see cref="JobRunner"/> does.</summary>
     private sealed class TorchSharpJob : IDisposable
@@ -231,12 +266,14 @@ internal static class TrainingStepBenchmark
         /// <summary>Trainable parameters that get gradients (masked_spec_embed is unused outside pretraining).</summary>
         public long TrainableCount { get; }
 
-        public double TimedStep()
+        public StepCost TimedStep()
         {
+            var (cpu, faults) = (CpuSeconds(), MinorFaults());
             var start = Stopwatch.GetTimestamp();
             TrainingStep.Run(Head, _optimizer, LearningRate, isCtc: true, _targets,
                 () => TrainingStep.Backbone(Model, _waveforms, _lengths, learns: true, dropout: true));
-            return Stopwatch.GetElapsedTime(start).TotalSeconds;
+            var wall = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            return new StepCost(wall, CpuSeconds() - cpu, MinorFaults() - faults);
         }
 
         public double EvalLoss()
