@@ -4,10 +4,10 @@ using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 
 namespace S3Router.InferenceService.Onnx;
 
-/// <summary>Session creation and output unpadding shared by the frontend and encoder sessions.</summary>
+/// <summary>Session creation and output unpadding shared by the backbone, frontend and encoder sessions.</summary>
 internal static class OnnxSessions
 {
-    /// <summary>Loads <paramref name="model"/> with the engine options (same settings as <see cref="OnnxBackboneSession"/>).</summary>
+    /// <summary>Loads <paramref name="model"/> with the engine options (optimizations on, sequential, one inter-op thread).</summary>
     public static InferenceSession Load(byte[] model, OnnxEngineOptions? options)
     {
         options ??= new OnnxEngineOptions();
