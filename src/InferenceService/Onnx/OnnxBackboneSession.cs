@@ -1,7 +1,5 @@
-using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using S3Router.Core.Backbones;
-using S3Router.Core.Errors;
 
 namespace S3Router.InferenceService.Onnx;
 
@@ -11,7 +9,6 @@ namespace S3Router.InferenceService.Onnx;
 /// </summary>
 public sealed class OnnxBackboneSession : IDisposable
 {
-    private static readonly string[] InputNames = [Wav2Vec2OnnxBuilder.WaveformsInput, Wav2Vec2OnnxBuilder.LengthsInput];
     private static readonly string[] OutputNames = [Wav2Vec2OnnxBuilder.HiddenStateOutput, Wav2Vec2OnnxBuilder.OutputLengthsOutput];
     private static readonly string[] OutputNamesWithFrames = [.. OutputNames, Wav2Vec2OnnxBuilder.FrameIndexOutput];
 
@@ -60,60 +57,22 @@ public sealed class OnnxBackboneSession : IDisposable
     /// <see cref="Run"/> with each utterance's frame index: the original frontend frame of every output row when the
     /// graph drops tokens, else null.
     /// </summary>
-    public BackboneOutput[] RunFrames(float[][] batchOfAudio)
+    public BackboneOutput[] RunFrames(float[][] batchOfAudio) =>
+        OnnxSessions.RunAudio(_session, batchOfAudio, _minimumSamples, DropsTokens ? OutputNamesWithFrames : OutputNames, ReadFrames);
+
+    private BackboneOutput[] ReadFrames(IDisposableReadOnlyCollection<OrtValue> outputs)
     {
-        ArgumentNullException.ThrowIfNull(batchOfAudio);
-        if (batchOfAudio.Length == 0)
-        {
-            throw new InvalidInputException("The batch holds no audio.", "audio");
-        }
-
-        var batch = batchOfAudio.Length;
-        var maxSamples = 0;
-        var lengths = new long[batch];
-        for (var b = 0; b < batch; b++)
-        {
-            var samples = batchOfAudio[b]?.Length ?? 0;
-            if (samples < _minimumSamples)
-            {
-                throw new InvalidInputException(
-                    $"Utterance {b} has {samples} samples; at least {_minimumSamples} are needed for one frame.", "audio");
-            }
-
-            lengths[b] = samples;
-            maxSamples = Math.Max(maxSamples, samples);
-        }
-
-        var waveforms = new float[(long)batch * maxSamples];
-        for (var b = 0; b < batch; b++)
-        {
-            batchOfAudio[b].CopyTo(waveforms.AsSpan(b * maxSamples));
-        }
-
-        using var waveformsValue = OrtValue.CreateTensorValueFromMemory(waveforms, [batch, maxSamples]);
-        using var lengthsValue = OrtValue.CreateTensorValueFromMemory(lengths, [batch]);
-        using var runOptions = new RunOptions();
-        using var outputs = _session.Run(runOptions, InputNames, [waveformsValue, lengthsValue], DropsTokens ? OutputNamesWithFrames : OutputNames);
-
-        var hiddenShape = outputs[0].GetTensorTypeAndShape().Shape; // [B, T, H]
-        var frames = (int)hiddenShape[1];
-        var hidden = outputs[0].GetTensorDataAsSpan<float>();
+        var frames = (int)outputs[0].GetTensorTypeAndShape().Shape[1]; // hidden: [B, T, H]
         var outputLengths = outputs[1].GetTensorDataAsSpan<long>();
+        var hidden = OnnxSessions.Unpad(outputs[0], outputLengths, HiddenSize);
         var frameIndex = DropsTokens ? outputs[2].GetTensorDataAsSpan<long>() : default;
-        var results = new BackboneOutput[batch];
-        for (var b = 0; b < batch; b++)
+        var results = new BackboneOutput[hidden.Length];
+        for (var b = 0; b < hidden.Length; b++)
         {
-            var valid = (int)outputLengths[b];
-            var result = new float[valid, HiddenSize];
-            if (valid > 0)
-            {
-                hidden.Slice(b * frames * HiddenSize, valid * HiddenSize)
-                    .CopyTo(MemoryMarshal.CreateSpan(ref result[0, 0], valid * HiddenSize));
-            }
-
             int[]? index = null;
             if (DropsTokens)
             {
+                var valid = (int)outputLengths[b];
                 index = new int[valid];
                 for (var t = 0; t < valid; t++)
                 {
@@ -121,7 +80,7 @@ public sealed class OnnxBackboneSession : IDisposable
                 }
             }
 
-            results[b] = new BackboneOutput(result, index);
+            results[b] = new BackboneOutput(hidden[b], index);
         }
 
         return results;

@@ -1,6 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
 using S3Router.Core.Backbones;
-using S3Router.Core.Errors;
 
 namespace S3Router.InferenceService.Onnx;
 
@@ -10,7 +9,6 @@ namespace S3Router.InferenceService.Onnx;
 /// </summary>
 public sealed class OnnxFrontendSession : IDisposable
 {
-    private static readonly string[] InputNames = [Wav2Vec2OnnxBuilder.WaveformsInput, Wav2Vec2OnnxBuilder.LengthsInput];
     private static readonly string[] OutputNames = [Wav2Vec2OnnxBuilder.FrontendHiddenOutput, Wav2Vec2OnnxBuilder.OutputLengthsOutput];
 
     private readonly InferenceSession _session;
@@ -35,42 +33,10 @@ public sealed class OnnxFrontendSession : IDisposable
     /// Runs one batch of utterances (16 kHz float samples, any lengths); returns each utterance's frontend frames
     /// [frames, hidden], padding removed.
     /// </summary>
-    public float[][,] Run(float[][] batchOfAudio)
-    {
-        ArgumentNullException.ThrowIfNull(batchOfAudio);
-        if (batchOfAudio.Length == 0)
-        {
-            throw new InvalidInputException("The batch holds no audio.", "audio");
-        }
-
-        var batch = batchOfAudio.Length;
-        var maxSamples = 0;
-        var lengths = new long[batch];
-        for (var b = 0; b < batch; b++)
-        {
-            var samples = batchOfAudio[b]?.Length ?? 0;
-            if (samples < _minimumSamples)
-            {
-                throw new InvalidInputException(
-                    $"Utterance {b} has {samples} samples; at least {_minimumSamples} are needed for one frame.", "audio");
-            }
-
-            lengths[b] = samples;
-            maxSamples = Math.Max(maxSamples, samples);
-        }
-
-        var waveforms = new float[(long)batch * maxSamples];
-        for (var b = 0; b < batch; b++)
-        {
-            batchOfAudio[b].CopyTo(waveforms.AsSpan(b * maxSamples));
-        }
-
-        using var waveformsValue = OrtValue.CreateTensorValueFromMemory(waveforms, [batch, maxSamples]);
-        using var lengthsValue = OrtValue.CreateTensorValueFromMemory(lengths, [batch]);
-        using var runOptions = new RunOptions();
-        using var outputs = _session.Run(runOptions, InputNames, [waveformsValue, lengthsValue], OutputNames);
-        return OnnxSessions.Unpad(outputs[0], outputs[1].GetTensorDataAsSpan<long>(), HiddenSize);
-    }
+    public float[][,] Run(float[][] batchOfAudio) =>
+        OnnxSessions.RunAudio(
+            _session, batchOfAudio, _minimumSamples, OutputNames,
+            outputs => OnnxSessions.Unpad(outputs[0], outputs[1].GetTensorDataAsSpan<long>(), HiddenSize));
 
     /// <inheritdoc />
     public void Dispose() => _session.Dispose();

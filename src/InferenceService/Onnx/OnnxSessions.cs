@@ -1,12 +1,15 @@
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
+using S3Router.Core.Errors;
 using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 
 namespace S3Router.InferenceService.Onnx;
 
-/// <summary>Session creation and output unpadding shared by the backbone, frontend and encoder sessions.</summary>
+/// <summary>Session creation, audio batching and output unpadding shared by the backbone, frontend and encoder sessions.</summary>
 internal static class OnnxSessions
 {
+    private static readonly string[] AudioInputNames = [Wav2Vec2OnnxBuilder.WaveformsInput, Wav2Vec2OnnxBuilder.LengthsInput];
+
     /// <summary>Loads <paramref name="model"/> with the engine options (optimizations on, sequential, one inter-op thread).</summary>
     public static InferenceSession Load(byte[] model, OnnxEngineOptions? options)
     {
@@ -22,6 +25,53 @@ internal static class OnnxSessions
         sessionOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
 #endif
         return new InferenceSession(model, sessionOptions);
+    }
+
+    /// <summary>
+    /// Pads a batch of utterances (16 kHz float samples, any lengths, each at least <paramref name="minimumSamples"/>)
+    /// into waveforms [B, S] and lengths [B], runs <paramref name="session"/> on them and hands the outputs to
+    /// <paramref name="read"/> while the inputs are still alive.
+    /// </summary>
+    public static T RunAudio<T>(
+        InferenceSession session,
+        float[][] batchOfAudio,
+        long minimumSamples,
+        string[] outputNames,
+        Func<IDisposableReadOnlyCollection<OrtValue>, T> read)
+    {
+        ArgumentNullException.ThrowIfNull(batchOfAudio);
+        if (batchOfAudio.Length == 0)
+        {
+            throw new InvalidInputException("The batch holds no audio.", "audio");
+        }
+
+        var batch = batchOfAudio.Length;
+        var maxSamples = 0;
+        var lengths = new long[batch];
+        for (var b = 0; b < batch; b++)
+        {
+            var samples = batchOfAudio[b]?.Length ?? 0;
+            if (samples < minimumSamples)
+            {
+                throw new InvalidInputException(
+                    $"Utterance {b} has {samples} samples; at least {minimumSamples} are needed for one frame.", "audio");
+            }
+
+            lengths[b] = samples;
+            maxSamples = Math.Max(maxSamples, samples);
+        }
+
+        var waveforms = new float[(long)batch * maxSamples];
+        for (var b = 0; b < batch; b++)
+        {
+            batchOfAudio[b].CopyTo(waveforms.AsSpan(b * maxSamples));
+        }
+
+        using var waveformsValue = OrtValue.CreateTensorValueFromMemory(waveforms, [batch, maxSamples]);
+        using var lengthsValue = OrtValue.CreateTensorValueFromMemory(lengths, [batch]);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, AudioInputNames, [waveformsValue, lengthsValue], outputNames);
+        return read(outputs);
     }
 
     /// <summary>Splits hidden [B, T, H] into each row's first <c>lengths[b]</c> frames, [frames, H] each.</summary>
