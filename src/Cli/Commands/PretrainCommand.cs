@@ -1,10 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using Microsoft.Extensions.Logging.Abstractions;
 using S3Router.Api.V1;
 using S3Router.Core.Errors;
 using S3Router.TrainingService.Jobs;
-using S3Router.TrainingService.Training;
 
 namespace S3Router.Cli.Commands;
 
@@ -39,44 +37,33 @@ internal static class PretrainCommand
         command.SetAction(async (parse, ct) =>
         {
             var work = Path.GetFullPath(parse.GetValue(output)!);
-            try
-            {
-                var manifestDir = PrepareManifests(Path.GetFullPath(parse.GetValue(corpus)!), parse.GetValue(split)!, parse.GetValue(languages) ?? [], work);
-                var spec = new JobSpec
+            return await InProcessJob.RunAsync(
+                () =>
                 {
-                    Kind = JobKind.Pretrain,
-                    Task = "pretrain",
-                    BackbonePath = parse.GetValue(backbone)!,
-                    Dataset = new DatasetSpec { ManifestDir = manifestDir.Directory, TrainSplit = manifestDir.Split },
-                    Optimization = new OptimizationSpec
+                    var manifestDir = PrepareManifests(Path.GetFullPath(parse.GetValue(corpus)!), parse.GetValue(split)!, parse.GetValue(languages) ?? [], work);
+                    return new JobSpec
                     {
-                        MaxSteps = parse.GetValue(steps),
-                        MaxTokens = parse.GetValue(maxTokens),
-                        LearningRate = parse.GetValue(learningRate),
-                        CheckpointIntervalSteps = parse.GetValue(checkpointEvery),
-                        WarmupFraction = 0.08,
-                        HoldFraction = 0.32,
-                        DecayFraction = 0.6,
-                    },
-                    Seed = parse.GetValue(seed),
-                    Pretrain = new PretrainSpec { UnmaskedLossWeight = parse.GetValue(unmaskedWeight) },
-                };
-                var runner = new JobRunner(NullLogger<JobRunner>.Instance, TimeProvider.System);
-                var started = DateTime.UtcNow;
-                var result = await runner.RunAsync(spec, new JobRunContext("pretrain", work, Report), ct);
-                Console.WriteLine($"done in {(DateTime.UtcNow - started).TotalMinutes:0.0} min: {result.OutputPath}");
-                foreach (var (name, value) in result.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
-                {
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} = {value:F4}"));
-                }
-
-                return 0;
-            }
-            catch (S3RouterException ex)
-            {
-                Console.Error.WriteLine($"error: {ex.Message}");
-                return 2;
-            }
+                        Kind = JobKind.Pretrain,
+                        Task = "pretrain",
+                        BackbonePath = parse.GetValue(backbone)!,
+                        Dataset = new DatasetSpec { ManifestDir = manifestDir.Directory, TrainSplit = manifestDir.Split },
+                        Optimization = new OptimizationSpec
+                        {
+                            MaxSteps = parse.GetValue(steps),
+                            MaxTokens = parse.GetValue(maxTokens),
+                            LearningRate = parse.GetValue(learningRate),
+                            CheckpointIntervalSteps = parse.GetValue(checkpointEvery),
+                            WarmupFraction = 0.08,
+                            HoldFraction = 0.32,
+                            DecayFraction = 0.6,
+                        },
+                        Seed = parse.GetValue(seed),
+                        Pretrain = new PretrainSpec { UnmaskedLossWeight = parse.GetValue(unmaskedWeight) },
+                    };
+                },
+                new JobRunContext("pretrain", work, Report),
+                (result, elapsed) => $"done in {elapsed.TotalMinutes:0.0} min: {result.OutputPath}",
+                ct);
         });
         return command;
     }

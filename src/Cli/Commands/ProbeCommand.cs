@@ -1,12 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using Microsoft.Extensions.Logging.Abstractions;
 using S3Router.Api.V1;
 using S3Router.Core.Backbones;
-using S3Router.Core.Errors;
 using S3Router.TrainingService.Jobs;
 using S3Router.TrainingService.Model;
-using S3Router.TrainingService.Training;
 using TorchSharp;
 
 namespace S3Router.Cli.Commands;
@@ -38,48 +35,38 @@ internal static class ProbeCommand
         {
             var work = Path.GetFullPath(parse.GetValue(output)!);
             var backbonePath = parse.GetValue(backbone)!;
-            try
-            {
-                if (backbonePath.StartsWith(JobOptionsPresetPrefix, StringComparison.Ordinal))
+            return await InProcessJob.RunAsync(
+                () =>
                 {
-                    torch.manual_seed(parse.GetValue(seed));
-                    using var random = Wav2Vec2Model.Create(Wav2Vec2Config.FromPreset(backbonePath[JobOptionsPresetPrefix.Length..]));
-                    backbonePath = Path.Combine(work, "random-backbone");
-                    random.SaveHuggingFace(backbonePath);
-                }
-
-                var spec = new JobSpec
-                {
-                    Kind = JobKind.Head,
-                    Task = parse.GetValue(task)!,
-                    LanguageCode = "und",
-                    BackbonePath = Path.GetFullPath(backbonePath),
-                    Dataset = new DatasetSpec { ManifestDir = Path.GetFullPath(parse.GetValue(data)!) },
-                    Optimization = new OptimizationSpec
+                    if (backbonePath.StartsWith(JobOptionsPresetPrefix, StringComparison.Ordinal))
                     {
-                        MaxSteps = parse.GetValue(steps),
-                        LearningRate = parse.GetValue(learningRate),
-                        MaxTokens = parse.GetValue(maxTokens),
-                        EvalIntervalSteps = int.MaxValue,
-                        CheckpointIntervalSteps = int.MaxValue,
-                    },
-                    Seed = parse.GetValue(seed),
-                };
-                var runner = new JobRunner(NullLogger<JobRunner>.Instance, TimeProvider.System);
-                var result = await runner.RunAsync(spec, new JobRunContext("probe", work, Report), ct);
-                Console.WriteLine($"backbone {parse.GetValue(backbone)}");
-                foreach (var (name, value) in result.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
-                {
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} = {value:F4}"));
-                }
+                        torch.manual_seed(parse.GetValue(seed));
+                        using var random = Wav2Vec2Model.Create(Wav2Vec2Config.FromPreset(backbonePath[JobOptionsPresetPrefix.Length..]));
+                        backbonePath = Path.Combine(work, "random-backbone");
+                        random.SaveHuggingFace(backbonePath);
+                    }
 
-                return 0;
-            }
-            catch (S3RouterException ex)
-            {
-                Console.Error.WriteLine($"error: {ex.Message}");
-                return 2;
-            }
+                    return new JobSpec
+                    {
+                        Kind = JobKind.Head,
+                        Task = parse.GetValue(task)!,
+                        LanguageCode = "und",
+                        BackbonePath = Path.GetFullPath(backbonePath),
+                        Dataset = new DatasetSpec { ManifestDir = Path.GetFullPath(parse.GetValue(data)!) },
+                        Optimization = new OptimizationSpec
+                        {
+                            MaxSteps = parse.GetValue(steps),
+                            LearningRate = parse.GetValue(learningRate),
+                            MaxTokens = parse.GetValue(maxTokens),
+                            EvalIntervalSteps = int.MaxValue,
+                            CheckpointIntervalSteps = int.MaxValue,
+                        },
+                        Seed = parse.GetValue(seed),
+                    };
+                },
+                new JobRunContext("probe", work, Report),
+                (_, _) => $"backbone {parse.GetValue(backbone)}",
+                ct);
         });
         return command;
     }
