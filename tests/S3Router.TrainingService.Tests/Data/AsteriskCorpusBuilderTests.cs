@@ -1,4 +1,3 @@
-using S3Router.Core.Audio;
 using S3Router.Core.Errors;
 using S3Router.TrainingService.Data;
 
@@ -25,13 +24,7 @@ public sealed class AsteriskCorpusBuilderTests(AsteriskCorpus corpus) : IClassFi
                 Assert.Equal(LanguageDirectory(code), manifest.Root);
                 Assert.Equal(manifest.Rows.Count, manifest.Letters.Count);
                 Assert.Equal(manifest.Rows.Count, manifest.Words.Count);
-                foreach (var (path, samples) in manifest.Rows)
-                {
-                    var wav = WavReader.Read(File.ReadAllBytes(Path.Combine(manifest.Root, path)));
-                    Assert.Equal((16_000, 1, 16), (wav.SampleRateHertz, wav.ChannelCount, wav.BitsPerSample));
-                    Assert.Equal(samples, wav.Samples.Length);
-                    Assert.InRange(wav.Duration.TotalSeconds, 0.2, 60);
-                }
+                CorpusChecks.AssertWavsMatchRows(manifest, 0.2, 60);
             }
             var all = Manifest.Read(LanguageDirectory(code), "all");
             Assert.NotEmpty(all.Rows);
@@ -48,12 +41,7 @@ public sealed class AsteriskCorpusBuilderTests(AsteriskCorpus corpus) : IClassFi
             var language = LanguageProfiles.All[code];
             Assert.Equal(language.Alphabet.Length + 1 + (language.KeepsApostrophe ? 1 : 0), dictionary.Count);
             var manifest = Manifest.Read(LanguageDirectory(code), "all");
-            for (var i = 0; i < manifest.Rows.Count; i++)
-            {
-                Assert.Equal(manifest.Words[i].Split(' '), TextNormalizer.FromLetters(manifest.Letters[i]));
-                Assert.All(manifest.Letters[i].Split(' '), symbol => Assert.Contains(symbol, dictionary));
-                Assert.Equal(manifest.Words[i].Split(' '), TextNormalizer.Normalize(manifest.Words[i], language));
-            }
+            CorpusChecks.AssertTranscriptsRoundTrip(manifest, dictionary, language);
         }
     }
 
@@ -96,20 +84,14 @@ public sealed class AsteriskCorpusBuilderTests(AsteriskCorpus corpus) : IClassFi
 
         await new AsteriskCorpusBuilder().BuildAsync(AsteriskCorpus.OptionsFor(output), null, TestContext.Current.CancellationToken);
 
-        var first = Snapshot(corpus.Options.OutputDirectory);
-        var second = Snapshot(output);
-        Assert.Equal(first.Keys.Order(), second.Keys.Order());
-        foreach (var (name, content) in first)
-        {
-            Assert.True(content.SequenceEqual(second[name]), $"{name} differs between two builds with one seed");
-        }
+        CorpusChecks.AssertSameFiles(corpus.Options.OutputDirectory, output);
     }
 
     [Fact]
     public async Task BuildAsync_OtherSeed_OtherSplitOfTheSamePrompts()
     {
         var output = Path.Combine(corpus.Root, "seed");
-        CopyDirectory(corpus.Options.OutputDirectory, output);
+        CorpusChecks.CopyDirectory(corpus.Options.OutputDirectory, output);
 
         await new AsteriskCorpusBuilder().BuildAsync(AsteriskCorpus.OptionsFor(output) with { Seed = 6 }, null, TestContext.Current.CancellationToken);
 
@@ -123,18 +105,12 @@ public sealed class AsteriskCorpusBuilderTests(AsteriskCorpus corpus) : IClassFi
     public async Task BuildAsync_AfterDeletingWavs_DecodesExactlyThemAgain()
     {
         var output = Path.Combine(corpus.Root, "resume");
-        CopyDirectory(corpus.Options.OutputDirectory, output);
-        var wavs = Directory.GetFiles(Path.Combine(output, "asr", "fr", "wav")).Order(StringComparer.Ordinal).Take(2).ToList();
-        var originals = wavs.ToDictionary(w => w, File.ReadAllBytes);
-        wavs.ForEach(File.Delete);
-        File.WriteAllBytes(wavs[0] + ".tmp", [1, 2, 3]); // a crash mid-decode leaves a temp file behind
+        CorpusChecks.CopyDirectory(corpus.Options.OutputDirectory, output);
+        var deleted = CorpusChecks.DeleteFirstWavs(Path.Combine(output, "asr", "fr", "wav"), 2);
 
         var summary = await new AsteriskCorpusBuilder().BuildAsync(AsteriskCorpus.OptionsFor(output), null, TestContext.Current.CancellationToken);
 
-        Assert.Equal(2, summary.Progress.Synthesized);
-        Assert.Equal(summary.Progress.Total - 2, summary.Progress.Reused);
-        Assert.All(wavs, w => Assert.Equal(originals[w], File.ReadAllBytes(w)));
-        Assert.False(File.Exists(wavs[0] + ".tmp"));
+        CorpusChecks.AssertRebuiltExactly(summary.Progress, deleted);
     }
 
     [Fact]
@@ -211,23 +187,5 @@ public sealed class AsteriskCorpusBuilderTests(AsteriskCorpus corpus) : IClassFi
 
         Assert.Contains("letters/w\tLetterName\tw", dropped);
         Assert.DoesNotContain(dropped, l => l.StartsWith("letters/ascii126\t", StringComparison.Ordinal));
-    }
-
-    /// <summary>Every manifest and WAV by path relative to the corpus root; the .tsv root line is left out.</summary>
-    private static Dictionary<string, byte[]> Snapshot(string root) =>
-        Directory.GetFiles(root, "*", SearchOption.AllDirectories).ToDictionary(
-            f => Path.GetRelativePath(root, f),
-            f => f.EndsWith(".tsv", StringComparison.Ordinal)
-                ? System.Text.Encoding.UTF8.GetBytes(string.Join('\n', File.ReadAllLines(f).Skip(1)))
-                : File.ReadAllBytes(f));
-
-    private static void CopyDirectory(string from, string to)
-    {
-        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
     }
 }

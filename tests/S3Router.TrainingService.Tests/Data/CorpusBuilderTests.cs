@@ -1,4 +1,3 @@
-using S3Router.Core.Audio;
 using S3Router.Core.Errors;
 using S3Router.TrainingService.Data;
 
@@ -37,13 +36,7 @@ public sealed class CorpusBuilderTests(TinyCorpus corpus) : IClassFixture<TinyCo
             Assert.NotEmpty(manifest.Rows);
             Assert.Equal(manifest.Rows.Count, manifest.Letters.Count);
             Assert.Equal(manifest.Rows.Count, manifest.Words.Count);
-            foreach (var (path, samples) in manifest.Rows)
-            {
-                var wav = WavReader.Read(File.ReadAllBytes(Path.Combine(manifest.Root, path)));
-                Assert.Equal((16_000, 1, 16), (wav.SampleRateHertz, wav.ChannelCount, wav.BitsPerSample));
-                Assert.Equal(samples, wav.Samples.Length);
-                Assert.InRange(wav.Duration.TotalSeconds, 0.3, 30);
-            }
+            CorpusChecks.AssertWavsMatchRows(manifest, 0.3, 30);
         }
     }
 
@@ -59,13 +52,7 @@ public sealed class CorpusBuilderTests(TinyCorpus corpus) : IClassFixture<TinyCo
             Assert.Contains("|", dictionary);
             foreach (var split in s_asrSplits)
             {
-                var manifest = Manifest.Read(directory, split);
-                for (var i = 0; i < manifest.Rows.Count; i++)
-                {
-                    Assert.Equal(manifest.Words[i].Split(' '), TextNormalizer.FromLetters(manifest.Letters[i]));
-                    Assert.All(manifest.Letters[i].Split(' '), symbol => Assert.Contains(symbol, dictionary));
-                    Assert.Equal(manifest.Words[i].Split(' '), TextNormalizer.Normalize(manifest.Words[i], LanguageProfiles.All[lang]));
-                }
+                CorpusChecks.AssertTranscriptsRoundTrip(Manifest.Read(directory, split), dictionary, LanguageProfiles.All[lang]);
             }
         }
     }
@@ -123,13 +110,7 @@ public sealed class CorpusBuilderTests(TinyCorpus corpus) : IClassFixture<TinyCo
 
         await new CorpusBuilder().BuildAsync(TinyCorpus.OptionsFor(output), null, TestContext.Current.CancellationToken);
 
-        var first = Snapshot(corpus.Options.OutputDirectory);
-        var second = Snapshot(output);
-        Assert.Equal(first.Keys.Order(), second.Keys.Order());
-        foreach (var (name, content) in first)
-        {
-            Assert.True(content.SequenceEqual(second[name]), $"{name} differs between two builds with one seed");
-        }
+        CorpusChecks.AssertSameFiles(corpus.Options.OutputDirectory, output);
     }
 
     [Fact]
@@ -150,18 +131,12 @@ public sealed class CorpusBuilderTests(TinyCorpus corpus) : IClassFixture<TinyCo
     {
         Assert.SkipUnless(TinyCorpus.ToolsPresent, "needs espeak-ng and the fortunes packages");
         var output = Path.Combine(corpus.Root, "resume");
-        CopyDirectory(corpus.Options.OutputDirectory, output);
-        var wavs = Directory.GetFiles(Path.Combine(output, "asr", "en", "wav")).Order(StringComparer.Ordinal).Take(3).ToList();
-        var originals = wavs.ToDictionary(w => w, File.ReadAllBytes);
-        wavs.ForEach(File.Delete);
-        File.WriteAllBytes(wavs[0] + ".tmp", [1, 2, 3]); // a crash mid-write leaves a temp file behind
+        CorpusChecks.CopyDirectory(corpus.Options.OutputDirectory, output);
+        var deleted = CorpusChecks.DeleteFirstWavs(Path.Combine(output, "asr", "en", "wav"), 3);
 
         var summary = await new CorpusBuilder().BuildAsync(TinyCorpus.OptionsFor(output), null, TestContext.Current.CancellationToken);
 
-        Assert.Equal(3, summary.Progress.Synthesized);
-        Assert.Equal(summary.Progress.Total - 3, summary.Progress.Reused);
-        Assert.All(wavs, w => Assert.Equal(originals[w], File.ReadAllBytes(w)));
-        Assert.False(File.Exists(wavs[0] + ".tmp"));
+        CorpusChecks.AssertRebuiltExactly(summary.Progress, deleted);
     }
 
     [Fact]
@@ -173,23 +148,5 @@ public sealed class CorpusBuilderTests(TinyCorpus corpus) : IClassFixture<TinyCo
             () => new CorpusBuilder().BuildAsync(options, null, TestContext.Current.CancellationToken));
 
         Assert.Contains("xx", error.Message, StringComparison.Ordinal);
-    }
-
-    /// <summary>Every manifest and WAV by path relative to the corpus root; the .tsv root line is left out.</summary>
-    private static Dictionary<string, byte[]> Snapshot(string root) =>
-        Directory.GetFiles(root, "*", SearchOption.AllDirectories).ToDictionary(
-            f => Path.GetRelativePath(root, f),
-            f => f.EndsWith(".tsv", StringComparison.Ordinal)
-                ? System.Text.Encoding.UTF8.GetBytes(string.Join('\n', File.ReadAllLines(f).Skip(1)))
-                : File.ReadAllBytes(f));
-
-    private static void CopyDirectory(string from, string to)
-    {
-        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
     }
 }
