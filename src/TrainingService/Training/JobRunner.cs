@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging;
 using S3Router.Api.V1;
 using S3Router.Core.Errors;
@@ -197,7 +196,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         var checkpointStep = state.Step;
         var cached = options.HeadOnly && state.Step < options.MaxSteps ? CacheFeatures(context, data, backbone, options.MaxTokens) : null;
         long? cropFrames = crop is { } c ? backbone.OutputFrames(c) : null;
-        var started = timeProvider.GetTimestamp();
+        var meter = new ProgressMeter(timeProvider, state.Step, options.MaxSteps);
         long examples = 0;
 
         for (var step = state.Step; step < options.MaxSteps; step++)
@@ -244,20 +243,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
                 checkpointStep = completed;
             }
 
-            var elapsed = timeProvider.GetElapsedTime(started);
-            var stepsThisRun = completed - state.Step;
-            var progress = new JobProgress
-            {
-                Step = completed,
-                TotalSteps = options.MaxSteps,
-                Loss = loss,
-                LearningRate = lr,
-                ExamplesPerSecond = elapsed > TimeSpan.Zero ? examples / elapsed.TotalSeconds : 0,
-                Eta = Duration.FromTimeSpan(elapsed / stepsThisRun * (options.MaxSteps - completed)),
-                CheckpointStep = checkpointStep,
-            };
-            progress.EvalMetrics.Add(evalMetrics);
-            context.ReportProgress(progress);
+            context.ReportProgress(meter.At(completed, loss, lr, examples, checkpointStep, evalMetrics));
         }
     }
 

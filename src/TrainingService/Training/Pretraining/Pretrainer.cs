@@ -1,4 +1,3 @@
-using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging;
 using S3Router.Api.V1;
 using S3Router.Core.Backbones;
@@ -174,7 +173,7 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
         var (epoch, position) = (state.Epoch, state.Position);
         var order = DynamicBatcher.EpochOrder(batches.Count, options.Seed, epoch);
         var checkpointStep = state.Step;
-        var started = timeProvider.GetTimestamp();
+        var meter = new ProgressMeter(timeProvider, state.Step, options.MaxSteps);
         long examples = 0;
         var trainable = optimizer.Parameters.ToList();
 
@@ -231,19 +230,7 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
                 checkpointStep = completed;
             }
 
-            var elapsed = timeProvider.GetElapsedTime(started);
-            var progress = new JobProgress
-            {
-                Step = completed,
-                TotalSteps = options.MaxSteps,
-                Loss = loss,
-                LearningRate = lr,
-                ExamplesPerSecond = elapsed > TimeSpan.Zero ? examples / elapsed.TotalSeconds : 0,
-                Eta = Duration.FromTimeSpan(elapsed / (completed - state.Step) * (options.MaxSteps - completed)),
-                CheckpointStep = checkpointStep,
-            };
-            progress.EvalMetrics.Add(metrics);
-            context.ReportProgress(progress);
+            context.ReportProgress(meter.At(completed, loss, lr, examples, checkpointStep, metrics));
         }
     }
 
