@@ -36,7 +36,10 @@ internal static class PruneTokensBenchmark
     [
         ("none", null),
         ("silence -45 dBFS, margin 1", new TokenDroppingSettings()),
+        ("silence -35 dBFS, margin 1", new TokenDroppingSettings { SilenceDbfs = -35 }),
         ("silence -45 dBFS + repeats cos 0.995", new TokenDroppingSettings { RepeatCosine = 0.995 }),
+        ("silence -45 dBFS + repeats cos 0.98", new TokenDroppingSettings { RepeatCosine = 0.98 }),
+        ("silence -35 dBFS, margin 0 + repeats cos 0.95", new TokenDroppingSettings { SilenceDbfs = -35, MarginFrames = 0, RepeatCosine = 0.95 }),
     ];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
@@ -345,7 +348,7 @@ internal static class PruneTokensBenchmark
                     process.WaitForExit();
                 }
 
-                var speech = AudioDecoder.Decode(File.ReadAllBytes(path), AudioEncoding.EncodingUnspecified, 0, AudioLimits.Default).Samples;
+                var speech = AudioDecoder.Decode(File.ReadAllBytes(path), Core.Audio.AudioEncoding.EncodingUnspecified, 0, AudioLimits.Default).Samples;
                 var pause = new float[6400];
                 var half = speech.Length / 2;
                 result.Add(([.. pause, .. speech[..half], .. pause, .. speech[half..], .. pause], sentence));
