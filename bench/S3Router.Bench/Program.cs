@@ -9,7 +9,8 @@ internal static class Program
           backbone-profile PRESET BATCH      ONNX Runtime operator profile
           registry [--quick]                 mask registry: resolve latency, publish throughput (SQLite, PostgreSQL)
           quality --corpus DIR [...]         head vs mask vs weights quality per language, speaker, intent
-          prune-tokens                       structured pruning FLOPs vs time, token dropping speedup and CER
+          prune-tokens [--route FILE] [--manifest-dir DIR] [...]
+                                             structured pruning CER vs compute, token dropping speedup vs CER
           serving [--quick]                  end-to-end latency, gateway vs direct, mixed routes, memory per route
           training-step [--quick] [--presets tiny,base] [--no-malloc-tuning]
                                              mask vs weights step time, TorchSharp vs PyTorch 1.13
@@ -30,8 +31,7 @@ internal static class Program
                 await OnnxProfile.RunAsync(args[1], batch);
                 return 0;
             case "prune-tokens":
-                await PruneTokensBenchmark.RunAsync();
-                return 0;
+                return await PruneTokensBenchmark.RunAsync(args[1..]);
             case "resilience":
                 var only = Array.IndexOf(args, "--only") is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
                 await ResilienceBenchmark.RunAsync(quick: args.Contains("--quick"), only);

@@ -20,7 +20,6 @@ namespace S3Router.Bench;
 /// </summary>
 internal static class QualityBenchmark
 {
-    private const string ResultFile = "result.json";
     private static readonly string[] Kinds = ["head", "mask", "weights"];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
@@ -73,9 +72,11 @@ internal static class QualityBenchmark
                 Console.Error.WriteLine($"{Path.GetFileName(workDirectory)}: step {progress.Step}/{progress.TotalSteps} loss {progress.Loss:F3}");
             }
         }, runner: null, CancellationToken.None);
-        var path = Path.Combine(workDirectory, ResultFile);
+        var path = Path.Combine(workDirectory, BenchJobProcess.ResultFile);
         await File.WriteAllTextAsync(path + ".tmp", JsonFormatter.Default.Format(result));
         File.Move(path + ".tmp", path, overwrite: true);
+        await File.WriteAllTextAsync(Path.Combine(workDirectory, BenchJobProcess.CpuFile),
+            Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture));
         return 0;
     }
 
@@ -141,55 +142,8 @@ internal static class QualityBenchmark
         return spec;
     }
 
-    private static async Task<JobResult?> RunOrReuseAsync(Job job, Settings settings)
-    {
-        var directory = Path.GetFullPath(Path.Combine(settings.Work, job.Name));
-        var resultPath = Path.Combine(directory, ResultFile);
-        if (!File.Exists(resultPath))
-        {
-            Directory.CreateDirectory(directory);
-            var specPath = Path.Combine(directory, "job.json");
-            await File.WriteAllTextAsync(specPath, JsonFormatter.Default.Format(Spec(job, settings)));
-            var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in Environment.GetCommandLineArgs()[0].EndsWith(".dll", StringComparison.Ordinal) ? [Environment.GetCommandLineArgs()[0]] : Array.Empty<string>())
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            start.ArgumentList.Add("quality-job");
-            start.ArgumentList.Add(specPath);
-            start.ArgumentList.Add(directory);
-            start.Environment["S3R_TRAINING_THREADS"] = "1";
-            using var process = Process.Start(start)!;
-            var log = Path.Combine(directory, "job.log");
-            await using (var writer = new StreamWriter(log, append: true))
-            {
-                var stdout = Pump(process.StandardOutput, writer);
-                var stderr = Pump(process.StandardError, writer);
-                await process.WaitForExitAsync();
-                await Task.WhenAll(stdout, stderr);
-            }
-
-            if (process.ExitCode != 0 || !File.Exists(resultPath))
-            {
-                Console.WriteLine($"{job.Name}: FAILED (exit {process.ExitCode}); see {log}");
-                return null;
-            }
-        }
-
-        return JsonParser.Default.Parse<JobResult>(await File.ReadAllTextAsync(resultPath));
-    }
-
-    private static async Task Pump(StreamReader reader, StreamWriter writer)
-    {
-        while (await reader.ReadLineAsync() is { } line)
-        {
-            lock (writer)
-            {
-                writer.WriteLine(line);
-            }
-        }
-    }
+    private static Task<JobResult?> RunOrReuseAsync(Job job, Settings settings) =>
+        BenchJobProcess.RunOrReuseAsync(Spec(job, settings), Path.Combine(settings.Work, job.Name));
 
     private static string Summary(Job job, JobResult? result) =>
         result is null ? "failed" : job.Task == "asr"
