@@ -40,6 +40,7 @@ TEST_PROJECTS=(
   tests/S3Router.Gateway.Tests
   tests/S3Router.MaskRegistry.Tests
   tests/S3Router.Deployment.Tests
+  tests/S3Router.Bench.Tests
   tests/S3Router.TrainingService.Tests
   tests/S3Router.InferenceService.Tests
   tests/S3Router.ModelParity.Tests
