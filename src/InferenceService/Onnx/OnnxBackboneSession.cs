@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using S3Router.Core.Backbones;
 using S3Router.Core.Errors;
-using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 
 namespace S3Router.InferenceService.Onnx;
 
@@ -17,25 +16,15 @@ public sealed class OnnxBackboneSession : IDisposable
     private static readonly string[] OutputNamesWithFrames = [.. OutputNames, Wav2Vec2OnnxBuilder.FrameIndexOutput];
 
     private readonly InferenceSession _session;
+    private int _disposed;
     private readonly long _minimumSamples;
 
     /// <summary>Loads a model built by <see cref="Wav2Vec2OnnxBuilder"/> for <paramref name="config"/>.</summary>
     public OnnxBackboneSession(byte[] model, Wav2Vec2Config config, OnnxEngineOptions? options = null)
     {
-        options ??= new OnnxEngineOptions();
         HiddenSize = config.HiddenSize;
         _minimumSamples = Wav2Vec2OnnxBuilder.MinimumSamples(config);
-        using var sessionOptions = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = options.IntraOpThreads,
-            InterOpNumThreads = 1,
-        };
-#if S3ROUTER_GPU
-        sessionOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
-#endif
-        _session = new InferenceSession(model, sessionOptions);
+        _session = OnnxSessions.Load(model, options);
         DropsTokens = _session.OutputMetadata.ContainsKey(Wav2Vec2OnnxBuilder.FrameIndexOutput);
     }
 
@@ -140,5 +129,11 @@ public sealed class OnnxBackboneSession : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            OnnxSessions.Release(_session);
+        }
+    }
 }

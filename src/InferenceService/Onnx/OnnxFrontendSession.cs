@@ -14,6 +14,7 @@ public sealed class OnnxFrontendSession : IDisposable
     private static readonly string[] OutputNames = [Wav2Vec2OnnxBuilder.FrontendHiddenOutput, Wav2Vec2OnnxBuilder.OutputLengthsOutput];
 
     private readonly InferenceSession _session;
+    private int _disposed;
     private readonly long _minimumSamples;
 
     private OnnxFrontendSession(byte[] model, Wav2Vec2Config config, OnnxEngineOptions? options)
@@ -73,5 +74,11 @@ public sealed class OnnxFrontendSession : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            OnnxSessions.Release(_session);
+        }
+    }
 }
