@@ -10,7 +10,7 @@ internal static class Program
           registry [--quick]                 mask registry: resolve latency, publish throughput (SQLite, PostgreSQL)
           quality --corpus DIR [...]         head vs mask vs weights quality per language, speaker, intent
           prune-tokens                       structured pruning FLOPs vs time, token dropping speedup and CER
-          serving [--quick]                  end-to-end latency, gateway vs direct, mixed routes, memory per route
+          serving [--quick] [--memory-only]  end-to-end latency, gateway vs direct, mixed routes, memory per route
           route-churn [--routes N] [--hot N] [--passes N] [--native] [--trim]
                                              hot-tier churn in process: RSS, GC and malloc heap per pass
           training-step [--quick] [--presets tiny,base] [--no-malloc-tuning]
@@ -26,7 +26,7 @@ internal static class Program
                 await BackboneBenchmark.RunAsync(quick: args.Contains("--quick"));
                 return 0;
             case "serving":
-                await ServingBenchmark.RunAsync(quick: args.Contains("--quick"));
+                await ServingBenchmark.RunAsync(quick: args.Contains("--quick"), memoryOnly: args.Contains("--memory-only"));
                 return 0;
             case "route-churn":
                 await RouteChurnBenchmark.RunAsync(Option(args, "--routes", 64), Option(args, "--hot", 8), Option(args, "--passes", 4), args.Contains("--native"), args.Contains("--trim"));
