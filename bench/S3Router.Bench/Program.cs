@@ -11,7 +11,9 @@ internal static class Program
           quality --corpus DIR [...]         head vs mask vs weights quality per language, speaker, intent
           prune-tokens [--route FILE] [--manifest-dir DIR] [...]
                                              structured pruning CER vs compute, token dropping speedup vs CER
-          serving [--quick]                  end-to-end latency, gateway vs direct, mixed routes, memory per route
+          serving [--quick] [--memory-only]  end-to-end latency, gateway vs direct, mixed routes, memory per route
+          route-churn [--routes N] [--hot N] [--passes N] [--native] [--trim]
+                                             hot-tier churn in process: RSS, GC and malloc heap per pass
           training-step [--quick] [--presets tiny,base] [--no-malloc-tuning]
                                              mask vs weights step time, TorchSharp vs PyTorch 1.13
           resilience [--quick] [--only NAME] pod loss, registry loss, slow pod, overload (NAME: pod-loss|registry-loss|slow-pod|overload)
@@ -25,7 +27,10 @@ internal static class Program
                 await BackboneBenchmark.RunAsync(quick: args.Contains("--quick"));
                 return 0;
             case "serving":
-                await ServingBenchmark.RunAsync(quick: args.Contains("--quick"));
+                await ServingBenchmark.RunAsync(quick: args.Contains("--quick"), memoryOnly: args.Contains("--memory-only"));
+                return 0;
+            case "route-churn":
+                await RouteChurnBenchmark.RunAsync(Option(args, "--routes", 64), Option(args, "--hot", 8), Option(args, "--passes", 4), args.Contains("--native"), args.Contains("--trim"));
                 return 0;
             case "backbone-profile" when args.Length == 3 && int.TryParse(args[2], out var batch):
                 await OnnxProfile.RunAsync(args[1], batch);
@@ -54,4 +59,7 @@ internal static class Program
                 return 2;
         }
     }
+
+    private static int Option(string[] args, string name, int fallback) =>
+        Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
 }

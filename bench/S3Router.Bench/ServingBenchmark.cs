@@ -25,12 +25,11 @@ internal static class ServingBenchmark
     private const string Utterance = "please turn on the lights in the kitchen";
     private static readonly int[] Concurrencies = [1, 8, 32];
 
-    public static async Task RunAsync(bool quick)
+    public static async Task RunAsync(bool quick, bool memoryOnly)
     {
         var repository = Path.GetDirectoryName(FindUp("S3RouterServices.sln"))!;
         var backboneDirectory = Path.Combine(repository, "models", "tiny-ssl");
         var root = Directory.CreateTempSubdirectory("s3r-bench-serving-");
-        var rounds = quick ? 1 : 2;
         var wall = Stopwatch.StartNew();
         var processes = new List<BenchProcess>();
         try
@@ -59,217 +58,19 @@ internal static class ServingBenchmark
             var packedBytes = variants.Select(v => v.ToBytes().LongLength).ToList();
             Console.WriteLine($"routes: {string.Join(", ", demo.Select(Name))} + 64 variants (about 1 % of mask bits flipped), packed {packedBytes.Average() / 1024:F0} KiB each on average");
 
-            var preload = new Dictionary<string, string>();
-            for (var i = 0; i < demo.Count; i++)
+            if (!memoryOnly)
             {
-                preload[$"Inference__Preload__{i}"] = Name(demo[i]);
+                await LatencyAndStreamingAsync(processes, repository, backboneDirectory, registry, demo, variants, wav, audio, quick);
             }
 
-            var inference = Start(processes, repository, "InferenceService", "inference", InferenceSettings(backboneDirectory, registry, preload));
-            var whole = Start(processes, repository, "InferenceService", "inference-whole",
-                InferenceSettings(backboneDirectory, registry, new(preload) { ["Inference__ShareFrontend"] = "false" }));
-            await inference.WaitReadyAsync();
-            await whole.WaitReadyAsync();
-            // A 2 min call timeout (default 30 s): on the shared, overloaded machine queueing at c32 can exceed 30 s.
-            var gateway = Start(processes, repository, "Gateway", "gateway", new()
-            {
-                ["Gateway__Endpoints__0"] = inference.Address,
-                ["Gateway__CallTimeout"] = "00:02:00",
-            });
-            await gateway.WaitReadyAsync();
-
-            using var inferenceChannel = GrpcChannel.ForAddress(inference.Address);
-            using var wholeChannel = GrpcChannel.ForAddress(whole.Address);
-            using var gatewayChannel = GrpcChannel.ForAddress(gateway.Address);
-            var direct = new Speech.SpeechClient(inferenceChannel);
-            var viaGateway = new Speech.SpeechClient(gatewayChannel);
-            var wholeGraph = new Speech.SpeechClient(wholeChannel);
-            var content = ByteString.CopyFrom(wav);
-            var asr = Selector(demo[0]);
-            var mixed = demo.Select(Selector).Concat(variants.Take(5).Select(Selector)).ToList();
-
-            foreach (var client in new[] { direct, viaGateway, wholeGraph })
-            {
-                foreach (var selector in mixed)
-                {
-                    await RecognizeAsync(client, content, selector);
-                }
-
-                await RecognizeAsync(client, content, asr, demo.Skip(1).Select(Selector));
-            }
-
-            int Calls(int concurrency) => quick ? concurrency * 2 : concurrency == 1 ? 12 : concurrency * 4;
-
-            // 1. Gateway vs direct, one route.
-            Console.WriteLine();
-            Console.WriteLine($"## gateway vs direct (route {Name(demo[0])}, {rounds} interleaved rounds)");
-            var table = new Dictionary<string, List<LoadResult>>();
-            for (var round = 0; round < rounds; round++)
-            {
-                foreach (var concurrency in Concurrencies)
-                {
-                    var order = round % 2 == 0 ? new[] { ("direct", direct), ("gateway", viaGateway) } : [("gateway", viaGateway), ("direct", direct)];
-                    foreach (var (target, client) in order)
-                    {
-                        Add(table, $"{target} c{concurrency}", await LoadRunner.RunAsync(concurrency, Calls(concurrency), _ => RecognizeAsync(client, content, asr)));
-                    }
-                }
-            }
-
-            Console.WriteLine("| concurrency | direct p50 / p99 ms | gateway p50 / p99 ms | added p50 ms | direct req/s | gateway req/s | gateway / direct throughput |");
-            Console.WriteLine("|---|---|---|---|---|---|---|");
-            foreach (var concurrency in Concurrencies)
-            {
-                var d = Merge(table[$"direct c{concurrency}"]);
-                var g = Merge(table[$"gateway c{concurrency}"]);
-                Console.WriteLine($"| {concurrency} | {Ms(d.P50)} / {Ms(d.P99)} | {Ms(g.P50)} / {Ms(g.P99)} | {Ms(g.P50 - d.P50)} | {d.Throughput:F1} | {g.Throughput:F1} | {g.Throughput / d.Throughput:F2}x |");
-            }
-
-            // 2. 8 mixed routes vs 1 route, through the gateway.
-            Console.WriteLine();
-            Console.WriteLine($"## 8 mixed routes vs 1 route (through the gateway; mixed = {string.Join(", ", mixed.Select(s => $"{s.Task}/{s.LanguageCode}"))})");
-            table.Clear();
-            for (var round = 0; round < rounds; round++)
-            {
-                foreach (var concurrency in new[] { 8, 32 })
-                {
-                    Add(table, $"one c{concurrency}", await LoadRunner.RunAsync(concurrency, Calls(concurrency), _ => RecognizeAsync(viaGateway, content, asr)));
-                    Add(table, $"mixed c{concurrency}", await LoadRunner.RunAsync(concurrency, Calls(concurrency), i => RecognizeAsync(viaGateway, content, mixed[i % mixed.Count])));
-                }
-            }
-
-            Console.WriteLine("| concurrency | 1 route p50 / p99 ms | 8 routes p50 / p99 ms | 1 route req/s | 8 routes req/s | 8 / 1 throughput |");
-            Console.WriteLine("|---|---|---|---|---|---|");
-            foreach (var concurrency in new[] { 8, 32 })
-            {
-                var one = Merge(table[$"one c{concurrency}"]);
-                var many = Merge(table[$"mixed c{concurrency}"]);
-                Console.WriteLine($"| {concurrency} | {Ms(one.P50)} / {Ms(one.P99)} | {Ms(many.P50)} / {Ms(many.P99)} | {one.Throughput:F1} | {many.Throughput:F1} | {many.Throughput / one.Throughput:F2}x |");
-            }
-
-            // 3. Shared frontend vs whole graph per route (two inference processes, direct).
-            Console.WriteLine();
-            Console.WriteLine("## shared frontend vs whole graph per route (direct to inference; Inference:ShareFrontend true vs false)");
-            table.Clear();
-            var others = demo.Skip(1).Select(Selector).ToList();
-            var cases = new (string Name, int Concurrency, Func<Speech.SpeechClient, int, Task> Call)[]
-            {
-                ($"3 routes in one request ({string.Join(" + ", demo.Select(Name))}), c1", 1, (c, _) => RecognizeAsync(c, content, asr, others)),
-                ("3 routes in one request, c8", 8, (c, _) => RecognizeAsync(c, content, asr, others)),
-                ($"1 route ({Name(demo[0])}), c8", 8, (c, _) => RecognizeAsync(c, content, asr)),
-                ("8 mixed routes, one per request, c8", 8, (c, i) => RecognizeAsync(c, content, mixed[i % mixed.Count])),
-            };
-            for (var round = 0; round < rounds; round++)
-            {
-                foreach (var (name, concurrency, call) in cases)
-                {
-                    var total = name.StartsWith("3 routes", StringComparison.Ordinal) && concurrency == 1 ? (quick ? 4 : 12) : Calls(concurrency);
-                    Add(table, "shared " + name, await LoadRunner.RunAsync(concurrency, total, i => call(direct, i)));
-                    Add(table, "whole " + name, await LoadRunner.RunAsync(concurrency, total, i => call(wholeGraph, i)));
-                }
-            }
-
-            Console.WriteLine("| case | whole graph p50 ms | shared frontend p50 ms | whole req/s | shared req/s | shared / whole throughput |");
-            Console.WriteLine("|---|---|---|---|---|---|");
-            foreach (var (name, _, _) in cases)
-            {
-                var before = Merge(table["whole " + name]);
-                var after = Merge(table["shared " + name]);
-                Console.WriteLine($"| {name} | {Ms(before.P50)} | {Ms(after.P50)} | {before.Throughput:F1} | {after.Throughput:F1} | {after.Throughput / before.Throughput:F2}x |");
-            }
-
-            // 4. Streaming: cost per audio second for growing streams (O(n) means flat).
-            Console.WriteLine();
-            Console.WriteLine("## streaming (direct, LINEAR16 16 kHz in 100 ms chunks as fast as possible, interim results every 500 ms, 2 s left context)");
-            Console.WriteLine("| stream s | interim results | wall s | wall s per audio s |");
-            Console.WriteLine("|---|---|---|---|");
-            foreach (var seconds in quick ? new[] { 5, 10 } : [10, 20, 40])
-            {
-                var (interims, elapsed) = await StreamAsync(direct, Linear16(audio.Samples, seconds), asr);
-                Console.WriteLine($"| {seconds} | {interims} | {elapsed:F2} | {elapsed / seconds:F3} |");
-            }
-
-            foreach (var process in new[] { gateway, whole })
-            {
-                process.Dispose();
-                processes.Remove(process);
-            }
-
-            // 5. Hot vs cold routes and resident memory, on a fresh inference process whose hot tier holds 8 routes.
+            // 5. Hot vs cold routes and resident memory, on fresh inference processes whose hot tier holds 8 routes: the
+            // defaults, then the settings before the route churn fix (glibc defaults, no LOH compaction).
             var (_, rawWeights) = await BackboneCheckpoint.LoadAsync(backboneDirectory);
-            var weights = Wav2Vec2Weights.Normalize(rawWeights);
-            var loaded = new LoadedBackbone(config, weights, backboneHex);
-            var hotBudget = loaded.EncoderBytes * 9 + (loaded.EncoderBytes / 2); // the pinned unmasked encoder + 8 routes
-            Console.WriteLine();
-            Console.WriteLine($"## hot vs cold routes, resident memory (fresh inference process, workstation GC, hot budget {hotBudget / 1048576.0:F1} MiB = unmasked + 8 encoder sessions of {loaded.EncoderBytes / 1048576.0:F1} MiB)");
-            var memory = Start(processes, repository, "InferenceService", "inference-memory", InferenceSettings(backboneDirectory, registry, new()
-            {
-                ["Inference__MaskCacheBudgetBytes"] = hotBudget.ToString(CultureInfo.InvariantCulture),
-                ["DOTNET_gcServer"] = "0",
-            }));
-            await memory.WaitReadyAsync();
-            using var memoryChannel = GrpcChannel.ForAddress(memory.Address);
-            var memoryClient = new Speech.SpeechClient(memoryChannel);
-            await Task.Delay(2000);
-            var rss = new Dictionary<int, long> { [0] = memory.ResidentBytes() };
-            var coldTier = new Dictionary<int, double> { [0] = await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"cold\"}") };
-            var firstCall = new List<double>();
-            for (var i = 0; i < variants.Count; i++)
-            {
-                var started = Stopwatch.GetTimestamp();
-                await RecognizeAsync(memoryClient, content, Selector(variants[i]));
-                firstCall.Add(Stopwatch.GetElapsedTime(started).TotalSeconds);
-                if (i + 1 is 1 or 8 or 64)
-                {
-                    await Task.Delay(2000);
-                    rss[i + 1] = memory.ResidentBytes();
-                    coldTier[i + 1] = await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"cold\"}");
-                }
-            }
-
-            var hot = new List<double>();
-            for (var i = 0; i < 10; i++)
-            {
-                var started = Stopwatch.GetTimestamp();
-                await RecognizeAsync(memoryClient, content, Selector(variants[^1]));
-                hot.Add(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            }
-
-            var rebuilt = new List<double>();
-            for (var i = 0; i < 10; i++)
-            {
-                // Evicted from the hot tier long ago; its bundle is still in the cold tier: only the session is rebuilt.
-                var started = Stopwatch.GetTimestamp();
-                await RecognizeAsync(memoryClient, content, Selector(variants[i]));
-                rebuilt.Add(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            }
-
-            // A second pass over all 64 (each evicted and rebuilt again): does resident memory keep growing with churn?
-            foreach (var variant in variants)
-            {
-                await RecognizeAsync(memoryClient, content, Selector(variant));
-            }
-
-            await Task.Delay(2000);
-            var rssSecondPass = memory.ResidentBytes();
-
-            Console.WriteLine("| route state | latency median ms (min-max) | calls |");
-            Console.WriteLine("|---|---|---|");
-            Console.WriteLine($"| hot (session ready) | {Ms(Median(hot))} ({Ms(hot.Min())}-{Ms(hot.Max())}) | {hot.Count} |");
-            Console.WriteLine($"| cold: bundle cached, session evicted (build session) | {Ms(Median(rebuilt))} ({Ms(rebuilt.Min())}-{Ms(rebuilt.Max())}) | {rebuilt.Count} |");
-            Console.WriteLine($"| never seen (resolve, download, verify, build session) | {Ms(Median(firstCall))} ({Ms(firstCall.Min())}-{Ms(firstCall.Max())}) | {firstCall.Count} |");
-            Console.WriteLine();
-            Console.WriteLine("| routes loaded | hot sessions | RSS MiB | RSS growth vs 0 routes MiB | cold tier (cache's estimate) KiB |");
-            Console.WriteLine("|---|---|---|---|---|");
-            foreach (var (count, bytes) in rss.OrderBy(r => r.Key))
-            {
-                Console.WriteLine($"| {count} | {Math.Min(count, 8)} | {bytes / 1048576.0:F1} | {(bytes - rss[0]) / 1048576.0:F1} | {coldTier[count] / 1024:F0} |");
-            }
-
-            Console.WriteLine($"| 64, after a second pass over all 64 (each session rebuilt again) | 8 | {rssSecondPass / 1048576.0:F1} | {(rssSecondPass - rss[0]) / 1048576.0:F1} | |");
-            var perCold = (rss[64] - rss[8]) / 56.0;
-            Console.WriteLine($"RSS per extra cold route (64 vs 8 loaded, both with 8 hot): {perCold / 1024:F0} KiB = {perCold / packedBytes.Average():F2}x its packed size ({packedBytes.Average() / 1024:F0} KiB)");
-            Console.WriteLine($"RSS per hot route (8 vs 1 loaded): {(rss[8] - rss[1]) / 7.0 / 1048576.0:F1} MiB (encoder session estimate {loaded.EncoderBytes / 1048576.0:F1} MiB; whole-graph session {loaded.SessionBytes / 1048576.0:F1} MiB)");
+            var loaded = new LoadedBackbone(config, Wav2Vec2Weights.Normalize(rawWeights), backboneHex);
+            var content = ByteString.CopyFrom(wav);
+            await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "defaults", []);
+            await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "before the churn fix",
+                new() { ["Inference__ReturnFreedNativeMemory"] = "false", ["DOTNET_GCConserveMemory"] = "0" });
 
             // The exact managed size of a cold route: the same RouteModel objects built in this process.
             var (managed, ratio) = ColdRouteFootprint(variants, loaded);
@@ -288,6 +89,230 @@ internal static class ServingBenchmark
 
             root.Delete(recursive: true);
         }
+    }
+
+    private static async Task LatencyAndStreamingAsync(
+        List<BenchProcess> processes, string repository, string backboneDirectory, BenchProcess registry, List<MaskBundle> demo,
+        List<MaskBundle> variants, byte[] wav, DecodedAudio audio, bool quick)
+    {
+        var rounds = quick ? 1 : 2;
+        var preload = new Dictionary<string, string>();
+        for (var i = 0; i < demo.Count; i++)
+        {
+            preload[$"Inference__Preload__{i}"] = Name(demo[i]);
+        }
+
+        var inference = Start(processes, repository, "InferenceService", "inference", InferenceSettings(backboneDirectory, registry, preload));
+        var whole = Start(processes, repository, "InferenceService", "inference-whole",
+            InferenceSettings(backboneDirectory, registry, new(preload) { ["Inference__ShareFrontend"] = "false" }));
+        await inference.WaitReadyAsync();
+        await whole.WaitReadyAsync();
+        // A 2 min call timeout (default 30 s): on the shared, overloaded machine queueing at c32 can exceed 30 s.
+        var gateway = Start(processes, repository, "Gateway", "gateway", new()
+        {
+            ["Gateway__Endpoints__0"] = inference.Address,
+            ["Gateway__CallTimeout"] = "00:02:00",
+        });
+        await gateway.WaitReadyAsync();
+
+        using var inferenceChannel = GrpcChannel.ForAddress(inference.Address);
+        using var wholeChannel = GrpcChannel.ForAddress(whole.Address);
+        using var gatewayChannel = GrpcChannel.ForAddress(gateway.Address);
+        var direct = new Speech.SpeechClient(inferenceChannel);
+        var viaGateway = new Speech.SpeechClient(gatewayChannel);
+        var wholeGraph = new Speech.SpeechClient(wholeChannel);
+        var content = ByteString.CopyFrom(wav);
+        var asr = Selector(demo[0]);
+        var mixed = demo.Select(Selector).Concat(variants.Take(5).Select(Selector)).ToList();
+
+        foreach (var client in new[] { direct, viaGateway, wholeGraph })
+        {
+            foreach (var selector in mixed)
+            {
+                await RecognizeAsync(client, content, selector);
+            }
+
+            await RecognizeAsync(client, content, asr, demo.Skip(1).Select(Selector));
+        }
+
+        int Calls(int concurrency) => quick ? concurrency * 2 : concurrency == 1 ? 12 : concurrency * 4;
+
+        // 1. Gateway vs direct, one route.
+        Console.WriteLine();
+        Console.WriteLine($"## gateway vs direct (route {Name(demo[0])}, {rounds} interleaved rounds)");
+        var table = new Dictionary<string, List<LoadResult>>();
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var concurrency in Concurrencies)
+            {
+                var order = round % 2 == 0 ? new[] { ("direct", direct), ("gateway", viaGateway) } : [("gateway", viaGateway), ("direct", direct)];
+                foreach (var (target, client) in order)
+                {
+                    Add(table, $"{target} c{concurrency}", await LoadRunner.RunAsync(concurrency, Calls(concurrency), _ => RecognizeAsync(client, content, asr)));
+                }
+            }
+        }
+
+        Console.WriteLine("| concurrency | direct p50 / p99 ms | gateway p50 / p99 ms | added p50 ms | direct req/s | gateway req/s | gateway / direct throughput |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var concurrency in Concurrencies)
+        {
+            var d = Merge(table[$"direct c{concurrency}"]);
+            var g = Merge(table[$"gateway c{concurrency}"]);
+            Console.WriteLine($"| {concurrency} | {Ms(d.P50)} / {Ms(d.P99)} | {Ms(g.P50)} / {Ms(g.P99)} | {Ms(g.P50 - d.P50)} | {d.Throughput:F1} | {g.Throughput:F1} | {g.Throughput / d.Throughput:F2}x |");
+        }
+
+        // 2. 8 mixed routes vs 1 route, through the gateway.
+        Console.WriteLine();
+        Console.WriteLine($"## 8 mixed routes vs 1 route (through the gateway; mixed = {string.Join(", ", mixed.Select(s => $"{s.Task}/{s.LanguageCode}"))})");
+        table.Clear();
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var concurrency in new[] { 8, 32 })
+            {
+                Add(table, $"one c{concurrency}", await LoadRunner.RunAsync(concurrency, Calls(concurrency), _ => RecognizeAsync(viaGateway, content, asr)));
+                Add(table, $"mixed c{concurrency}", await LoadRunner.RunAsync(concurrency, Calls(concurrency), i => RecognizeAsync(viaGateway, content, mixed[i % mixed.Count])));
+            }
+        }
+
+        Console.WriteLine("| concurrency | 1 route p50 / p99 ms | 8 routes p50 / p99 ms | 1 route req/s | 8 routes req/s | 8 / 1 throughput |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        foreach (var concurrency in new[] { 8, 32 })
+        {
+            var one = Merge(table[$"one c{concurrency}"]);
+            var many = Merge(table[$"mixed c{concurrency}"]);
+            Console.WriteLine($"| {concurrency} | {Ms(one.P50)} / {Ms(one.P99)} | {Ms(many.P50)} / {Ms(many.P99)} | {one.Throughput:F1} | {many.Throughput:F1} | {many.Throughput / one.Throughput:F2}x |");
+        }
+
+        // 3. Shared frontend vs whole graph per route (two inference processes, direct).
+        Console.WriteLine();
+        Console.WriteLine("## shared frontend vs whole graph per route (direct to inference; Inference:ShareFrontend true vs false)");
+        table.Clear();
+        var others = demo.Skip(1).Select(Selector).ToList();
+        var cases = new (string Name, int Concurrency, Func<Speech.SpeechClient, int, Task> Call)[]
+        {
+            ($"3 routes in one request ({string.Join(" + ", demo.Select(Name))}), c1", 1, (c, _) => RecognizeAsync(c, content, asr, others)),
+            ("3 routes in one request, c8", 8, (c, _) => RecognizeAsync(c, content, asr, others)),
+            ($"1 route ({Name(demo[0])}), c8", 8, (c, _) => RecognizeAsync(c, content, asr)),
+            ("8 mixed routes, one per request, c8", 8, (c, i) => RecognizeAsync(c, content, mixed[i % mixed.Count])),
+        };
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var (name, concurrency, call) in cases)
+            {
+                var total = name.StartsWith("3 routes", StringComparison.Ordinal) && concurrency == 1 ? (quick ? 4 : 12) : Calls(concurrency);
+                Add(table, "shared " + name, await LoadRunner.RunAsync(concurrency, total, i => call(direct, i)));
+                Add(table, "whole " + name, await LoadRunner.RunAsync(concurrency, total, i => call(wholeGraph, i)));
+            }
+        }
+
+        Console.WriteLine("| case | whole graph p50 ms | shared frontend p50 ms | whole req/s | shared req/s | shared / whole throughput |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        foreach (var (name, _, _) in cases)
+        {
+            var before = Merge(table["whole " + name]);
+            var after = Merge(table["shared " + name]);
+            Console.WriteLine($"| {name} | {Ms(before.P50)} | {Ms(after.P50)} | {before.Throughput:F1} | {after.Throughput:F1} | {after.Throughput / before.Throughput:F2}x |");
+        }
+
+        // 4. Streaming: cost per audio second for growing streams (O(n) means flat).
+        Console.WriteLine();
+        Console.WriteLine("## streaming (direct, LINEAR16 16 kHz in 100 ms chunks as fast as possible, interim results every 500 ms, 2 s left context)");
+        Console.WriteLine("| stream s | interim results | wall s | wall s per audio s |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (var seconds in quick ? new[] { 5, 10 } : [10, 20, 40])
+        {
+            var (interims, elapsed) = await StreamAsync(direct, Linear16(audio.Samples, seconds), asr);
+            Console.WriteLine($"| {seconds} | {interims} | {elapsed:F2} | {elapsed / seconds:F3} |");
+        }
+
+        foreach (var process in new[] { gateway, whole })
+        {
+            process.Dispose();
+            processes.Remove(process);
+        }
+    }
+
+    private static async Task MemoryAsync(
+        List<BenchProcess> processes, string repository, string backboneDirectory, BenchProcess registry, LoadedBackbone loaded,
+        List<MaskBundle> variants, List<long> packedBytes, ByteString content, string label, Dictionary<string, string> settings)
+    {
+        var hotBudget = loaded.EncoderBytes * 9 + (loaded.EncoderBytes / 2); // the pinned unmasked encoder + 8 routes
+        Console.WriteLine();
+        Console.WriteLine($"## hot vs cold routes, resident memory, {label} (fresh inference process, workstation GC, hot budget {hotBudget / 1048576.0:F1} MiB = unmasked + 8 encoder sessions of {loaded.EncoderBytes / 1048576.0:F1} MiB)");
+        var memory = Start(processes, repository, "InferenceService", "inference-memory", InferenceSettings(backboneDirectory, registry, new(settings)
+        {
+            ["Inference__MaskCacheBudgetBytes"] = hotBudget.ToString(CultureInfo.InvariantCulture),
+            ["DOTNET_gcServer"] = "0",
+        }));
+        await memory.WaitReadyAsync();
+        using var memoryChannel = GrpcChannel.ForAddress(memory.Address);
+        var memoryClient = new Speech.SpeechClient(memoryChannel);
+        await Task.Delay(2000);
+        var rss = new Dictionary<int, long> { [0] = memory.ResidentBytes() };
+        var coldTier = new Dictionary<int, double> { [0] = await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"cold\"}") };
+        var firstCall = new List<double>();
+        for (var i = 0; i < variants.Count; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await RecognizeAsync(memoryClient, content, Selector(variants[i]));
+            firstCall.Add(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            if (i + 1 is 1 or 8 or 64)
+            {
+                await Task.Delay(2000);
+                rss[i + 1] = memory.ResidentBytes();
+                coldTier[i + 1] = await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"cold\"}");
+            }
+        }
+
+        var hot = new List<double>();
+        for (var i = 0; i < 10; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await RecognizeAsync(memoryClient, content, Selector(variants[^1]));
+            hot.Add(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+
+        var rebuilt = new List<double>();
+        for (var i = 0; i < 10; i++)
+        {
+            // Evicted from the hot tier long ago; its bundle is still in the cold tier: only the session is rebuilt.
+            var started = Stopwatch.GetTimestamp();
+            await RecognizeAsync(memoryClient, content, Selector(variants[i]));
+            rebuilt.Add(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+
+        // A second pass over all 64 (each evicted and rebuilt again): does resident memory keep growing with churn?
+        foreach (var variant in variants)
+        {
+            await RecognizeAsync(memoryClient, content, Selector(variant));
+        }
+
+        await Task.Delay(2000);
+        var rssSecondPass = memory.ResidentBytes();
+        var sessions = await memory.MetricAsync("s3router_inference_onnx_sessions");
+
+        Console.WriteLine("| route state | latency median ms (min-max) | calls |");
+        Console.WriteLine("|---|---|---|");
+        Console.WriteLine($"| hot (session ready) | {Ms(Median(hot))} ({Ms(hot.Min())}-{Ms(hot.Max())}) | {hot.Count} |");
+        Console.WriteLine($"| cold: bundle cached, session evicted (build session) | {Ms(Median(rebuilt))} ({Ms(rebuilt.Min())}-{Ms(rebuilt.Max())}) | {rebuilt.Count} |");
+        Console.WriteLine($"| never seen (resolve, download, verify, build session) | {Ms(Median(firstCall))} ({Ms(firstCall.Min())}-{Ms(firstCall.Max())}) | {firstCall.Count} |");
+        Console.WriteLine();
+        Console.WriteLine("| routes loaded | hot sessions | RSS MiB | RSS growth vs 0 routes MiB | cold tier (cache's estimate) KiB |");
+        Console.WriteLine("|---|---|---|---|---|");
+        foreach (var (count, bytes) in rss.OrderBy(r => r.Key))
+        {
+            Console.WriteLine($"| {count} | {Math.Min(count, 8)} | {bytes / 1048576.0:F1} | {(bytes - rss[0]) / 1048576.0:F1} | {coldTier[count] / 1024:F0} |");
+        }
+
+        Console.WriteLine($"| 64, after a second pass over all 64 (each session rebuilt again) | 8 | {rssSecondPass / 1048576.0:F1} | {(rssSecondPass - rss[0]) / 1048576.0:F1} | |");
+        Console.WriteLine($"RSS growth of the second pass: {(rssSecondPass - rss[64]) / 1048576.0:F1} MiB; live ONNX sessions after it: {sessions} (frontend + unmasked + 8 hot)");
+        var perCold = (rss[64] - rss[8]) / 56.0;
+        Console.WriteLine($"RSS per extra cold route (64 vs 8 loaded, both with 8 hot): {perCold / 1024:F0} KiB = {perCold / packedBytes.Average():F2}x its packed size ({packedBytes.Average() / 1024:F0} KiB)");
+        Console.WriteLine($"RSS per hot route (8 vs 1 loaded): {(rss[8] - rss[1]) / 7.0 / 1048576.0:F1} MiB (encoder session estimate {loaded.EncoderBytes / 1048576.0:F1} MiB; whole-graph session {loaded.SessionBytes / 1048576.0:F1} MiB)");
+
+        memory.Dispose();
+        processes.Remove(memory);
     }
 
     private static (double BytesPerRoute, double Ratio) ColdRouteFootprint(IReadOnlyList<MaskBundle> variants, LoadedBackbone backbone)

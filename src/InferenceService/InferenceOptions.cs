@@ -60,6 +60,14 @@ internal sealed class InferenceOptions
     public bool ShareFrontend { get; set; } = true;
 
     /// <summary>
+    /// Give the native memory of evicted hot routes back to the OS: a fixed glibc mmap threshold (128 KiB) for the
+    /// process and a malloc_trim after each hot-tier eviction. Off: glibc's defaults, under which RSS grows with route
+    /// churn although the hot tier stays within its budget (bench/README.md, "Route churn"). Linux with glibc only;
+    /// elsewhere a no-op. Default: true.
+    /// </summary>
+    public bool ReturnFreedNativeMemory { get; set; } = true;
+
+    /// <summary>
     /// Backbone batches (frontend or encoder, any route) that may run at the same time in this process; 0 means
     /// cores / <see cref="IntraOpThreads"/> (at least 1). Batches beyond it wait and grow instead of oversubscribing the
     /// cores. Default: 0 (auto). Range: 0-256.

@@ -13,6 +13,7 @@ public sealed class OnnxBackboneSession : IDisposable
     private static readonly string[] OutputNamesWithFrames = [.. OutputNames, Wav2Vec2OnnxBuilder.FrameIndexOutput];
 
     private readonly InferenceSession _session;
+    private int _disposed;
     private readonly long _minimumSamples;
 
     /// <summary>Loads a model built by <see cref="Wav2Vec2OnnxBuilder"/> for <paramref name="config"/>.</summary>
@@ -87,5 +88,11 @@ public sealed class OnnxBackboneSession : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            OnnxSessions.Release(_session);
+        }
+    }
 }

@@ -15,6 +15,7 @@ public sealed class OnnxEncoderSession : IDisposable
     private static readonly string[] OutputNames = [Wav2Vec2OnnxBuilder.HiddenStateOutput, Wav2Vec2OnnxBuilder.OutputLengthsOutput];
 
     private readonly InferenceSession _session;
+    private int _disposed;
 
     private OnnxEncoderSession(byte[] model, Wav2Vec2Config config, OnnxEngineOptions? options)
     {
@@ -76,5 +77,11 @@ public sealed class OnnxEncoderSession : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            OnnxSessions.Release(_session);
+        }
+    }
 }

@@ -12,6 +12,7 @@ public sealed class OnnxFrontendSession : IDisposable
     private static readonly string[] OutputNames = [Wav2Vec2OnnxBuilder.FrontendHiddenOutput, Wav2Vec2OnnxBuilder.OutputLengthsOutput];
 
     private readonly InferenceSession _session;
+    private int _disposed;
     private readonly long _minimumSamples;
 
     private OnnxFrontendSession(byte[] model, Wav2Vec2Config config, OnnxEngineOptions? options)
@@ -39,5 +40,11 @@ public sealed class OnnxFrontendSession : IDisposable
             outputs => OnnxSessions.Unpad(outputs[0], outputs[1].GetTensorDataAsSpan<long>(), HiddenSize));
 
     /// <inheritdoc />
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            OnnxSessions.Release(_session);
+        }
+    }
 }

@@ -10,7 +10,19 @@ internal static class OnnxSessions
 {
     private static readonly string[] AudioInputNames = [Wav2Vec2OnnxBuilder.WaveformsInput, Wav2Vec2OnnxBuilder.LengthsInput];
 
-    /// <summary>Loads <paramref name="model"/> with the engine options (optimizations on, sequential, one inter-op thread).</summary>
+    private static long _liveSessions;
+
+    /// <summary>ONNX Runtime sessions created by <see cref="Load"/> and not yet disposed, in this process (diagnostics).</summary>
+    public static long LiveSessions => Interlocked.Read(ref _liveSessions);
+
+    /// <summary>Call once when a session from <see cref="Load"/> is disposed.</summary>
+    public static void Release(InferenceSession session)
+    {
+        session.Dispose();
+        Interlocked.Decrement(ref _liveSessions);
+    }
+
+    /// <summary>Loads <paramref name="model"/> with the engine options; every backbone, frontend and encoder session is made here. Dispose it with <see cref="Release"/>.</summary>
     public static InferenceSession Load(byte[] model, OnnxEngineOptions? options)
     {
         options ??= new OnnxEngineOptions();
@@ -24,7 +36,9 @@ internal static class OnnxSessions
 #if S3ROUTER_GPU
         sessionOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
 #endif
-        return new InferenceSession(model, sessionOptions);
+        var session = new InferenceSession(model, sessionOptions);
+        Interlocked.Increment(ref _liveSessions);
+        return session;
     }
 
     /// <summary>

@@ -36,8 +36,16 @@ internal sealed class InferenceMetrics
     private readonly Gauge _residentBytes = Metrics.CreateGauge(
         "s3router_inference_cache_resident_bytes", "Estimated bytes held by the mask cache.", "tier");
 
+    private readonly Gauge _onnxSessions = Metrics.CreateGauge(
+        "s3router_inference_onnx_sessions", "Live ONNX Runtime sessions (shared frontend and hot routes); under churn it stays at the hot tier's count.");
+
     private readonly Counter _registryEvents = Metrics.CreateCounter(
         "s3router_inference_registry_events_total", "WatchMasks events received.", "type");
+
+    public InferenceMetrics()
+    {
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(() => _onnxSessions.Set(Onnx.OnnxSessions.LiveSessions));
+    }
 
     public void RouteCompleted(string task, string language, TimeSpan elapsed)
     {

@@ -19,17 +19,20 @@ internal sealed class BudgetedLruCache<TKey, TValue> : IDisposable
     private readonly long _budgetBytes;
     private readonly string _tier;
     private readonly InferenceMetrics? _metrics;
+    private readonly Action? _afterEviction;
     private long _residentBytes;
 
     /// <param name="budgetBytes">Resident bytes above which unused values are evicted.</param>
     /// <param name="tier">Metrics label: <c>hot</c> or <c>cold</c>.</param>
     /// <param name="metrics">Where hits, misses, evictions and resident bytes go; none in unit tests.</param>
-    public BudgetedLruCache(long budgetBytes, string tier, InferenceMetrics? metrics = null)
+    /// <param name="afterEviction">Runs once after evicted values were disposed (outside the lock), e.g. to return freed native memory.</param>
+    public BudgetedLruCache(long budgetBytes, string tier, InferenceMetrics? metrics = null, Action? afterEviction = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(budgetBytes);
         _budgetBytes = budgetBytes;
         _tier = tier;
         _metrics = metrics;
+        _afterEviction = afterEviction;
     }
 
     /// <summary>Bytes of the values held now (as their builders estimated them).</summary>
@@ -146,11 +149,16 @@ internal sealed class BudgetedLruCache<TKey, TValue> : IDisposable
         DisposeAll(values);
     }
 
-    private static void DisposeAll(List<TValue> values)
+    private void DisposeAll(List<TValue> values)
     {
         foreach (var value in values)
         {
             (value as IDisposable)?.Dispose();
+        }
+
+        if (values.Count > 0)
+        {
+            _afterEviction?.Invoke();
         }
     }
 

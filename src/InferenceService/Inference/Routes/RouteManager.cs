@@ -39,7 +39,10 @@ internal sealed class RouteManager : IDisposable
         _metrics = metrics;
         _time = time;
         _cold = new BudgetedLruCache<string, RouteModel>(_options.ColdCacheBudgetBytes, "cold", metrics);
-        _hot = new BudgetedLruCache<string, RouteEngine>(_options.MaskCacheBudgetBytes, "hot", metrics);
+        // An evicted session's native memory goes back to the OS instead of staying in glibc's arenas (NativeHeap).
+        var returnFreed = _options.ReturnFreedNativeMemory && NativeHeap.ReturnFreedMemory();
+        _hot = new BudgetedLruCache<string, RouteEngine>(
+            _options.MaskCacheBudgetBytes, "hot", metrics, returnFreed ? () => NativeHeap.Trim() : null);
         _hot.Pin(RouteModel.BaseMaskKey);
         var concurrentRuns = _options.MaxConcurrentRuns > 0
             ? _options.MaxConcurrentRuns

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using S3Router.Api.V1;
+using S3Router.Core.Masks;
+using S3Router.InferenceService.Inference.Batching;
+using S3Router.InferenceService.Inference.Routes;
+using S3Router.InferenceService.Onnx;
+
+namespace S3Router.Bench;
+
+/// <summary>
+/// Route churn in process, without gRPC: the 64 route variants of the serving benchmark go through a hot tier of
+/// <c>hot</c> encoder sessions (the service's <see cref="BudgetedLruCache{TKey, TValue}"/> and engines), each used for
+/// one forward pass, for several passes. Per pass: RSS, the managed heap, glibc's heap (mallinfo2) and the hot tier's
+/// count, so a leak (live sessions) and retention (freed memory the allocator keeps) can be told apart.
+/// </summary>
+internal static class RouteChurnBenchmark
+{
+    public static async Task RunAsync(int routes, int hot, int passes, bool native, bool trim)
+    {
+        var applied = native && NativeHeap.ReturnFreedMemory();
+        var repository = Path.GetDirectoryName(FindUp("S3RouterServices.sln"))!;
+        var backboneDirectory = Path.Combine(repository, "models", "tiny-ssl");
+        var (config, raw) = await BackboneCheckpoint.LoadAsync(backboneDirectory);
+        var weights = Wav2Vec2Weights.Normalize(raw);
+        var digest = Sha256Digest.OfFile(Path.Combine(backboneDirectory, BackboneCheckpoint.WeightsFileName));
+        var backbone = new LoadedBackbone(config, weights, digest);
+        var demo = Directory.GetFiles(Path.Combine(backboneDirectory, "routes"), "*.safetensors").Order(StringComparer.Ordinal)
+            .Select(path => MaskBundle.Read(path)).ToList();
+        var models = Enumerable.Range(0, routes).Select(i =>
+        {
+            var bytes = RouteVariants.Variant(demo[i % demo.Count], $"{demo[i % demo.Count].Task}_b{i:00}", seed: 1000 + i).ToBytes();
+            var version = new MaskVersion { Task = $"r{i}", LanguageCode = "en", Version = 1, Digest = "sha256:" + Sha256Digest.Of(bytes) };
+            return RouteModel.Create(version, bytes, backbone);
+        }).ToList();
+
+        var engineOptions = new OnnxEngineOptions { IntraOpThreads = 2 };
+        var frames = new float[120, config.HiddenSize]; // 2.4 s of frontend frames
+        var random = new Random(7);
+        for (var t = 0; t < frames.GetLength(0); t++)
+        {
+            for (var h = 0; h < frames.GetLength(1); h++)
+            {
+                frames[t, h] = (float)random.NextDouble() - 0.5f;
+            }
+        }
+
+        Console.WriteLine($"route churn: {routes} routes, hot tier of {hot} encoder sessions ({backbone.EncoderBytes / 1048576.0:F1} MiB estimate each), {passes} passes; " +
+            $"GC server={System.Runtime.GCSettings.IsServerGC}; fixed mmap threshold {applied}; trim after evictions {trim}; MALLOC_ARENA_MAX={Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") ?? "-"}; load {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine("| pass | RSS MiB | GC heap MiB | GC committed MiB | malloc in use MiB | malloc free (kept) MiB | malloc mmapped MiB | hot sessions | live ORT sessions | managed MiB allocated per build | pass s | hot run ms |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        var time = TimeProvider.System;
+        using var gate = new SemaphoreSlim(1, 1);
+        using var cache = new BudgetedLruCache<string, RouteEngine>((hot + 1) * backbone.EncoderBytes - 1, "hot");
+        var allocated = GC.GetTotalAllocatedBytes();
+        Print("start", cache, 0, 0, 0);
+        for (var pass = 1; pass <= passes; pass++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var evictions = cache.Evictions;
+            foreach (var model in models)
+            {
+                using var lease = await cache.AcquireAsync(model.MaskKey, () =>
+                {
+                    var encoder = OnnxEncoderSession.Create(config, weights, model.UnpackMasks(), engineOptions);
+                    var batcher = new MicroBatcher<float[,], float[,]>(batch => encoder.Run([.. batch]), 8, TimeSpan.Zero, 64, time, null, gate);
+                    return Task.FromResult((RouteEngine.Encoder(encoder, batcher, model.MaskKey), backbone.EncoderBytes));
+                }, CancellationToken.None);
+                await lease.Value.RunEncoderAsync(frames, CancellationToken.None);
+                if (trim && cache.Evictions != evictions)
+                {
+                    evictions = cache.Evictions;
+                    NativeHeap.Trim();
+                }
+            }
+
+            var passSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            // The last route is hot now: its forward pass alone.
+            using var last = await cache.AcquireAsync(models[^1].MaskKey, () => throw new InvalidOperationException("evicted"), CancellationToken.None);
+            var runs = new List<double>();
+            for (var i = 0; i < 10; i++)
+            {
+                var runStarted = Stopwatch.GetTimestamp();
+                await last.Value.RunEncoderAsync(frames, CancellationToken.None);
+                runs.Add(Stopwatch.GetElapsedTime(runStarted).TotalMilliseconds);
+            }
+
+            var perBuild = (GC.GetTotalAllocatedBytes() - allocated) / (double)models.Count;
+            allocated = GC.GetTotalAllocatedBytes();
+            Print(pass.ToString(CultureInfo.InvariantCulture), cache, perBuild, passSeconds, runs.Order().ElementAt(runs.Count / 2));
+        }
+    }
+
+    private static void Print(string pass, BudgetedLruCache<string, RouteEngine> cache, double allocatedPerBuild, double passSeconds, double hotMs)
+    {
+        var gc = GC.GetGCMemoryInfo();
+        var malloc = MallInfo();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {pass} | {Mib(Rss())} | {Mib(gc.HeapSizeBytes)} | {Mib(gc.TotalCommittedBytes)} | {Mib(malloc.InUse)} | {Mib(malloc.Free)} | {Mib(malloc.Mmapped)} | {cache.Count} | {OnnxSessions.LiveSessions} | {Mib((long)allocatedPerBuild)} | {passSeconds:F1} | {hotMs:F1} |"));
+    }
+
+    private static string FindUp(string file)
+    {
+        for (var directory = new DirectoryInfo(Directory.GetCurrentDirectory()); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, file)))
+            {
+                return Path.Combine(directory.FullName, file);
+            }
+        }
+
+        throw new FileNotFoundException($"Run from inside the repository: no {file} above {Directory.GetCurrentDirectory()}.");
+    }
+
+    private static string Mib(long bytes) => (bytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture);
+
+    private static long Rss()
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+    }
+
+    private static (long InUse, long Free, long Mmapped) MallInfo()
+    {
+        try
+        {
+            var info = MallInfo2();
+            return ((long)info.Uordblks, (long)info.Fordblks, (long)info.Hblkhd);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return (-1, -1, -1);
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "mallinfo2")]
+    private static extern MallInfo2Struct MallInfo2();
+
+    // struct mallinfo2 (glibc ≥ 2.33): ten size_t fields, summed over all arenas.
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MallInfo2Struct
+    {
+        public nuint Arena;
+        public nuint Ordblks;
+        public nuint Smblks;
+        public nuint Hblks;
+        public nuint Hblkhd;
+        public nuint Usmblks;
+        public nuint Fsmblks;
+        public nuint Uordblks;
+        public nuint Fordblks;
+        public nuint Keepcost;
+    }
+}
