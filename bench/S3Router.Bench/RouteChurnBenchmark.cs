@@ -1,3 +1,4 @@
+using S3Router.Core.Hosting;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -19,7 +20,7 @@ internal static class RouteChurnBenchmark
 {
     public static async Task RunAsync(int routes, int hot, int passes, bool native, bool trim)
     {
-        var applied = native && NativeHeap.ReturnFreedMemory();
+        var applied = native && GlibcHeap.ReturnFreedMemory();
         var repository = Path.GetDirectoryName(FindUp("S3RouterServices.sln"))!;
         var backboneDirectory = Path.Combine(repository, "models", "tiny-ssl");
         var (config, raw) = await BackboneCheckpoint.LoadAsync(backboneDirectory);
@@ -71,7 +72,7 @@ internal static class RouteChurnBenchmark
                 if (trim && cache.Evictions != evictions)
                 {
                     evictions = cache.Evictions;
-                    NativeHeap.Trim();
+                    GlibcHeap.Trim();
                 }
             }
 

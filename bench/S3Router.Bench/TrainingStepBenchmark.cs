@@ -1,3 +1,4 @@
+using S3Router.Core.Hosting;
 using System.Diagnostics;
 using System.Globalization;
 using S3Router.Api.V1;
@@ -33,7 +34,7 @@ internal static class TrainingStepBenchmark
     public static void Run(bool quick, IReadOnlyList<string> presets, bool noMallocTuning = false)
     {
         torch.set_num_threads(Threads);
-        var malloc = !noMallocTuning && MallocTuning.KeepFreedMemory(); // as JobRunner does
+        var malloc = !noMallocTuning && GlibcHeap.KeepFreedMemory(); // as JobRunner does
         var root = Directory.CreateTempSubdirectory("s3r-stepbench-");
         var wall = Stopwatch.StartNew();
         try
@@ -45,7 +46,7 @@ internal static class TrainingStepBenchmark
             Console.WriteLine($"threads: {Threads} per engine (torch.set_num_threads({Threads}); OMP_NUM_THREADS={Threads} for PyTorch); " +
                               $"TorchSharp {typeof(torch).Assembly.GetName().Version} (libtorch {__version__}); PyTorch {info["torch"]} " +
                               $"({string.Join(", ", info["blas"]!.AsArray().Select(n => Path.GetFileName(n!.ToString())))})");
-            Console.WriteLine($"TorchSharp process: glibc malloc tuning (MallocTuning.KeepFreedMemory, as in JobRunner) {(malloc ? "on" : "off")}");
+            Console.WriteLine($"TorchSharp process: glibc malloc tuning (GlibcHeap.KeepFreedMemory, as in JobRunner) {(malloc ? "on" : "off")}");
             Console.WriteLine();
 
             var rows = new List<string>();

@@ -1,3 +1,4 @@
+using S3Router.Core.Hosting;
 using System.Globalization;
 using System.Security.Cryptography;
 using Google.Protobuf;
@@ -62,7 +63,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
     private JobResult Run(JobSpec spec, JobOptions options, JobRunContext context, CancellationToken cancellationToken)
     {
         torch.set_num_threads(TorchThreads());
-        MallocTuning.KeepFreedMemory();
+        GlibcHeap.KeepFreedMemory();
         Directory.CreateDirectory(context.WorkDirectory);
         torch.manual_seed(options.Seed);
         if (options.Kind == JobKind.Pretrain)

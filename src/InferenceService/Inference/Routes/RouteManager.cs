@@ -1,3 +1,4 @@
+using S3Router.Core.Hosting;
 using Microsoft.Extensions.Options;
 using S3Router.Api.V1;
 using S3Router.InferenceService.Inference.Batching;
@@ -39,10 +40,10 @@ internal sealed class RouteManager : IDisposable
         _metrics = metrics;
         _time = time;
         _cold = new BudgetedLruCache<string, RouteModel>(_options.ColdCacheBudgetBytes, "cold", metrics);
-        // An evicted session's native memory goes back to the OS instead of staying in glibc's arenas (NativeHeap).
-        var returnFreed = _options.ReturnFreedNativeMemory && NativeHeap.ReturnFreedMemory();
+        // An evicted session's native memory goes back to the OS instead of staying in glibc's arenas (GlibcHeap).
+        var returnFreed = _options.ReturnFreedNativeMemory && GlibcHeap.ReturnFreedMemory();
         _hot = new BudgetedLruCache<string, RouteEngine>(
-            _options.MaskCacheBudgetBytes, "hot", metrics, returnFreed ? () => NativeHeap.Trim() : null);
+            _options.MaskCacheBudgetBytes, "hot", metrics, returnFreed ? () => GlibcHeap.Trim() : null);
         _hot.Pin(RouteModel.BaseMaskKey);
         var concurrentRuns = _options.MaxConcurrentRuns > 0
             ? _options.MaxConcurrentRuns
