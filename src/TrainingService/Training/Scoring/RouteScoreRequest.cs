@@ -3,6 +3,9 @@ namespace S3Router.TrainingService.Training.Scoring;
 /// <summary>What <see cref="RouteEvaluator"/> scores: one trained route on one split of a fairseq manifest directory.</summary>
 public sealed record RouteScoreRequest
 {
+    /// <summary>Default of <see cref="MaxTokens"/>: 1,280,000 samples (80 s at 16 kHz), as jobs.</summary>
+    public const long DefaultMaxTokens = JobOptions.DefaultMaxTokens;
+
     /// <summary>
     /// The route: a mask bundle (<c>.safetensors</c> of a mask, head, prune or structured-prune job), or a weights job's
     /// model directory (<c>config.json</c>, <c>model.safetensors</c>, <c>head.safetensors</c>).
@@ -22,7 +25,7 @@ public sealed record RouteScoreRequest
     public string LabelExtension { get; init; } = "";
 
     /// <summary>Audio samples per batch, as a job's <c>max_tokens</c>; results do not depend on it. Default: 1,280,000 (80 s).</summary>
-    public long MaxTokens { get; init; } = JobOptions.DefaultMaxTokens;
+    public long MaxTokens { get; init; } = DefaultMaxTokens;
 
     /// <summary>Also decode CTC routes with the prefix beam search (width 8), as a job's test metrics. Default: true.</summary>
     public bool Beam { get; init; } = true;
