@@ -250,9 +250,10 @@ internal static class QualityBenchmark
     private static async Task<(int ExitCode, string Log)> RunChildAsync(string directory, string logName, params string[] arguments)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in Environment.GetCommandLineArgs()[0].EndsWith(".dll", StringComparison.Ordinal) ? [Environment.GetCommandLineArgs()[0]] : Array.Empty<string>())
+        // Under the dotnet host the program is its first argument; the apphost (dotnet run) is the program itself.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
         {
-            start.ArgumentList.Add(argument);
+            start.ArgumentList.Add(Environment.GetCommandLineArgs()[0]);
         }
 
         foreach (var argument in arguments)
@@ -309,9 +310,14 @@ internal static class QualityBenchmark
             {
                 string Cell(string kind, string metric) =>
                     results.TryGetValue($"asr-{language}-{size}-{kind}", out var r) ? Metric(r, metric) : "–";
+                var hasReal = settings.RealCorpus is { } corpus && File.Exists(Path.Combine(corpus, "asr", language, "test.tsv"));
                 var row = $"| ASR {language}, CER | {size} | {Cell("head", "test_cer")} | {Cell("mask", "test_cer")} | {Cell("weights", "test_cer")} | " +
                           $"{synthetic.Compare(Cell("mask", "test_cer"), Cell("weights", "test_cer"))} |";
-                if (real)
+                if (real && !hasReal)
+                {
+                    row += " | | | |"; // no real speech in this language
+                }
+                else if (real)
                 {
                     var metric = RealPrefix + "_cer";
                     row += $" {Cell("head", metric)} | {Cell("mask", metric)} | {Cell("weights", metric)} | {spoken.Compare(Cell("mask", metric), Cell("weights", metric))} |";
