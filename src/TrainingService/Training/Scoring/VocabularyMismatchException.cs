@@ -31,7 +31,7 @@ public sealed class VocabularyMismatchException : InvalidInputException
         var more = missing.Count > Shown ? $", and {missing.Count - Shown} more" : "";
         return $"vocabulary mismatch: {affected} of {utterances} utterances of split '{split}' hold {missing.Count} label(s) " +
                $"the route's labels lack: {string.Join(", ", listed)}{more}. Score a manifest made with the route's " +
-               "normalizer, or pass --allow-unknown to count each of them as an error.";
+               "normalizer, or allow unknown labels (s3r train eval --allow-unknown) to count each of them as an error.";
     }
 
     private static string Codepoints(string text) =>
