@@ -6,7 +6,8 @@ namespace S3Router.Bench;
 
 /// <summary>
 /// Runs one training job as its own process (this program's <c>quality-job</c>) with one libtorch thread, its output in
-/// <c>job.log</c>, or reuses the <c>result.json</c> a finished run left in the same directory.
+/// <c>job.log</c>, or reuses the <c>result.json</c> a finished run left in the same directory; and other bench child
+/// processes the same way (<see cref="RunChildAsync"/>).
 /// </summary>
 internal static class BenchJobProcess
 {
@@ -25,34 +26,44 @@ internal static class BenchJobProcess
             Directory.CreateDirectory(directory);
             var specPath = Path.Combine(directory, "job.json");
             await File.WriteAllTextAsync(specPath, JsonFormatter.Default.Format(spec));
-            var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in Environment.GetCommandLineArgs()[0].EndsWith(".dll", StringComparison.Ordinal) ? [Environment.GetCommandLineArgs()[0]] : Array.Empty<string>())
+            var (exitCode, log) = await RunChildAsync(directory, "job.log", "quality-job", specPath, directory);
+            if (exitCode != 0 || !File.Exists(resultPath))
             {
-                start.ArgumentList.Add(argument);
-            }
-
-            start.ArgumentList.Add("quality-job");
-            start.ArgumentList.Add(specPath);
-            start.ArgumentList.Add(directory);
-            start.Environment["S3R_TRAINING_THREADS"] = "1";
-            using var process = Process.Start(start)!;
-            var log = Path.Combine(directory, "job.log");
-            await using (var writer = new StreamWriter(log, append: true))
-            {
-                var stdout = Pump(process.StandardOutput, writer);
-                var stderr = Pump(process.StandardError, writer);
-                await process.WaitForExitAsync();
-                await Task.WhenAll(stdout, stderr);
-            }
-
-            if (process.ExitCode != 0 || !File.Exists(resultPath))
-            {
-                Console.WriteLine($"{Path.GetFileName(directory)}: FAILED (exit {process.ExitCode}); see {log}");
+                Console.WriteLine($"{Path.GetFileName(directory)}: FAILED (exit {exitCode}); see {log}");
                 return null;
             }
         }
 
         return JsonParser.Default.Parse<JobResult>(await File.ReadAllTextAsync(resultPath));
+    }
+
+    /// <summary>This program again as a child process with one libtorch thread, its output appended to <paramref name="logName"/> in <paramref name="directory"/>.</summary>
+    public static async Task<(int ExitCode, string Log)> RunChildAsync(string directory, string logName, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        // Under the dotnet host the program is its first argument; the apphost (dotnet run) is the program itself.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            start.ArgumentList.Add(Environment.GetCommandLineArgs()[0]);
+        }
+
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["S3R_TRAINING_THREADS"] = "1";
+        using var process = Process.Start(start)!;
+        var log = Path.Combine(directory, logName);
+        await using (var writer = new StreamWriter(log, append: true))
+        {
+            var stdout = Pump(process.StandardOutput, writer);
+            var stderr = Pump(process.StandardError, writer);
+            await process.WaitForExitAsync();
+            await Task.WhenAll(stdout, stderr);
+        }
+
+        return (process.ExitCode, log);
     }
 
     private static async Task Pump(StreamReader reader, StreamWriter writer)

@@ -9,6 +9,7 @@ internal static class Program
           backbone-profile PRESET BATCH      ONNX Runtime operator profile
           registry [--quick]                 mask registry: resolve latency, publish throughput (SQLite, PostgreSQL)
           quality --corpus DIR [...]         head vs mask vs weights quality per language, speaker, intent
+                                             (--real-corpus DIR: ASR also scored on real speech)
           prune-tokens [--route FILE] [--manifest-dir DIR] [...]
                                              structured pruning CER vs compute, token dropping speedup vs CER
           serving [--quick] [--memory-only]  end-to-end latency, gateway vs direct, mixed routes, memory per route
@@ -54,6 +55,8 @@ internal static class Program
                 return await QualityBenchmark.RunAsync(args[1..]);
             case "quality-job" when args.Length == 3:
                 return await QualityBenchmark.RunJobAsync(args[1], args[2]);
+            case "quality-real" when args.Length == 3:
+                return await QualityBenchmark.ScoreRealAsync(args[1], args[2]);
             default:
                 await Console.Error.WriteLineAsync(Usage);
                 return 2;

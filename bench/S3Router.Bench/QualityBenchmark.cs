@@ -6,6 +6,7 @@ using S3Router.Api.V1;
 using S3Router.Core.Backbones;
 using S3Router.TrainingService;
 using S3Router.TrainingService.Jobs;
+using S3Router.TrainingService.Training.Scoring;
 
 namespace S3Router.Bench;
 
@@ -16,10 +17,14 @@ namespace S3Router.Bench;
 /// same three kinds; storage of N routes on one backbone against N finetuned models. Mask and weights jobs start from
 /// the same head warm-up (LP-FT) and run the same number of steps. Every job runs as its own process (this program's
 /// <c>quality-job</c>) with one libtorch thread, <c>--parallel</c> at a time; a finished job's <c>result.json</c> is
-/// reused, so a rerun continues where an interrupted one stopped.
+/// reused, so a rerun continues where an interrupted one stopped. With <c>--real-corpus</c> (an <c>s3r data asterisk</c>
+/// output), every ASR route of a language the real corpus has is also scored on its real <c>test</c> split (child
+/// process <c>quality-real</c>, <see cref="RouteEvaluator"/>); the figures join the job's <c>result.json</c> as
+/// <c>real_test_cer</c>, ... and are reused the same way.
 /// </summary>
 internal static class QualityBenchmark
 {
+    private const string RealPrefix = "real_test";
     private static readonly string[] Kinds = ["head", "mask", "weights"];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
@@ -31,9 +36,21 @@ internal static class QualityBenchmark
             return 2;
         }
 
+        if (settings.RealCorpus is { } realCorpus && !Directory.Exists(Path.Combine(realCorpus, "asr")))
+        {
+            await Console.Error.WriteLineAsync($"error: --real-corpus {realCorpus} has no asr/ folder; build it with: s3r data asterisk -o {realCorpus}");
+            return 2;
+        }
+
         var jobs = Plan(settings).ToList();
         Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load average {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine($"backbone {settings.Backbone}, corpus {settings.Corpus}, {jobs.Count} jobs, {settings.Parallel} at a time, 1 libtorch thread each");
+        if (settings.RealCorpus is { } real)
+        {
+            var languages = jobs.Where(j => j.RealManifestDir is not null).Select(j => j.Language).Distinct().ToList();
+            Console.WriteLine($"real speech: {real}, test split of {(languages.Count > 0 ? string.Join(",", languages) : "no language of this run")}");
+        }
+
         var wall = Stopwatch.StartNew();
         var done = 0;
         using var gate = new SemaphoreSlim(settings.Parallel);
@@ -43,6 +60,11 @@ internal static class QualityBenchmark
             try
             {
                 var result = await RunOrReuseAsync(job, settings);
+                if (result is not null && job.RealManifestDir is not null)
+                {
+                    result = await ScoreRealOrReuseAsync(job, settings, result);
+                }
+
                 Console.WriteLine($"[{Interlocked.Increment(ref done)}/{jobs.Count}] {job.Name}: {Summary(job, result)} ({wall.Elapsed:hh\\:mm\\:ss})");
                 return (job, result);
             }
@@ -80,15 +102,58 @@ internal static class QualityBenchmark
         return 0;
     }
 
+    /// <summary>
+    /// The child process of <c>--real-corpus</c>: scores a finished ASR job's route on <paramref name="manifestDir"/>'s
+    /// <c>test</c> split and adds the metrics (<c>real_test_cer</c>, ...) to the job's <c>result.json</c>.
+    /// </summary>
+    public static async Task<int> ScoreRealAsync(string workDirectory, string manifestDir)
+    {
+        var resultPath = Path.Combine(workDirectory, BenchJobProcess.ResultFile);
+        var spec = JsonParser.Default.Parse<JobSpec>(await File.ReadAllTextAsync(Path.Combine(workDirectory, "job.json")));
+        var result = JsonParser.Default.Parse<JobResult>(await File.ReadAllTextAsync(resultPath));
+        var lastReport = Stopwatch.StartNew();
+        var score = RouteEvaluator.Evaluate(new RouteScoreRequest
+        {
+            RoutePath = result.OutputPath,
+            BackbonePath = spec.BackbonePath,
+            ManifestDir = manifestDir,
+            Split = "test",
+            MaxTokens = spec.Optimization?.MaxTokens is > 0 and var tokens ? tokens : RouteScoreRequest.DefaultMaxTokens,
+            MetricPrefix = RealPrefix,
+        }, (done, total) =>
+        {
+            if (lastReport.Elapsed > TimeSpan.FromSeconds(30) || done == total)
+            {
+                lastReport.Restart();
+                Console.Error.WriteLine($"{Path.GetFileName(workDirectory)}: real test {done}/{total} utterances");
+            }
+        }, CancellationToken.None);
+        foreach (var (name, value) in score.Metrics)
+        {
+            result.Metrics[name] = value;
+        }
+
+        result.Metrics[RealPrefix + "_utterances"] = score.Utterances;
+        await File.WriteAllTextAsync(resultPath + ".tmp", JsonFormatter.Default.Format(result));
+        File.Move(resultPath + ".tmp", resultPath, overwrite: true);
+        return 0;
+    }
+
     private static IEnumerable<Job> Plan(Settings settings)
     {
         foreach (var size in settings.Sizes)
         {
             foreach (var language in settings.Languages)
             {
+                var real = settings.RealCorpus is { } corpus && File.Exists(Path.Combine(corpus, "asr", language, "test.tsv"))
+                    ? Path.GetFullPath(Path.Combine(corpus, "asr", language))
+                    : null;
                 foreach (var kind in Kinds)
                 {
-                    yield return new Job($"asr-{language}-{size}-{kind}", "asr", language, kind, Path.Combine(settings.Corpus, "asr", language), "train_" + size);
+                    yield return new Job($"asr-{language}-{size}-{kind}", "asr", language, kind, Path.Combine(settings.Corpus, "asr", language), "train_" + size)
+                    {
+                        RealManifestDir = real,
+                    };
                 }
             }
         }
@@ -145,9 +210,30 @@ internal static class QualityBenchmark
     private static Task<JobResult?> RunOrReuseAsync(Job job, Settings settings) =>
         BenchJobProcess.RunOrReuseAsync(Spec(job, settings), Path.Combine(settings.Work, job.Name));
 
+    /// <summary>Scores a finished ASR job on the real test split once; later runs find the figures in its result.</summary>
+    private static async Task<JobResult> ScoreRealOrReuseAsync(Job job, Settings settings, JobResult result)
+    {
+        if (result.Metrics.ContainsKey(RealPrefix + "_cer"))
+        {
+            return result;
+        }
+
+        var directory = Path.GetFullPath(Path.Combine(settings.Work, job.Name));
+        var (exitCode, log) = await BenchJobProcess.RunChildAsync(directory, "real.log", "quality-real", directory, job.RealManifestDir!);
+        if (exitCode != 0)
+        {
+            // The synthetic figures stand; the real-speech cell stays empty and the reason is in the log.
+            Console.WriteLine($"{job.Name}: real-speech scoring FAILED (exit {exitCode}); see {log}");
+            return result;
+        }
+
+        return JsonParser.Default.Parse<JobResult>(await File.ReadAllTextAsync(Path.Combine(directory, BenchJobProcess.ResultFile)));
+    }
+
     private static string Summary(Job job, JobResult? result) =>
         result is null ? "failed" : job.Task == "asr"
-            ? Invariant($"CER {Metric(result, "test_cer")} (beam {Metric(result, "test_cer_beam")}), WER {Metric(result, "test_wer")}")
+            ? Invariant($"CER {Metric(result, "test_cer")} (beam {Metric(result, "test_cer_beam")}), WER {Metric(result, "test_wer")}") +
+              (job.RealManifestDir is null ? "" : Invariant($"; real speech CER {Metric(result, RealPrefix + "_cer")} (beam {Metric(result, RealPrefix + "_cer_beam")}), WER {Metric(result, RealPrefix + "_wer")}"))
             : Invariant($"accuracy {Metric(result, "test_accuracy")}, macro-F1 {Metric(result, "test_macro_f1")}");
 
     private static string Metric(JobResult result, string name) =>
@@ -155,38 +241,67 @@ internal static class QualityBenchmark
 
     private static string Table(IReadOnlyDictionary<string, JobResult> results, Settings settings)
     {
+        var real = settings.RealCorpus is not null;
         var text = new StringBuilder();
-        text.AppendLine("| task | train data | head | mask (keep 0.9, FFN) | weights | mask ≤ weights |");
-        text.AppendLine("|---|---|---|---|---|---|");
+        text.AppendLine("| task | train data | head | mask (keep 0.9, FFN) | weights | mask ≤ weights |" +
+            (real ? " real: head | real: mask | real: weights | real: mask ≤ weights |" : ""));
+        text.AppendLine("|---|---|---|---|---|---|" + (real ? "---|---|---|---|" : ""));
         foreach (var size in settings.Sizes)
         {
-            var wins = 0;
-            var compared = 0;
+            var synthetic = new Wins();
+            var spoken = new Wins();
             foreach (var language in settings.Languages)
             {
-                string Cell(string kind) => results.TryGetValue($"asr-{language}-{size}-{kind}", out var r) ? Metric(r, "test_cer") : "–";
-                var (mask, weights) = (Cell("mask"), Cell("weights"));
-                var better = "";
-                if (double.TryParse(mask, CultureInfo.InvariantCulture, out var m) && double.TryParse(weights, CultureInfo.InvariantCulture, out var w))
+                string Cell(string kind, string metric) =>
+                    results.TryGetValue($"asr-{language}-{size}-{kind}", out var r) ? Metric(r, metric) : "–";
+                var hasReal = settings.RealCorpus is { } corpus && File.Exists(Path.Combine(corpus, "asr", language, "test.tsv"));
+                var row = $"| ASR {language}, CER | {size} | {Cell("head", "test_cer")} | {Cell("mask", "test_cer")} | {Cell("weights", "test_cer")} | " +
+                          $"{synthetic.Compare(Cell("mask", "test_cer"), Cell("weights", "test_cer"))} |";
+                if (real && !hasReal)
                 {
-                    compared++;
-                    wins += m <= w ? 1 : 0;
-                    better = m <= w ? "yes" : "no";
+                    row += " | | | |"; // no real speech in this language
+                }
+                else if (real)
+                {
+                    var metric = RealPrefix + "_cer";
+                    row += $" {Cell("head", metric)} | {Cell("mask", metric)} | {Cell("weights", metric)} | {spoken.Compare(Cell("mask", metric), Cell("weights", metric))} |";
                 }
 
-                text.AppendLine($"| ASR {language}, CER | {size} | {Cell("head")} | {mask} | {weights} | {better} |");
+                text.AppendLine(row);
             }
 
-            text.AppendLine(Invariant($"| ASR, languages where mask ≤ weights | {size} | | | | **{wins} of {compared}** |"));
+            text.AppendLine(Invariant($"| ASR, languages where mask ≤ weights | {size} | | | | **{synthetic}** |") +
+                (real ? $" | | | **{spoken}** |" : ""));
         }
 
         foreach (var task in new[] { "speaker", "intent" })
         {
             string Cell(string kind) => results.TryGetValue($"{task}-{kind}", out var r) ? Metric(r, "test_accuracy") : "–";
-            text.AppendLine($"| {task}, accuracy | train | {Cell("head")} | {Cell("mask")} | {Cell("weights")} | |");
+            text.AppendLine($"| {task}, accuracy | train | {Cell("head")} | {Cell("mask")} | {Cell("weights")} | |" + (real ? " | | | |" : ""));
         }
 
         return text.ToString();
+    }
+
+    /// <summary>Counts the languages where mask's CER is at most weights' (both known).</summary>
+    private sealed class Wins
+    {
+        private int _wins;
+        private int _compared;
+
+        public string Compare(string mask, string weights)
+        {
+            if (!double.TryParse(mask, CultureInfo.InvariantCulture, out var m) || !double.TryParse(weights, CultureInfo.InvariantCulture, out var w))
+            {
+                return "";
+            }
+
+            _compared++;
+            _wins += m <= w ? 1 : 0;
+            return m <= w ? "yes" : "no";
+        }
+
+        public override string ToString() => Invariant($"{_wins} of {_compared}");
     }
 
     /// <summary>N routes on one backbone (1 bit per masked weight, fp32 heads) against N finetuned fp32 models, from the shapes.</summary>
@@ -211,15 +326,20 @@ internal static class QualityBenchmark
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
-    private sealed record Job(string Name, string Task, string Language, string Kind, string ManifestDir, string TrainSplit);
+    private sealed record Job(string Name, string Task, string Language, string Kind, string ManifestDir, string TrainSplit)
+    {
+        /// <summary>The real corpus's manifest directory of this ASR language (null: not scored on real speech).</summary>
+        public string? RealManifestDir { get; init; }
+    }
 
     private sealed record Settings(
         string Corpus, string Backbone, string Work, IReadOnlyList<string> Languages, IReadOnlyList<string> Sizes,
-        int HeadSteps, double HeadLr, int Steps, double MaskLr, double WeightsLr, int Parallel)
+        int HeadSteps, double HeadLr, int Steps, double MaskLr, double WeightsLr, int Parallel, string? RealCorpus)
     {
         public const string Usage =
             "usage: S3Router.Bench quality --corpus DIR [--backbone models/tiny-ssl] [--work .artifacts/quality] [--languages en,de,es,it,pl,ru] " +
-            "[--sizes 10min,1h] [--head-steps 2000] [--head-lr 2e-3] [--steps 300] [--mask-lr 1e-3] [--weights-lr 1e-4] [--parallel 2]";
+            "[--sizes 10min,1h] [--head-steps 2000] [--head-lr 2e-3] [--steps 300] [--mask-lr 1e-3] [--weights-lr 1e-4] [--parallel 2] " +
+            "[--real-corpus DIR (s3r data asterisk output: ASR also scored on its real test split)]";
 
         public static Settings? Parse(IReadOnlyList<string> args)
         {
@@ -251,7 +371,8 @@ internal static class QualityBenchmark
                 int.Parse(Get("steps", "300"), CultureInfo.InvariantCulture),
                 double.Parse(Get("mask-lr", "1e-3"), CultureInfo.InvariantCulture),
                 double.Parse(Get("weights-lr", "1e-4"), CultureInfo.InvariantCulture),
-                int.Parse(Get("parallel", "2"), CultureInfo.InvariantCulture));
+                int.Parse(Get("parallel", "2"), CultureInfo.InvariantCulture),
+                values.GetValueOrDefault("real-corpus"));
         }
     }
 }

@@ -14,7 +14,8 @@ namespace S3Router.Cli.Commands;
 
 /// <summary>
 /// <c>s3r train submit|watch|list|cancel</c>: a thin client of the training service; <c>s3r train run</c>: one job in
-/// this process (e.g. a Kubernetes Job), resuming from its work directory's checkpoint when run again.
+/// this process (e.g. a Kubernetes Job), resuming from its work directory's checkpoint when run again; <c>s3r train eval</c>:
+/// score a finished route on a manifest split (<see cref="TrainEvalCommand"/>).
 /// </summary>
 internal static class TrainCommand
 {
@@ -25,9 +26,9 @@ internal static class TrainCommand
         Recursive = true,
     };
 
-    public static Command Create() => new("train", "Training jobs: submit to the training service, watch, list, cancel, or run one here")
+    public static Command Create() => new("train", "Training jobs: submit to the training service, watch, list, cancel, run one here, or score a finished route")
     {
-        Target, Submit(), Watch(), List(), Cancel(), Run(),
+        Target, Submit(), Watch(), List(), Cancel(), Run(), TrainEvalCommand.Create(),
     };
 
     private static Option<FileInfo> ConfigOption() => new("--config")

@@ -10,14 +10,16 @@ namespace S3Router.TrainingService.Training;
 /// <summary>
 /// Scores a split in eval mode without gradients: <c>&lt;split&gt;_loss</c>, and CER/WER with greedy decoding
 /// (plus <c>_cer_beam</c>/<c>_wer_beam</c> with a prefix beam search when asked) for CTC heads, or accuracy and
-/// macro-F1 for classifiers.
+/// macro-F1 for classifiers. Training jobs score their valid and test splits with it, and <see cref="Scoring.RouteEvaluator"/>
+/// scores a finished route on any split.
 /// </summary>
 internal static class Evaluator
 {
     public const int BeamWidth = 8;
 
     public static Dictionary<string, double> Evaluate(
-        Wav2Vec2Model backbone, TaskHead head, SpeechDataset dataset, IReadOnlyList<string> labels, bool isCtc, long maxTokens, string prefix, bool beam)
+        Wav2Vec2Model backbone, TaskHead head, SpeechDataset dataset, IReadOnlyList<string> labels, bool isCtc, long maxTokens, string prefix, bool beam,
+        Action<int, int>? progress = null, CancellationToken cancellationToken = default)
     {
         var wasTraining = backbone.training;
         backbone.eval();
@@ -26,12 +28,14 @@ internal static class Evaluator
         var beamed = new ErrorRateAccumulator();
         var classes = new ClassificationAccumulator();
         double lossSum = 0;
+        var done = 0;
         try
         {
             using var noGrad = torch.no_grad();
             var lengths = dataset.Items.Select(i => i.Samples).ToList();
             foreach (var batch in DynamicBatcher.CreateBatches(lengths, maxTokens))
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 var tensors = BatchTensors.Create(dataset, batch);
                 var (hidden, frames) = backbone.call(tensors.Waveforms, tensors.Lengths);
@@ -62,6 +66,9 @@ internal static class Evaluator
                         classes.Add(dataset.Items[batch[b]].Reference, labels[(int)predicted[b]]);
                     }
                 }
+
+                done += batch.Length;
+                progress?.Invoke(done, dataset.Count);
             }
         }
         finally

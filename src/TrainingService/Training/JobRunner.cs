@@ -47,7 +47,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
 
     // An OpenMP team on an oversubscribed machine waits at every barrier for its preempted members: fewer threads
     // than cores then trains faster than a full team.
-    private static int TorchThreads() =>
+    internal static int TorchThreads() =>
         int.TryParse(Environment.GetEnvironmentVariable(ThreadsVariable), out var threads) && threads > 0 ? threads : Environment.ProcessorCount;
 
     private static string SpecDigest(JobSpec spec)

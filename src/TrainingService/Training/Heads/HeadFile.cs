@@ -51,4 +51,16 @@ internal static class HeadFile
         var tensors = file.Tensors.ToDictionary(t => t.Key, t => new HostTensor(file.ReadFloat32(t.Key), [.. t.Value.Shape]), StringComparer.Ordinal);
         return (tensors, kind == "ctc", labels);
     }
+
+    /// <summary>The <c>task</c> and <c>language</c> a head file records (empty when absent); a missing file throws <see cref="NotFoundException"/>.</summary>
+    public static (string Task, string Language) ReadRoute(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new NotFoundException($"Head file '{path}' does not exist.");
+        }
+
+        using var file = SafetensorsFile.Open(path);
+        return (file.Metadata.GetValueOrDefault("task", ""), file.Metadata.GetValueOrDefault("language", ""));
+    }
 }
