@@ -19,6 +19,26 @@ public static class TinyConfigs
         NumConvPosEmbeddingGroups = 4,
     };
 
+    /// <summary>
+    /// The standard 7-layer conv frontend (320 samples per frame, as real checkpoints) with tiny widths, and no dropout
+    /// or layer drop so training tests learn fast and deterministically.
+    /// </summary>
+    public static Wav2Vec2Config StandardFrontend { get; } = new()
+    {
+        ConvDim = [32, 32, 32, 32, 32, 32, 32],
+        HiddenSize = 32,
+        NumHiddenLayers = 2,
+        NumAttentionHeads = 2,
+        IntermediateSize = 64,
+        NumConvPosEmbeddings = 16,
+        NumConvPosEmbeddingGroups = 4,
+        HiddenDropout = 0,
+        AttentionDropout = 0,
+        ActivationDropout = 0,
+        Layerdrop = 0,
+        MaskTimeProb = 0,
+    };
+
     /// <summary>Stable layer norm style: layer-norm conv blocks with biases, pre-LN encoder, odd positional kernel.</summary>
     public static Wav2Vec2Config Stable { get; } = Base with
     {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using S3Router.Core.Audio;
 using S3Router.Core.Backbones;
 using S3Router.Core.Masks;
+using S3Router.Testing;
 using S3Router.TrainingService.Model;
 
 namespace S3Router.Cli.Tests.Commands;
@@ -9,16 +10,7 @@ namespace S3Router.Cli.Tests.Commands;
 /// <summary><c>s3r train eval</c> on a tiny random backbone, a hand-made bundle and two sine-wave utterances.</summary>
 public sealed class TrainEvalCommandTests : IDisposable
 {
-    private static readonly Wav2Vec2Config TinyConfig = new()
-    {
-        ConvDim = [32, 32, 32, 32, 32, 32, 32],
-        HiddenSize = 32,
-        NumHiddenLayers = 2,
-        NumAttentionHeads = 2,
-        IntermediateSize = 64,
-        NumConvPosEmbeddings = 16,
-        NumConvPosEmbeddingGroups = 4,
-    };
+    private static readonly Wav2Vec2Config TinyConfig = TinyConfigs.StandardFrontend;
 
     private readonly string _root = Directory.CreateTempSubdirectory("s3r-eval-").FullName;
 

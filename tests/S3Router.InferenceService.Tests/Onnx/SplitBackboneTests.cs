@@ -18,7 +18,7 @@ public sealed class SplitBackboneTests
     {
         var config = TinyConfigs.ByStyle(stable);
         var weights = TestWeights.For(config, seed: 21);
-        var mask = masked ? FfnMask(weights, config.NumHiddenLayers, seed: 22) : null;
+        var mask = masked ? TestWeights.RandomFfnMask(weights, config.NumHiddenLayers, seed: 22) : null;
         var audio = Lengths.Select((n, i) => Signals.Noise(n, 30 + i, 0.3)).ToArray();
         using var whole = OnnxBackboneSession.Create(config, weights, mask);
         using var frontend = OnnxFrontendSession.Create(config, weights);
@@ -44,7 +44,7 @@ public sealed class SplitBackboneTests
         var weights = TestWeights.For(config, seed: 23);
         var audio = new[] { Signals.Noise(2000, 40, 0.3) };
         using var frontend = OnnxFrontendSession.Create(config, weights);
-        using var masked = OnnxEncoderSession.Create(config, weights, FfnMask(weights, config.NumHiddenLayers, seed: 24));
+        using var masked = OnnxEncoderSession.Create(config, weights, TestWeights.RandomFfnMask(weights, config.NumHiddenLayers, seed: 24));
         using var unmasked = OnnxEncoderSession.Create(config, weights);
         var features = frontend.Run(audio);
 
@@ -105,21 +105,5 @@ public sealed class SplitBackboneTests
         using var encoder = OnnxEncoderSession.Create(config, TestWeights.For(config, seed: 27));
 
         Assert.Throws<InvalidInputException>(() => encoder.Run([new float[3, config.HiddenSize + 1]]));
-    }
-
-    private static Dictionary<string, bool[]> FfnMask(IReadOnlyDictionary<string, WeightTensor> weights, int layers, int seed)
-    {
-        var random = new Random(seed);
-        var mask = new Dictionary<string, bool[]>();
-        for (var l = 0; l < layers; l++)
-        {
-            foreach (var part in new[] { "intermediate_dense", "output_dense" })
-            {
-                var name = $"encoder.layers.{l}.feed_forward.{part}.weight";
-                mask[name] = Enumerable.Range(0, weights["wav2vec2." + name].Data.Length).Select(_ => random.NextDouble() < 0.7).ToArray();
-            }
-        }
-
-        return mask;
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using S3Router.Api.V1;
 using S3Router.Core.Audio;
 using S3Router.Core.Backbones;
+using S3Router.Testing;
 using S3Router.TrainingService.Model;
 using static TorchSharp.torch;
 
@@ -12,21 +13,7 @@ namespace S3Router.TrainingService.Tests.Training;
 internal sealed class TrainingTestData : IDisposable
 {
     /// <summary>Standard 7-layer conv frontend (320 samples per frame) with tiny widths; no dropout so tests learn fast.</summary>
-    public static readonly Wav2Vec2Config TinyConfig = new()
-    {
-        ConvDim = [32, 32, 32, 32, 32, 32, 32],
-        HiddenSize = 32,
-        NumHiddenLayers = 2,
-        NumAttentionHeads = 2,
-        IntermediateSize = 64,
-        NumConvPosEmbeddings = 16,
-        NumConvPosEmbeddingGroups = 4,
-        HiddenDropout = 0,
-        AttentionDropout = 0,
-        ActivationDropout = 0,
-        Layerdrop = 0,
-        MaskTimeProb = 0,
-    };
+    public static readonly Wav2Vec2Config TinyConfig = TinyConfigs.StandardFrontend;
 
     private static readonly string[] Words = ["go", "stop", "yes", "no"];
 

@@ -21,7 +21,7 @@ public sealed class RouteChurnTests
         // Arrange: 5 routes with their own masks, a hot tier budgeted for 2 sessions.
         var config = TinyConfigs.ByStyle(false);
         var weights = TestWeights.For(config, seed: 41);
-        var masks = Enumerable.Range(0, Routes).Select(r => FfnMask(weights, config.NumHiddenLayers, seed: 50 + r)).ToList();
+        var masks = Enumerable.Range(0, Routes).Select(r => TestWeights.RandomFfnMask(weights, config.NumHiddenLayers, seed: 50 + r)).ToList();
         var frames = new float[6, config.HiddenSize];
         var before = OnnxSessions.LiveSessions;
         var afterCycle = new List<long>();
@@ -57,21 +57,5 @@ public sealed class RouteChurnTests
         Assert.All(afterCycle, live => Assert.Equal(HotRoutes, live));
         Assert.Equal(0, afterDispose);
         Assert.Equal((Routes * Cycles) - HotRoutes + 1, trims); // one per eviction, one for the cache's own disposal
-    }
-
-    private static Dictionary<string, bool[]> FfnMask(IReadOnlyDictionary<string, WeightTensor> weights, int layers, int seed)
-    {
-        var random = new Random(seed);
-        var mask = new Dictionary<string, bool[]>();
-        for (var l = 0; l < layers; l++)
-        {
-            foreach (var part in new[] { "intermediate_dense", "output_dense" })
-            {
-                var name = $"encoder.layers.{l}.feed_forward.{part}.weight";
-                mask[name] = Enumerable.Range(0, weights["wav2vec2." + name].Data.Length).Select(_ => random.NextDouble() < 0.7).ToArray();
-            }
-        }
-
-        return mask;
     }
 }
