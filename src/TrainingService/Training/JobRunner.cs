@@ -22,7 +22,9 @@ namespace S3Router.TrainingService.Training;
 /// Outputs: <c>&lt;work&gt;/bundle.safetensors</c> (a Core <see cref="MaskBundle"/>) for mask, prune and head jobs;
 /// <c>&lt;work&gt;/model/</c> (Hugging Face <c>config.json</c> + <c>model.safetensors</c> of the finetuned backbone,
 /// and <see cref="HeadFile"/> <c>head.safetensors</c>) for weights jobs. A prune job's bundle refers to the
-/// finetuned model it started from: its backbone digest is that model's <c>model.safetensors</c>.
+/// finetuned model it started from: its backbone digest is that model's <c>model.safetensors</c>. A structured-prune or
+/// head job with <c>start_bundle_path</c> runs on the route's <c>W * M</c> and writes the route's masks (AND the removed
+/// structures) with the route's digest as <see cref="Core.Masks.MaskLineage.ParentBundleDigest"/>.
 /// </summary>
 public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvider) : IJobRunner
 {
