@@ -6,7 +6,6 @@ using S3Router.Core.Backbones;
 using S3Router.Core.Errors;
 using S3Router.Core.Masks;
 using S3Router.Core.Pruning;
-using S3Router.Core.Safetensors;
 using S3Router.InferenceService.Onnx;
 using S3Router.TrainingService.Model;
 using S3Router.TrainingService.Training.Metrics;
@@ -17,8 +16,8 @@ namespace S3Router.Bench;
 /// <summary>
 /// Issue 9: (1) structured pruning at the FLOPs targets of <see cref="PruneTokensSettings.Targets"/> on top of an ASR
 /// route: FLOPs (counted), forward time of the physically smaller ONNX graph (measured) and greedy CER, with the route's
-/// own head and, when <c>--retrain-steps</c> is set, with a head retrained by a <c>JOB_KIND_STRUCTURED_PRUNE</c> job on
-/// the route's masked backbone; (2) token dropping on the unpruned route: frames kept, forward time, CER change.
+/// own head and, when <c>--retrain-steps</c> is set, with a head retrained by a <c>JOB_KIND_STRUCTURED_PRUNE</c> job that
+/// starts from the route (<c>start_bundle_path</c>); (2) token dropping on the unpruned route: frames kept, forward time, CER change.
 /// Sessions run interleaved per utterance (batch 1), median of the timed rounds, 2 intra-op threads. Prints figures;
 /// asserts nothing.
 /// </summary>
@@ -75,25 +74,24 @@ internal static class PruneTokensBenchmark
             foreach (var run in runs)
             {
                 var route = MaskBundle.Read(run.Route);
-                var baked = Path.GetFullPath(Path.Combine(FromRoot(settings.Work), run.Name, "backbone"));
-                WriteMaskedBackbone(backboneDir, weights, RouteMasks(route), baked);
                 foreach (var target in settings.Targets)
                 {
-                    jobs.Add(RetrainAsync(run.Name, route, run.ManifestDir!, baked, target));
+                    jobs.Add(RetrainAsync(run.Name, route, run.Route, run.ManifestDir!, target));
                 }
             }
 
             await Task.WhenAll(jobs);
             Console.WriteLine(Invariant($"retraining: {retrained.Count} jobs, {retrained.Values.Sum(r => r.CpuSeconds) / 60:F1} CPU minutes in all, wall {wall.Elapsed.TotalMinutes:F1} min; load average {LoadAverage()} after"));
 
-            async Task RetrainAsync(string runName, MaskBundle route, string manifestDir, string baked, double target)
+            async Task RetrainAsync(string runName, MaskBundle route, string routePath, string manifestDir, double target)
             {
                 await gate.WaitAsync();
                 try
                 {
-                    var directory = Path.Combine(FromRoot(settings.Work), runName, Invariant($"structured-{target:F2}-{settings.RetrainSteps}steps"));
+                    // "from-route": these jobs start from the route's head, unlike the earlier fresh-head runs that may sit beside them.
+                    var directory = Path.Combine(FromRoot(settings.Work), runName, Invariant($"structured-{target:F2}-{settings.RetrainSteps}steps-from-route"));
                     var reused = File.Exists(Path.Combine(directory, BenchJobProcess.ResultFile));
-                    var result = await BenchJobProcess.RunOrReuseAsync(RetrainSpec(settings, route, manifestDir, baked, target), directory);
+                    var result = await BenchJobProcess.RunOrReuseAsync(RetrainSpec(settings, route, routePath, manifestDir, backboneDir, target), directory);
                     if (result is not null)
                     {
                         var cpuPath = Path.Combine(directory, BenchJobProcess.CpuFile);
@@ -144,7 +142,7 @@ internal static class PruneTokensBenchmark
         var sessions = new List<(OnnxBackboneSession Session, List<CtcHeadWeights> Heads)>();
         foreach (var target in settings.Targets)
         {
-            // The selection ranks the route's masked weights, as the retraining job does on the masked backbone.
+            // The selection ranks the route's masked weights W * M, as the retraining job does after applying the route.
             var structured = StructuredPruner.Masks(config, StructuredPruner.Select(config, masked, target));
             var masks = Combine(routeMasks, structured);
             var shape = Wav2Vec2OnnxBuilder.KeptStructure(config, weights, masks);
@@ -153,8 +151,9 @@ internal static class PruneTokensBenchmark
             var (retrainedSession, retrainedHead) = (-1, -1);
             if (retrained.GetValueOrDefault(target) is { } job)
             {
+                // The job's masks are the route's AND its structures.
                 var jobMasks = RouteMasks(job);
-                if (SameMasks(structured, jobMasks))
+                if (SameMasks(masks, jobMasks))
                 {
                     sessions[session].Heads.Add(CtcHeadWeights.From(job));
                     (retrainedSession, retrainedHead) = (session, 1);
@@ -162,7 +161,7 @@ internal static class PruneTokensBenchmark
                 else
                 {
                     Console.WriteLine(Invariant($"note: target {target:F2}: the job selected other structures than the bench; its head runs in its own session"));
-                    sessions.Add((OnnxBackboneSession.Create(config, weights, Combine(routeMasks, jobMasks), new OnnxBuildOptions(), engine), [CtcHeadWeights.From(job)]));
+                    sessions.Add((OnnxBackboneSession.Create(config, weights, jobMasks, new OnnxBuildOptions(), engine), [CtcHeadWeights.From(job)]));
                     (retrainedSession, retrainedHead) = (sessions.Count - 1, 0);
                 }
             }
@@ -254,12 +253,13 @@ internal static class PruneTokensBenchmark
         return (seconds, frames, errors);
     }
 
-    private static JobSpec RetrainSpec(PruneTokensSettings settings, MaskBundle route, string manifestDir, string backbone, double target) => new()
+    private static JobSpec RetrainSpec(PruneTokensSettings settings, MaskBundle route, string routePath, string manifestDir, string backbone, double target) => new()
     {
         Kind = JobKind.StructuredPrune,
         Task = route.Task,
         LanguageCode = route.Language,
         BackbonePath = backbone,
+        StartBundlePath = routePath,
         Dataset = new DatasetSpec { ManifestDir = manifestDir, TrainSplit = settings.TrainSplit, TestSplit = settings.Split },
         Head = new HeadSpec { Kind = HeadKind.Ctc },
         Mask = new MaskSpec { ComputeKeep = target },
@@ -273,30 +273,6 @@ internal static class PruneTokensBenchmark
         },
         Seed = 1,
     };
-
-    /// <summary>
-    /// A backbone directory whose weights are the route's <c>W * M</c>: the same forward as the route (its masks are
-    /// exactly that product), so a head-only job on it trains on the route's features. Kept when already written.
-    /// </summary>
-    private static void WriteMaskedBackbone(string backboneDir, Dictionary<string, WeightTensor> weights, Dictionary<string, bool[]> masks, string directory)
-    {
-        var path = Path.Combine(directory, BackboneCheckpoint.WeightsFileName);
-        if (File.Exists(path))
-        {
-            return;
-        }
-
-        Directory.CreateDirectory(directory);
-        var writer = new SafetensorsWriter();
-        foreach (var (name, tensor) in MaskedWeights(weights, masks).OrderBy(w => w.Key, StringComparer.Ordinal))
-        {
-            writer.AddFloat32(name, tensor.Shape, tensor.Data);
-        }
-
-        writer.WriteToFile(path + ".tmp");
-        File.Copy(Path.Combine(backboneDir, Wav2Vec2ConfigJson.FileName), Path.Combine(directory, Wav2Vec2ConfigJson.FileName), overwrite: true);
-        File.Move(path + ".tmp", path);
-    }
 
     private static Dictionary<string, WeightTensor> MaskedWeights(Dictionary<string, WeightTensor> weights, Dictionary<string, bool[]> masks) =>
         weights.ToDictionary(w => w.Key, w => masks.TryGetValue(Strip(w.Key), out var keep)

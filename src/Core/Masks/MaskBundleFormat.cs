@@ -78,6 +78,11 @@ internal static class MaskBundleFormat
 
                 w.WriteNumber("prune_rate", lineage.PruneRate);
                 w.WriteString("init_score", lineage.InitScore);
+                if (lineage.ParentBundleDigest.Length > 0)
+                {
+                    w.WriteString("parent_bundle_digest", lineage.ParentBundleDigest);
+                }
+
                 w.WriteEndObject();
             }))
             .SetMetadata(MetricsKey, Json(w =>
@@ -240,6 +245,11 @@ internal static class MaskBundleFormat
             throw Error($"lineage prune rate {lineage.PruneRate} is outside (0, 1]", LineageKey);
         }
 
+        if (lineage.ParentBundleDigest is null || (lineage.ParentBundleDigest.Length > 0 && !Sha256Digest.IsValid(lineage.ParentBundleDigest)))
+        {
+            throw Error($"lineage parent bundle digest '{lineage.ParentBundleDigest}' is not 64 lowercase hex digits", LineageKey);
+        }
+
         if (lineage.ParentVersion is < 1)
         {
             throw Error($"lineage parent version {lineage.ParentVersion} is not a version number (>= 1)", LineageKey);
@@ -349,6 +359,17 @@ internal static class MaskBundleFormat
             parentVersion = version;
         }
 
+        var parentBundle = "";
+        if (lineage.TryGetProperty("parent_bundle_digest", out var parentDigest))
+        {
+            if (parentDigest.ValueKind != JsonValueKind.String || !Sha256Digest.IsValid(parentDigest.GetString()))
+            {
+                throw Error($"lineage parent_bundle_digest {parentDigest.GetRawText()} is not 64 lowercase hex digits", LineageKey);
+            }
+
+            parentBundle = parentDigest.GetString()!;
+        }
+
         return new MaskLineage
         {
             JobId = jobId.GetString()!,
@@ -356,6 +377,7 @@ internal static class MaskBundleFormat
             ParentVersion = parentVersion,
             PruneRate = pruneRate.GetDouble(),
             InitScore = initScore.GetString()!,
+            ParentBundleDigest = parentBundle,
         };
     }
 

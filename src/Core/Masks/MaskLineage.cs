@@ -15,6 +15,12 @@ public sealed record MaskLineage
     /// <summary>Target fraction of weights KEPT per masked tensor, in (0, 1] (0.9 = 10% sparsity). Default: 0.9.</summary>
     public double PruneRate { get; init; } = 0.9;
 
+    /// <summary>
+    /// sha256 (64 lowercase hex) of the mask bundle file this one was trained from (a job's <c>start_bundle_path</c>),
+    /// or empty when none. Stored as <c>parent_bundle_digest</c> only when set, so other bundles' bytes are unchanged. Default: empty.
+    /// </summary>
+    public string ParentBundleDigest { get; init; } = "";
+
     /// <summary>Score initialisation (<c>weight_rank</c>, <c>weight_magnitude_with_scale</c>, ...). Default: empty.</summary>
     public string InitScore { get; init; } = "";
 }

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using S3Router.Api.V1;
 using S3Router.Core.Errors;
+using S3Router.Core.Masks;
 using S3Router.Core.Routes;
 
 namespace S3Router.TrainingService.Jobs;
@@ -46,6 +47,7 @@ internal static partial class JobSpecValidator
             CheckModelDirectory(spec.FinetunedModelPath, F("finetuned_model_path"), "the finetuned model (a JOB_KIND_WEIGHTS output) to prune", violations);
         }
 
+        CheckStartBundle(spec, F, violations);
         CheckDataset(spec, taskOk, F, violations);
         CheckHead(spec.Head, F, violations);
         CheckMask(spec.Mask, F, violations);
@@ -78,6 +80,65 @@ internal static partial class JobSpecValidator
         if (missing.Count > 0)
         {
             violations.Add(new(field, $"\"{path}\" has no {string.Join(" and no ", missing)}"));
+        }
+    }
+
+    /// <summary>
+    /// A start bundle must be a readable mask bundle of this very backbone with the job's head kind, on a job kind
+    /// that starts from a route; the backbone is hashed here (once per submit) so a wrong route fails now.
+    /// </summary>
+    private static void CheckStartBundle(JobSpec spec, Func<string, string> f, List<FieldViolation> violations)
+    {
+        var path = spec.StartBundlePath;
+        if (string.IsNullOrEmpty(path))
+        {
+            return;
+        }
+
+        var field = f("start_bundle_path");
+        if (spec.Kind is not (JobKind.StructuredPrune or JobKind.Head))
+        {
+            violations.Add(new(field, $"is for JOB_KIND_STRUCTURED_PRUNE and JOB_KIND_HEAD; a {spec.Kind} job cannot start from a mask bundle"));
+            return;
+        }
+
+        if (spec.FinetunedModelPath.Length > 0)
+        {
+            violations.Add(new(field, "excludes finetuned_model_path: start from a route or from a finetuned model, not both"));
+            return;
+        }
+
+        if (!File.Exists(path))
+        {
+            violations.Add(new(field, $"file \"{Shorten(path)}\" does not exist on the training worker"));
+            return;
+        }
+
+        MaskBundle bundle;
+        try
+        {
+            bundle = MaskBundle.Read(path);
+        }
+        catch (Exception e) when (e is InvalidInputException or IOException or UnauthorizedAccessException)
+        {
+            violations.Add(new(field, $"\"{Shorten(path)}\" is not a mask bundle: {e.Message}"));
+            return;
+        }
+
+        var bundleHead = bundle.HeadKind == MaskHeadKind.Ctc ? HeadKind.Ctc : HeadKind.Classifier;
+        if (bundleHead != EffectiveHead(spec))
+        {
+            violations.Add(new(field, $"the bundle's head is {(bundleHead == HeadKind.Ctc ? "CTC" : "a classifier")}, but the job trains {(bundleHead == HeadKind.Ctc ? "a classifier" : "CTC")}: set head.kind to the route's"));
+        }
+
+        var weights = Path.Combine(spec.BackbonePath, "model.safetensors");
+        if (File.Exists(weights))
+        {
+            var digest = Sha256Digest.OfFile(weights);
+            if (!string.Equals(bundle.BackboneDigest, digest, StringComparison.OrdinalIgnoreCase))
+            {
+                violations.Add(new(field, $"the bundle belongs to backbone {bundle.BackboneDigest}, but backbone_path holds {digest}"));
+            }
         }
     }
 

@@ -51,6 +51,9 @@ internal sealed record JobOptions
 
     public required string FinetunedModelPath { get; init; }
 
+    /// <summary>Mask bundle (route) the job starts from, or empty (see training.proto <c>start_bundle_path</c>). Default: empty.</summary>
+    public string StartBundlePath { get; init; } = "";
+
     public required string ManifestDir { get; init; }
 
     public required string TrainSplit { get; init; }
@@ -134,6 +137,11 @@ internal sealed record JobOptions
         Check(isPretrain || !string.IsNullOrWhiteSpace(spec.Task), "task", "task is required (e.g. \"asr\", \"speaker\", \"intent\").");
         Check(spec.Kind == JobKind.Prune || !string.IsNullOrWhiteSpace(spec.BackbonePath), "backbone_path", "backbone_path is required.");
         Check(spec.Kind != JobKind.Prune || !string.IsNullOrWhiteSpace(spec.FinetunedModelPath), "finetuned_model_path", "A prune job needs finetuned_model_path (the output of a weights job).");
+        var startBundle = spec.StartBundlePath ?? "";
+        Check(startBundle.Length == 0 || spec.Kind is JobKind.StructuredPrune or JobKind.Head, "start_bundle_path",
+            $"start_bundle_path is for STRUCTURED_PRUNE and HEAD jobs; a {spec.Kind} job cannot start from a mask bundle.");
+        Check(startBundle.Length == 0 || string.IsNullOrEmpty(spec.FinetunedModelPath), "start_bundle_path",
+            "start_bundle_path and finetuned_model_path exclude each other: start from a route or from a finetuned model, not both.");
         Check(!string.IsNullOrWhiteSpace(spec.Dataset?.ManifestDir), "dataset.manifest_dir", "dataset.manifest_dir is required.");
 
         var head = spec.Head ?? new HeadSpec();
@@ -226,6 +234,7 @@ internal sealed record JobOptions
             Language = spec.LanguageCode ?? "",
             BackbonePath = spec.BackbonePath ?? "",
             FinetunedModelPath = spec.FinetunedModelPath ?? "",
+            StartBundlePath = startBundle,
             ManifestDir = dataset.ManifestDir,
             TrainSplit = string.IsNullOrEmpty(dataset.TrainSplit) ? "train" : dataset.TrainSplit,
             ValidSplit = string.IsNullOrEmpty(dataset.ValidSplit) ? "valid" : dataset.ValidSplit,

@@ -22,7 +22,9 @@ namespace S3Router.TrainingService.Training;
 /// Outputs: <c>&lt;work&gt;/bundle.safetensors</c> (a Core <see cref="MaskBundle"/>) for mask, prune and head jobs;
 /// <c>&lt;work&gt;/model/</c> (Hugging Face <c>config.json</c> + <c>model.safetensors</c> of the finetuned backbone,
 /// and <see cref="HeadFile"/> <c>head.safetensors</c>) for weights jobs. A prune job's bundle refers to the
-/// finetuned model it started from: its backbone digest is that model's <c>model.safetensors</c>.
+/// finetuned model it started from: its backbone digest is that model's <c>model.safetensors</c>. A structured-prune or
+/// head job with <c>start_bundle_path</c> runs on the route's <c>W * M</c> and writes the route's masks (AND the removed
+/// structures) with the route's digest as <see cref="Core.Masks.MaskLineage.ParentBundleDigest"/>.
 /// </summary>
 public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvider) : IJobRunner
 {
@@ -80,7 +82,20 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
                 $"The finetuned model's head is {(fh.IsCtc ? "CTC" : "a classifier")}, but the job asks for {(options.IsCtc ? "CTC" : "a classifier")}.", "head.kind");
         }
 
-        var data = JobData.Load(options, finetunedHead?.Labels);
+        var startBundle = options.StartBundlePath.Length > 0 ? MaskBundle.Read(options.StartBundlePath) : null;
+        if (startBundle is not null && (startBundle.HeadKind == MaskHeadKind.Ctc) != options.IsCtc)
+        {
+            throw new InvalidInputException(
+                $"The start bundle's head is {(startBundle.HeadKind == MaskHeadKind.Ctc ? "CTC" : "a classifier")}, but the job asks for {(options.IsCtc ? "CTC" : "a classifier")}.", "head.kind");
+        }
+
+        // The route's labels keep its head usable; a classifier dataset with classes the route lacks gets its own.
+        var data = JobData.Load(options, finetunedHead?.Labels ?? startBundle?.Labels);
+        if (startBundle is not null && !options.IsCtc && new[] { data.Train, data.Valid, data.Test }.Any(d => d?.Items.Any(i => i.Targets[0] < 0) == true))
+        {
+            data = JobData.Load(options, null);
+        }
+
         if (data.SkippedTooLong > 0)
         {
             TrainingLog.SkippedUtterances(logger, context.JobId, data.SkippedTooLong);
@@ -89,6 +104,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         var masking = options.IsMasked ? new MaskingOptions { Scope = options.Scope, PruneRate = options.PruneRate } : null;
         using var backbone = Wav2Vec2Model.LoadHuggingFace(options.EffectiveBackbonePath, masking);
         var backboneDigest = Sha256Digest.OfFile(Path.Combine(options.EffectiveBackbonePath, "model.safetensors"));
+        var routeMasks = startBundle is null ? null : ApplyBundleMasks(startBundle, backboneDigest, backbone);
         (IReadOnlyList<MaskTensor> Masks, Core.Pruning.StructuredPruningInfo Info)? structured =
             options.Kind == JobKind.StructuredPrune ? PruneStructures(options, context, backbone) : null;
         TrainingStep.FreezeBackbone(options.Kind, backbone);
@@ -103,6 +119,14 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         if (finetunedHead is { } start)
         {
             head.Import(start.Tensors);
+        }
+
+        string? parentDigest = null;
+        if (startBundle is not null)
+        {
+            var headInitialized = TryImportHead(head, startBundle);
+            parentDigest = Sha256Digest.OfFile(options.StartBundlePath);
+            TrainingLog.StartedFromBundle(logger, context.JobId, parentDigest, routeMasks!.Count, headInitialized);
         }
 
         var headTrains = TrainingStep.HeadTrains(options.Kind, options.TrainableProj);
@@ -150,14 +174,15 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
                 BackboneDigest = backboneDigest,
                 HeadKind = options.IsCtc ? MaskHeadKind.Ctc : MaskHeadKind.Classifier,
                 Labels = data.Labels,
-                Masks = options.IsMasked ? backbone.ExportMasks() : structured?.Masks ?? [],
+                Masks = options.IsMasked ? backbone.ExportMasks() : Combine(routeMasks, structured?.Masks ?? []),
                 Heads = head.Export(),
                 Lineage = new Core.Masks.MaskLineage
                 {
                     JobId = context.JobId,
                     DatasetDigest = data.DatasetDigest,
-                    PruneRate = options.IsMasked ? options.PruneRate : structured is { } s ? Math.Clamp(s.Info.ComputeKeep, 1e-6, 1) : 1.0,
-                    InitScore = options.IsMasked ? options.InitScoreName : structured is not null ? "structured_magnitude" : "",
+                    PruneRate = options.IsMasked ? options.PruneRate : structured is { } s ? Math.Clamp(s.Info.ComputeKeep, 1e-6, 1) : startBundle?.Lineage.PruneRate ?? 1.0,
+                    InitScore = options.IsMasked ? options.InitScoreName : structured is not null ? "structured_magnitude" : startBundle?.Lineage.InitScore ?? "",
+                    ParentBundleDigest = parentDigest ?? "",
                 },
                 Metrics = testMetrics,
                 TokenDropping = options.TokenDropping,
@@ -358,6 +383,98 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             Shape = selection.Shape,
         };
         return (tensors, info);
+    }
+
+    /// <summary>
+    /// Checks the start bundle against the loaded backbone (<see cref="FailedPreconditionException"/> on another digest
+    /// or shape) and multiplies every masked weight by its mask, so the backbone computes exactly the route.
+    /// Returns the route's masks by the backbone's parameter names.
+    /// </summary>
+    private static Dictionary<string, MaskTensor> ApplyBundleMasks(MaskBundle bundle, string backboneDigest, Wav2Vec2Model backbone)
+    {
+        var weights = backbone.BackboneWeights().ToDictionary(w => w.Key, w => w.Value, StringComparer.Ordinal);
+        bundle.CheckCompatible(backboneDigest, weights.ToDictionary(w => w.Key, w => w.Value.Shape, StringComparer.Ordinal));
+        var masks = new Dictionary<string, MaskTensor>(StringComparer.Ordinal);
+        foreach (var mask in bundle.Masks)
+        {
+            var name = BackboneName(mask.Name, weights);
+            var keep = mask.Unpack();
+            var data = (float[])weights[name].Data.Clone();
+            for (var i = 0; i < data.Length; i++)
+            {
+                if (!keep[i])
+                {
+                    data[i] = 0f;
+                }
+            }
+
+            weights[name] = weights[name] with { Data = data };
+            masks[name] = mask.Name == name ? mask : MaskTensor.FromPacked(name, mask.Shape, mask.Packed);
+        }
+
+        backbone.LoadWeights(weights);
+        return masks;
+    }
+
+    // CheckCompatible accepts names with or without the Hugging Face model prefix; the backbone's own names have none.
+    private static string BackboneName(string name, IReadOnlyDictionary<string, HostTensor> weights)
+    {
+        foreach (var prefix in new[] { "", "wav2vec2.", "hubert." })
+        {
+            if (name.StartsWith(prefix, StringComparison.Ordinal) && weights.ContainsKey(name[prefix.Length..]))
+            {
+                return name[prefix.Length..];
+            }
+        }
+
+        throw new FailedPreconditionException($"The start bundle masks '{name}', which is not a parameter of the backbone.");
+    }
+
+    /// <summary>Initializes the head from the bundle's when every tensor has the same name and shape (same labels); else keeps the fresh head.</summary>
+    private static bool TryImportHead(TaskHead head, MaskBundle bundle)
+    {
+        var tensors = bundle.Heads.ToDictionary(h => h.Name, h => new HostTensor(h.Values.ToArray(), [.. h.Shape]), StringComparer.Ordinal);
+        var fits = head.Export().All(t => tensors.TryGetValue(t.Name, out var source) && source.Shape.SequenceEqual(t.Shape));
+        if (fits)
+        {
+            head.Import(tensors);
+        }
+
+        return fits;
+    }
+
+    /// <summary>
+    /// The bundle's masks: the start route's AND the structures removed, so a weight either zeroes stays zeroed and the
+    /// served route computes exactly what the head was trained on. Sorted by name.
+    /// </summary>
+    private static IReadOnlyList<MaskTensor> Combine(Dictionary<string, MaskTensor>? route, IReadOnlyList<MaskTensor> structured)
+    {
+        if (route is null)
+        {
+            return structured;
+        }
+
+        var combined = new Dictionary<string, MaskTensor>(route, StringComparer.Ordinal);
+        foreach (var mask in structured)
+        {
+            if (combined.TryGetValue(mask.Name, out var routeMask))
+            {
+                var bits = mask.Unpack();
+                var keep = routeMask.Unpack();
+                for (var i = 0; i < bits.Length; i++)
+                {
+                    bits[i] &= keep[i];
+                }
+
+                combined[mask.Name] = MaskTensor.FromBits(mask.Name, mask.Shape, bits);
+            }
+            else
+            {
+                combined[mask.Name] = mask;
+            }
+        }
+
+        return combined.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => m.Value).ToList();
     }
 
     private static string WriteModel(

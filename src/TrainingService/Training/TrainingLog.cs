@@ -34,4 +34,7 @@ internal static partial class TrainingLog
 
     [LoggerMessage(EventId = 6009, Level = LogLevel.Information, Message = "Job {JobId}: structured pruning to {Target:F3} of the FLOPs reached {Reached:F3}; heads per layer {Heads}, FFN units {Ffn}, conv channels {Conv}")]
     public static partial void StructuredPruned(ILogger logger, string jobId, double target, double reached, string heads, string ffn, string conv);
+
+    [LoggerMessage(EventId = 6010, Level = LogLevel.Information, Message = "Job {JobId}: started from mask bundle sha256:{Digest}, {Masks} masks applied to the backbone weights; head initialized from the bundle: {HeadInitialized}")]
+    public static partial void StartedFromBundle(ILogger logger, string jobId, string digest, int masks, bool headInitialized);
 }
