@@ -33,7 +33,7 @@ internal static partial class JobSpecValidator
 
         if (spec.Kind == JobKind.Unspecified || !Enum.IsDefined(spec.Kind))
         {
-            violations.Add(new(F("kind"), "is required: JOB_KIND_MASK, JOB_KIND_WEIGHTS, JOB_KIND_PRUNE, JOB_KIND_HEAD or JOB_KIND_PRETRAIN"));
+            violations.Add(new(F("kind"), "is required: JOB_KIND_MASK, JOB_KIND_WEIGHTS, JOB_KIND_PRUNE, JOB_KIND_HEAD, JOB_KIND_PRETRAIN or JOB_KIND_STRUCTURED_PRUNE"));
         }
 
         // The registry's own rules, so every valid job can be published.
