@@ -17,6 +17,7 @@ internal sealed class MaskBundleInspector : IBundleInspector
             ParentVersion = bundle.Lineage.ParentVersion ?? 0,
             PruneRate = bundle.Lineage.PruneRate,
             InitScore = bundle.Lineage.InitScore,
+            ParentBundleDigest = bundle.Lineage.ParentBundleDigest.Length == 0 ? "" : RouteNames.DigestPrefix + bundle.Lineage.ParentBundleDigest,
         };
         return new BundleInfo(
             bundle.Task,

@@ -10,6 +10,7 @@ public sealed class RealBundleTests : IAsyncLifetime
 {
     private const string Ffn = "encoder.layers.0.feed_forward.intermediate_dense.weight";
     private static readonly string BackboneHex = new('e', 64);
+    private static readonly string ParentHex = new('a', 64);
     private RegistryHost _host = null!;
 
     public async ValueTask InitializeAsync()
@@ -39,6 +40,7 @@ public sealed class RealBundleTests : IAsyncLifetime
         Assert.Equal(3, published.Version.LabelCount);
         Assert.Equal(0.75, Assert.Single(published.Version.MaskedTensors).KeepRatio);
         Assert.Equal("job-7", published.Version.Lineage.JobId);
+        Assert.Equal("sha256:" + ParentHex, published.Version.Lineage.ParentBundleDigest);
         Assert.Equal(bytes, downloaded);
     }
 
@@ -66,7 +68,7 @@ public sealed class RealBundleTests : IAsyncLifetime
             Labels = ["alice", "bob", "carol"],
             Masks = [MaskTensor.FromBits(Ffn, shape, bits)],
             Heads = [new HeadTensor("head.weight", [3, 8], new float[24]), new HeadTensor("head.bias", [3], new float[3])],
-            Lineage = new S3Router.Core.Masks.MaskLineage { JobId = "job-7", PruneRate = 0.75 },
+            Lineage = new S3Router.Core.Masks.MaskLineage { JobId = "job-7", PruneRate = 0.75, ParentBundleDigest = ParentHex },
             Metrics = new Dictionary<string, double> { ["accuracy"] = 0.5 },
         };
     }
