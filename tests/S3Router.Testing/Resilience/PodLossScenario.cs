@@ -11,6 +11,8 @@ namespace S3Router.Testing.Resilience;
 /// </summary>
 public static class PodLossScenario
 {
+    private static readonly TimeSpan CircuitPollInterval = TimeSpan.FromMilliseconds(500);
+
     /// <summary>The gateway's circuit settings here: quick to open, 2 s before a probe, so the restarted pod rejoins soon.</summary>
     public static readonly IReadOnlyDictionary<string, string> GatewaySettings = new Dictionary<string, string>
     {
@@ -24,7 +26,7 @@ public static class PodLossScenario
     /// <param name="Before">Completed asr runs per process when the victim was killed.</param>
     /// <param name="DuringFault">Completed asr runs per process just before the restart (-1: not answering).</param>
     /// <param name="AfterRestart">Completed asr runs per process at the end (the victim's counter restarted from 0).</param>
-    /// <param name="CircuitDuringFault">The gateway's circuit gauge of the victim just before the restart: 0 closed, 1 half-open, 2 open.</param>
+    /// <param name="CircuitDuringFault">The highest circuit gauge of the victim polled while it was down: 0 closed, 1 half-open, 2 open.</param>
     /// <param name="CircuitAfter">The same gauge at the end.</param>
     /// <param name="Retries">Recognize retries the gateway counted.</param>
     public sealed record Result(
@@ -47,11 +49,19 @@ public static class PodLossScenario
         victimProcess.Kill();
         log($"killed inference {victim} (port {victimProcess.GrpcPort}) at {faultAt.TotalSeconds:0.0} s; counts {Show(before)}");
 
-        await load.UntilAsync(faultAt + scale.During, cancellationToken);
-        var duringFault = await platform.InferenceAsrCountsAsync(cancellationToken);
-        var gatewayMetrics = await platform.Gateway.ScrapeMetricsAsync(cancellationToken);
+        // The circuit cycles open -> half-open (after the break) -> open while the pod is down; polling and keeping the
+        // highest state sees it open even on a loaded machine where one sample may land between transitions.
         var endpointLabel = $"endpoint=\"{victimProcess.Address}\"";
-        var circuitDuringFault = PrometheusText.Sum(gatewayMetrics, "s3router_gateway_endpoint_circuit_state", endpointLabel);
+        var circuitDuringFault = 0.0;
+        do
+        {
+            await load.UntilAsync(TimeSpan.FromTicks(Math.Min((load.Elapsed + CircuitPollInterval).Ticks, (faultAt + scale.During).Ticks)), cancellationToken);
+            var faultMetrics = await platform.Gateway.ScrapeMetricsAsync(cancellationToken);
+            circuitDuringFault = Math.Max(circuitDuringFault, PrometheusText.Sum(faultMetrics, "s3router_gateway_endpoint_circuit_state", endpointLabel));
+        }
+        while (load.Elapsed < faultAt + scale.During);
+
+        var duringFault = await platform.InferenceAsrCountsAsync(cancellationToken);
 
         victimProcess.Start();
         await victimProcess.WaitReadyAsync(cancellationToken);
@@ -61,7 +71,7 @@ public static class PodLossScenario
         await load.UntilAsync(recoveredAt + scale.After, cancellationToken);
         var report = await load.StopAsync();
         var afterRestart = await platform.InferenceAsrCountsAsync(cancellationToken);
-        gatewayMetrics = await platform.Gateway.ScrapeMetricsAsync(cancellationToken);
+        var gatewayMetrics = await platform.Gateway.ScrapeMetricsAsync(cancellationToken);
         var circuitAfter = PrometheusText.Sum(gatewayMetrics, "s3router_gateway_endpoint_circuit_state", endpointLabel);
         var retries = PrometheusText.Sum(gatewayMetrics, "s3router_gateway_retries_total", "method=\"Recognize\"");
 
