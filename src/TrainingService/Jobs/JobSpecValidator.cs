@@ -47,6 +47,11 @@ internal static partial class JobSpecValidator
             CheckModelDirectory(spec.FinetunedModelPath, F("finetuned_model_path"), "the finetuned model (a JOB_KIND_WEIGHTS output) to prune", violations);
         }
 
+        if (!string.IsNullOrEmpty(spec.Pretrain?.TargetsBackbonePath))
+        {
+            CheckModelDirectory(spec.Pretrain.TargetsBackbonePath, F("pretrain.targets_backbone_path"), "the backbone whose hidden states are the pretraining targets", violations);
+        }
+
         CheckStartBundle(spec, F, violations);
         CheckDataset(spec, taskOk, F, violations);
         CheckHead(spec.Head, F, violations);

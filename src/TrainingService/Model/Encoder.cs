@@ -39,7 +39,15 @@ internal sealed class Encoder : nn.Module<Tensor, Tensor?, Tensor>
     /// x: [batch, frames, hidden]; frameLengths: [batch] int64 valid frames, or null when none is padded.
     /// Returns [batch, frames, hidden]; frames past an item's length hold no meaningful values.
     /// </summary>
-    public override Tensor forward(Tensor x, Tensor? frameLengths)
+    public override Tensor forward(Tensor x, Tensor? frameLengths) => ForwardLayers(x, frameLengths, layers.Layers.Count);
+
+    /// <summary>
+    /// As <see cref="forward"/>, but returns the hidden states after the first <paramref name="layerCount"/> transformer
+    /// layers (Hugging Face's <c>hidden_states[layerCount]</c>): 0 is the transformer's input (after the positional
+    /// embedding and, in base style, the layer norm); the stable-layer-norm style's final layer norm applies only when
+    /// all layers run. Returns [batch, frames, hidden].
+    /// </summary>
+    public Tensor ForwardLayers(Tensor x, Tensor? frameLengths, int layerCount)
     {
         if (x.dim() != 3 || x.shape[2] != _hidden)
         {
@@ -62,11 +70,12 @@ internal sealed class Encoder : nn.Module<Tensor, Tensor?, Tensor>
         y = y + pos_conv_embed.call(y);
         if (_stableLayerNorm)
         {
-            y = layer_norm.call(layers.call(dropout.call(y), attentionMask));
+            y = layers.ForwardFirst(dropout.call(y), attentionMask, layerCount);
+            y = layerCount == layers.Layers.Count ? layer_norm.call(y) : y;
         }
         else
         {
-            y = layers.call(dropout.call(layer_norm.call(y)), attentionMask);
+            y = layers.ForwardFirst(dropout.call(layer_norm.call(y)), attentionMask, layerCount);
         }
 
         return y.MoveToOuterDisposeScope();

@@ -29,11 +29,16 @@ internal sealed class Transformer : nn.Module<Tensor, Tensor?, Tensor>
     public IReadOnlyList<EncoderLayer> Layers => _layers;
 
     /// <summary>x: [batch, frames, hidden]; attentionMask: additive [batch, 1, 1, frames] or null. Returns [batch, frames, hidden].</summary>
-    public override Tensor forward(Tensor x, Tensor? attentionMask)
+    public override Tensor forward(Tensor x, Tensor? attentionMask) => ForwardFirst(x, attentionMask, _layers.Count);
+
+    /// <summary>As <see cref="forward"/> through the first <paramref name="count"/> layers only (0: x itself). Returns [batch, frames, hidden].</summary>
+    public Tensor ForwardFirst(Tensor x, Tensor? attentionMask, int count)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _layers.Count);
         using var scope = NewDisposeScope();
         var y = x.alias();
-        foreach (var layer in _layers)
+        foreach (var layer in _layers.Take(count))
         {
             // LayerDrop (training only): skip the whole layer with probability layerdrop.
             if (training && _layerDrop > 0 && torch.rand(1).item<float>() < _layerDrop)

@@ -132,7 +132,7 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
     /// none is padded. Returns the last hidden state [batch, frames, hidden_size] and the valid frames [batch]
     /// (null when lengths is null). Frames past an item's length hold no meaningful values.
     /// </summary>
-    public override (Tensor Hidden, Tensor? Lengths) forward(Tensor waveforms, Tensor? lengths) => Forward(waveforms, lengths, null);
+    public override (Tensor Hidden, Tensor? Lengths) forward(Tensor waveforms, Tensor? lengths) => Forward(waveforms, lengths, null, Config.NumHiddenLayers);
 
     /// <summary>
     /// As <see cref="forward"/>, but the projected features of the frames where <paramref name="timeMask"/>
@@ -147,10 +147,10 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
             throw new InvalidOperationException("This backbone has no masked_spec_embed (mask_time_prob and mask_feature_prob are 0).");
         }
 
-        return Forward(waveforms, lengths, timeMask);
+        return Forward(waveforms, lengths, timeMask, Config.NumHiddenLayers);
     }
 
-    private (Tensor Hidden, Tensor? Lengths) Forward(Tensor waveforms, Tensor? lengths, Tensor? timeMask)
+    private (Tensor Hidden, Tensor? Lengths) Forward(Tensor waveforms, Tensor? lengths, Tensor? timeMask, int layerCount)
     {
         if (waveforms.dim() != 2)
         {
@@ -178,12 +178,53 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
             hidden = torch.where(timeMask.unsqueeze(-1), masked_spec_embed!.to(hidden.dtype), hidden);
         }
 
-        hidden = encoder.call(hidden, frames);
+        hidden = layerCount == Config.NumHiddenLayers ? encoder.call(hidden, frames) : encoder.ForwardLayers(hidden, frames, layerCount);
         return (hidden.MoveToOuterDisposeScope(), frames?.MoveToOuterDisposeScope());
     }
 
     /// <summary>Last hidden state [frames, hidden_size] of one utterance (16 kHz float samples), in eval mode without gradients.</summary>
     public float[,] ExtractFeatures(float[] audio) => ExtractFeatures([audio])[0];
+
+    /// <summary>
+    /// Hidden states [frames, hidden_size] of one utterance after the first <paramref name="layer"/> transformer layers
+    /// (Hugging Face's <c>hidden_states[layer]</c>: 0 = the transformer's input, <c>num_hidden_layers</c> = the last
+    /// hidden state), in eval mode without gradients. Only the layers needed run. Throws
+    /// <see cref="InvalidInputException"/> for a layer outside [0, num_hidden_layers] or audio shorter than one frame.
+    /// </summary>
+    public float[,] ExtractLayerFeatures(float[] audio, int layer)
+    {
+        ArgumentNullException.ThrowIfNull(audio);
+        if (layer < 0 || layer > Config.NumHiddenLayers)
+        {
+            throw new InvalidInputException($"Layer {layer} does not exist: this backbone has layers 0..{Config.NumHiddenLayers}.", "layer");
+        }
+
+        var minSamples = Config.ConvKernel.Count == 0 ? 1 : SamplesForOneFrame();
+        if (audio.Length < minSamples)
+        {
+            throw new InvalidInputException($"Audio has {audio.Length} samples; at least {minSamples} are needed for one frame.", "audio");
+        }
+
+        var wasTraining = training;
+        eval();
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = torch.no_grad();
+            var device = parameters().First().device;
+            var waveforms = torch.tensor(audio, [1, audio.Length]).to(device);
+            var (hidden, _) = Forward(waveforms, null, null, layer);
+            hidden = hidden.cpu().contiguous(); // [1, frames, hidden]
+            var (frames, width) = ((int)hidden.shape[1], (int)hidden.shape[2]);
+            var item = new float[frames, width];
+            Buffer.BlockCopy(hidden.data<float>().ToArray(), 0, item, 0, frames * width * sizeof(float));
+            return item;
+        }
+        finally
+        {
+            train(wasTraining);
+        }
+    }
 
     /// <summary>Last hidden states [frames, hidden_size] of several utterances run as one zero-padded batch.</summary>
     public IReadOnlyList<float[,]> ExtractFeatures(IReadOnlyList<float[]> batch)

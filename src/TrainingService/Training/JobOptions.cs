@@ -38,6 +38,12 @@ internal sealed record JobOptions
     /// <summary>Fraction of FLOPs a structured-prune job keeps when the spec leaves it 0.</summary>
     public const double DefaultComputeKeep = 0.7;
 
+    /// <summary>k-means clusters of a pretraining job's targets when the spec leaves it 0 (HuBERT iteration 1 uses 100).</summary>
+    public const int DefaultPretrainClusters = 100;
+
+    /// <summary>Most k-means clusters a pretraining job accepts.</summary>
+    public const int MaxPretrainClusters = 10_000;
+
     /// <summary>Global L2 norm of the gradients is clipped to this.</summary>
     public const double GradientClipNorm = 10.0;
 
@@ -97,6 +103,18 @@ internal sealed record JobOptions
     public required double UnmaskedLossWeight { get; init; }
 
     public required double HeadWarmupLearningRate { get; init; }
+
+    /// <summary>
+    /// Frozen backbone directory whose layer <see cref="TargetsLayer"/> hidden states, clustered, are a pretraining
+    /// job's targets; empty for MFCC targets (see training.proto <c>targets_backbone_path</c>). Default: empty.
+    /// </summary>
+    public string TargetsBackbonePath { get; init; } = "";
+
+    /// <summary>Layer of <see cref="TargetsBackbonePath"/>: 0 = transformer input, n = output of layer n. Default: 0 (unused without a path).</summary>
+    public int TargetsLayer { get; init; }
+
+    /// <summary>k-means clusters of a pretraining job's targets. Default: <see cref="DefaultPretrainClusters"/>.</summary>
+    public int Clusters { get; init; } = DefaultPretrainClusters;
 
     public required int EvalIntervalSteps { get; init; }
 
@@ -187,6 +205,14 @@ internal sealed record JobOptions
         Check(optimization.FreezeSteps >= 0, "optimization.freeze_steps", "freeze_steps must be ≥ 0.");
         var pretrain = spec.Pretrain ?? new PretrainSpec();
         Check(pretrain.UnmaskedLossWeight is >= 0 and <= 1, "pretrain.unmasked_loss_weight", $"unmasked_loss_weight must be in [0, 1]; found {pretrain.UnmaskedLossWeight}.");
+        var targetsBackbone = pretrain.TargetsBackbonePath ?? "";
+        Check(targetsBackbone.Length == 0 || pretrain.HasTargetsLayer, "pretrain.targets_layer",
+            "targets_layer is required with targets_backbone_path: the layer whose hidden states are clustered (0 = transformer input, n = output of layer n).");
+        Check(targetsBackbone.Length > 0 || !pretrain.HasTargetsLayer, "pretrain.targets_layer",
+            "targets_layer needs targets_backbone_path, the backbone whose layer is clustered.");
+        Check(!pretrain.HasTargetsLayer || pretrain.TargetsLayer >= 0, "pretrain.targets_layer", $"targets_layer must be ≥ 0; found {pretrain.TargetsLayer}.");
+        Check(pretrain.Clusters == 0 || pretrain.Clusters is >= 2 and <= MaxPretrainClusters, "pretrain.clusters",
+            $"clusters must be in [2, {MaxPretrainClusters}] (0 = {DefaultPretrainClusters}); found {pretrain.Clusters}.");
         Check(optimization.HeadWarmupSteps >= 0, "optimization.head_warmup_steps", "head_warmup_steps must be ≥ 0.");
         Check(optimization.HeadWarmupLearningRate >= 0 && double.IsFinite(optimization.HeadWarmupLearningRate), "optimization.head_warmup_learning_rate",
             "head_warmup_learning_rate must be a finite number ≥ 0.");
@@ -256,6 +282,9 @@ internal sealed record JobOptions
             DecayFraction = decay,
             FreezeSteps = optimization.FreezeSteps,
             UnmaskedLossWeight = pretrain.UnmaskedLossWeight,
+            TargetsBackbonePath = targetsBackbone,
+            TargetsLayer = pretrain.HasTargetsLayer ? pretrain.TargetsLayer : 0,
+            Clusters = pretrain.Clusters == 0 ? DefaultPretrainClusters : pretrain.Clusters,
             HeadWarmupSteps = spec.Kind is JobKind.Mask or JobKind.Weights or JobKind.Prune ? optimization.HeadWarmupSteps : 0,
             HeadWarmupLearningRate = optimization.HeadWarmupLearningRate != 0 ? optimization.HeadWarmupLearningRate : DefaultHeadWarmupLearningRate,
             EvalIntervalSteps = optimization.EvalIntervalSteps == 0 ? 100 : optimization.EvalIntervalSteps,

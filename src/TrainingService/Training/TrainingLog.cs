@@ -20,8 +20,8 @@ internal static partial class TrainingLog
     [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "Job {JobId} finished: output {OutputPath}")]
     public static partial void Finished(ILogger logger, string jobId, string outputPath);
 
-    [LoggerMessage(EventId = 6005, Level = LogLevel.Information, Message = "Job {JobId}: k-means targets, {Clusters} clusters fitted on {Frames} MFCC frames of {Utterances} utterances")]
-    public static partial void TargetsFitted(ILogger logger, string jobId, int clusters, int frames, int utterances);
+    [LoggerMessage(EventId = 6005, Level = LogLevel.Information, Message = "Job {JobId}: k-means targets, {Clusters} clusters fitted on {Frames} frames of {Utterances} utterances ({Targets})")]
+    public static partial void TargetsFitted(ILogger logger, string jobId, int clusters, int frames, int utterances, string targets);
 
     [LoggerMessage(EventId = 6006, Level = LogLevel.Information, Message = "Job {JobId}: frozen backbone features of {Done}/{Total} training utterances computed")]
     public static partial void CachingFeatures(ILogger logger, string jobId, int done, int total);
@@ -37,4 +37,16 @@ internal static partial class TrainingLog
 
     [LoggerMessage(EventId = 6010, Level = LogLevel.Information, Message = "Job {JobId}: started from mask bundle sha256:{Digest}, {Masks} masks applied to the backbone weights; head initialized from the bundle: {HeadInitialized}")]
     public static partial void StartedFromBundle(ILogger logger, string jobId, string digest, int masks, bool headInitialized);
+
+    [LoggerMessage(EventId = 6011, Level = LogLevel.Information, Message = "Job {JobId}: target features for k-means of {Done}/{Total} utterances computed")]
+    public static partial void TargetFeatures(ILogger logger, string jobId, int done, int total);
+
+    [LoggerMessage(EventId = 6012, Level = LogLevel.Information, Message = "Job {JobId}: targets of {Done}/{Total} training utterances computed")]
+    public static partial void TargetsAssigned(ILogger logger, string jobId, int done, int total);
+
+    [LoggerMessage(EventId = 6013, Level = LogLevel.Information, Message = "Job {JobId}: reuses the targets of its work directory ({Targets})")]
+    public static partial void TargetsReused(ILogger logger, string jobId, string targets);
+
+    [LoggerMessage(EventId = 6014, Level = LogLevel.Information, Message = "Job {JobId}: k-means fit of {Frames} frames of {Dimension} values into {Clusters} clusters starts")]
+    public static partial void KMeansFitting(ILogger logger, string jobId, int frames, int dimension, int clusters);
 }

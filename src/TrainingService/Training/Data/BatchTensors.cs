@@ -2,8 +2,11 @@ using static TorchSharp.torch;
 
 namespace S3Router.TrainingService.Training.Data;
 
-/// <summary>A padded batch: waveforms [batch, samples] float32, lengths [batch] int64, and each item's targets.</summary>
-internal sealed record BatchTensors(Tensor Waveforms, Tensor Lengths, IReadOnlyList<int> Indices, IReadOnlyList<long[]> Targets)
+/// <summary>
+/// A padded batch: waveforms [batch, samples] float32, lengths [batch] int64, each item's targets, and where each item's
+/// audio starts in its utterance (samples; 0 unless cropped).
+/// </summary>
+internal sealed record BatchTensors(Tensor Waveforms, Tensor Lengths, IReadOnlyList<int> Indices, IReadOnlyList<long[]> Targets, IReadOnlyList<int> Offsets)
 {
     /// <summary>
     /// Reads and zero-pads the items (in the caller's dispose scope). With <paramref name="cropSamples"/>, longer
@@ -12,13 +15,14 @@ internal sealed record BatchTensors(Tensor Waveforms, Tensor Lengths, IReadOnlyL
     public static BatchTensors Create(SpeechDataset dataset, IReadOnlyList<int> indices, long? cropSamples = null, int cropSeed = 0)
     {
         var random = new Random(cropSeed);
-        var audio = indices.Select(i =>
+        var offsets = new int[indices.Count];
+        var audio = indices.Select((i, b) =>
         {
             var samples = dataset.LoadAudio(i);
             if (cropSamples is { } crop && samples.Length > crop)
             {
-                var offset = random.Next(samples.Length - (int)crop + 1);
-                return samples.AsSpan(offset, (int)crop).ToArray();
+                offsets[b] = random.Next(samples.Length - (int)crop + 1);
+                return samples.AsSpan(offsets[b], (int)crop).ToArray();
             }
 
             return samples;
@@ -34,6 +38,7 @@ internal sealed record BatchTensors(Tensor Waveforms, Tensor Lengths, IReadOnlyL
             tensor(padded, [audio.Count, longest]),
             tensor(audio.Select(a => (long)a.Length).ToArray()),
             indices,
-            indices.Select(i => dataset.Items[i].Targets).ToList());
+            indices.Select(i => dataset.Items[i].Targets).ToList(),
+            offsets);
     }
 }

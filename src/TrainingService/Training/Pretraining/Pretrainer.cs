@@ -13,34 +13,30 @@ using static TorchSharp.torch;
 namespace S3Router.TrainingService.Training.Pretraining;
 
 /// <summary>
-/// JOB_KIND_PRETRAIN, HuBERT iteration 1: k-means clusters of MFCC + deltas at the backbone's 20 ms frame rate are
-/// the targets; spans of frames are masked with <c>masked_spec_embed</c> after the feature projection and the
-/// transformer output predicts the cluster of each masked frame (<see cref="PretrainHead"/>, cross-entropy on masked
-/// frames only). Uses the engine's batching, Adam, tri-stage schedule and checkpoints. Outputs
-/// <c>&lt;work&gt;/model/</c> (Hugging Face <c>config.json</c> + <c>model.safetensors</c>) and the loss curve
-/// (<c>loss.csv</c>, <c>loss.png</c>) in the work directory and the model directory.
+/// JOB_KIND_PRETRAIN, HuBERT-style: k-means clusters are the targets, of MFCC + deltas at the backbone's 20 ms frame
+/// rate (iteration 1) or of one layer's hidden states of a frozen backbone (later iterations; <see cref="TargetBuilder"/>).
+/// Spans of frames are masked with <c>masked_spec_embed</c> after the feature projection and the transformer output
+/// predicts the cluster of each frame (<see cref="PretrainHead"/>, cross-entropy on the masked frames plus
+/// <c>unmasked_loss_weight</c> × that on the unmasked ones). Uses the engine's batching, Adam, tri-stage schedule and
+/// checkpoints. Outputs <c>&lt;work&gt;/model/</c> (Hugging Face <c>config.json</c> + <c>model.safetensors</c>) and the
+/// loss curve (<c>loss.csv</c>, <c>loss.png</c>) in the work directory and the model directory.
 /// </summary>
 internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
 {
-    /// <summary>k-means clusters (HuBERT iteration 1 uses 100).</summary>
-    public const int Clusters = 100;
-
-    public const string KMeansFileName = "kmeans.json";
+    public const string KMeansFileName = TargetBuilder.KMeansFileName;
 
     public const string LossFileName = "loss.csv";
 
     public const string PlotFileName = "loss.png";
 
-    private const int KMeansUtterances = 400;
-    private const int KMeansMaxFrames = 60_000;
-    private const int IgnoreIndex = -100;
+    private const long IgnoreIndex = PretrainTargets.IgnoreIndex;
 
-    private readonly Mfcc _mfcc = new();
+    private const int MinSamples = 800; // two MFCC windows of 25 ms: shorter utterances give no targets
 
     public JobResult Run(JobOptions options, JobRunContext context, string specDigest, CancellationToken cancellationToken)
     {
         var audio = ManifestReader.ReadAudio(options.ManifestDir, options.TrainSplit)
-            .Where(a => a.Samples >= _mfcc.WindowSamples * 2)
+            .Where(a => a.Samples >= MinSamples)
             .ToList();
         if (audio.Count == 0)
         {
@@ -54,13 +50,8 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
             throw new FailedPreconditionException("The backbone config has mask_time_prob = 0, so it has no masked_spec_embed to pretrain with.");
         }
 
-        if (backbone.Config.ConvStride.Aggregate(1, (a, s) => a * s) != _mfcc.HopSamples)
-        {
-            throw new FailedPreconditionException($"Pretraining targets are computed every {_mfcc.HopSamples} samples; the backbone's frame stride differs.");
-        }
-
-        var kmeans = FitOrLoadTargets(train, options, context);
-        using var head = new PretrainHead(backbone.Config.HiddenSize, kmeans.K);
+        var targets = new TargetBuilder(logger, context).Build(train, options, backbone, cancellationToken);
+        using var head = new PretrainHead(backbone.Config.HiddenSize, targets.K);
         using var optimizer = new AdamOptimizer(
             backbone.named_parameters().Select(p => ("backbone." + p.name, p.parameter))
                 .Concat(head.named_parameters().Select(p => ("head." + p.name, p.parameter))));
@@ -72,14 +63,16 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
         }
 
         state ??= new TrainingState { SpecDigest = specDigest };
-        TrainingLog.JobStarting(logger, context.JobId, options.Kind.ToString(), train.Count, kmeans.K, options.MaxSteps);
+        TrainingLog.JobStarting(logger, context.JobId, options.Kind.ToString(), train.Count, targets.K, options.MaxSteps);
         var lossPath = Path.Combine(context.WorkDirectory, LossFileName);
         var lossLog = new LossLog(lossPath, state.Step);
 
-        Train(options, context, train, backbone, head, kmeans, optimizer, store, state, lossLog, cancellationToken);
+        Train(options, context, train, backbone, head, targets, optimizer, store, state, lossLog, cancellationToken);
 
         var plotPath = Path.Combine(context.WorkDirectory, PlotFileName);
-        LossCurvePlot.Write(lossPath, plotPath, $"HuBERT-style pretraining, {kmeans.K} MFCC clusters");
+        LossCurvePlot.Write(lossPath, plotPath, targets.Settings.Source == TargetSettings.BackboneSource
+            ? $"HuBERT-style pretraining, {targets.K} clusters of layer {targets.Settings.Layer}"
+            : $"HuBERT-style pretraining, {targets.K} MFCC clusters");
         var directory = WriteModel(context, backbone, lossPath, plotPath);
 
         var rows = LossLog.Read(lossPath);
@@ -101,66 +94,13 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
             ? Wav2Vec2Model.Create(Wav2Vec2Config.FromPreset(backbonePath[JobOptions.PresetPrefix.Length..]))
             : Wav2Vec2Model.LoadHuggingFace(backbonePath);
 
-    /// <summary>MFCC + deltas [frames, 39] of one utterance, repeated or cut to exactly <paramref name="frames"/> rows' clusters.</summary>
-    internal long[] Targets(KMeans kmeans, ReadOnlySpan<float> audio, int frames)
-    {
-        var clusters = kmeans.Assign(_mfcc.ComputeWithDeltas(audio));
-        var targets = new long[frames];
-        for (var t = 0; t < frames; t++)
-        {
-            targets[t] = clusters.Length == 0 ? IgnoreIndex : clusters[Math.Min(t, clusters.Length - 1)];
-        }
-
-        return targets;
-    }
-
-    private KMeans FitOrLoadTargets(SpeechDataset train, JobOptions options, JobRunContext context)
-    {
-        var path = Path.Combine(context.WorkDirectory, KMeansFileName);
-        if (File.Exists(path))
-        {
-            return KMeans.Load(path);
-        }
-
-        var random = new Random(DeterministicSeed.Derive(options.Seed, 0, 3));
-        var chosen = Enumerable.Range(0, train.Count).OrderBy(_ => random.Next()).Take(KMeansUtterances).ToList();
-        var frames = new List<float[]>();
-        foreach (var index in chosen)
-        {
-            var features = _mfcc.ComputeWithDeltas(train.LoadAudio(index));
-            for (var t = 0; t < features.GetLength(0); t++)
-            {
-                var row = new float[features.GetLength(1)];
-                for (var d = 0; d < row.Length; d++)
-                {
-                    row[d] = features[t, d];
-                }
-
-                frames.Add(row);
-            }
-        }
-
-        if (frames.Count > KMeansMaxFrames)
-        {
-            frames = frames.OrderBy(_ => random.Next()).Take(KMeansMaxFrames).ToList();
-        }
-
-        var k = Math.Min(Clusters, frames.Count);
-        var kmeans = KMeans.Fit(frames, k, DeterministicSeed.Derive(options.Seed, 0, 4));
-        var temporary = path + ".tmp";
-        kmeans.Save(temporary);
-        File.Move(temporary, path, overwrite: true);
-        TrainingLog.TargetsFitted(logger, context.JobId, k, frames.Count, chosen.Count);
-        return kmeans;
-    }
-
     private void Train(
         JobOptions options,
         JobRunContext context,
         SpeechDataset train,
         Wav2Vec2Model backbone,
         PretrainHead head,
-        KMeans kmeans,
+        PretrainTargets targets,
         AdamOptimizer optimizer,
         CheckpointStore store,
         TrainingState state,
@@ -188,13 +128,13 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
             {
                 optimizer.ZeroGrad();
                 var tensors = BatchTensors.Create(train, batch, crop, DeterministicSeed.Derive(options.Seed, step, 1));
-                var (mask, targets, unmaskedTargets) = MaskAndTargets(backbone, kmeans, tensors, DeterministicSeed.Derive(options.Seed, step, 2));
+                var (mask, maskedTargets, unmaskedTargets) = MaskAndTargets(backbone, targets, tensors, DeterministicSeed.Derive(options.Seed, step, 2));
                 backbone.train();
                 head.train();
                 var (hidden, _) = backbone.ForwardMasked(tensors.Waveforms, tensors.Lengths, mask);
                 var logits = head.call(hidden);
                 var flatLogits = logits.reshape(-1, logits.shape[^1]);
-                var lossTensor = nn.functional.cross_entropy(flatLogits, targets, ignore_index: IgnoreIndex);
+                var lossTensor = nn.functional.cross_entropy(flatLogits, maskedTargets, ignore_index: IgnoreIndex);
                 if (options.UnmaskedLossWeight > 0)
                 {
                     var unmaskedLoss = nn.functional.cross_entropy(flatLogits, unmaskedTargets, ignore_index: IgnoreIndex);
@@ -208,8 +148,8 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
                 loss = lossTensor.item<float>();
                 using (torch.no_grad())
                 {
-                    var counted = targets.ne(IgnoreIndex);
-                    var correct = flatLogits.argmax(-1).eq(targets).logical_and(counted).sum().item<long>();
+                    var counted = maskedTargets.ne(IgnoreIndex);
+                    var correct = flatLogits.argmax(-1).eq(maskedTargets).logical_and(counted).sum().item<long>();
                     accuracy = correct / (double)Math.Max(1, counted.sum().item<long>());
                 }
             }
@@ -238,7 +178,7 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
     /// The span mask [batch, frames] and two flat target vectors [batch × frames]: the cluster on masked valid frames
     /// (ignored elsewhere), and the cluster on unmasked valid frames (ignored elsewhere).
     /// </summary>
-    private (Tensor Mask, Tensor Targets, Tensor UnmaskedTargets) MaskAndTargets(Wav2Vec2Model backbone, KMeans kmeans, BatchTensors tensors, int seed)
+    private static (Tensor Mask, Tensor Targets, Tensor UnmaskedTargets) MaskAndTargets(Wav2Vec2Model backbone, PretrainTargets frameTargets, BatchTensors tensors, int seed)
     {
         var (batchSize, longest) = ((int)tensors.Waveforms.shape[0], (int)tensors.Waveforms.shape[1]);
         var frames = (int)backbone.OutputFrames(longest);
@@ -252,7 +192,7 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
         Array.Fill(unmaskedTargets, IgnoreIndex);
         for (var b = 0; b < batchSize; b++)
         {
-            var clusters = Targets(kmeans, samples.AsSpan(b * longest, (int)lengths[b]), (int)valid[b]);
+            var clusters = frameTargets.For(tensors.Indices[b], samples.AsSpan(b * longest, (int)lengths[b]), tensors.Offsets[b], (int)valid[b]);
             for (var t = 0; t < clusters.Length; t++)
             {
                 (mask[(b * frames) + t] ? targets : unmaskedTargets)[(b * frames) + t] = clusters[t];
