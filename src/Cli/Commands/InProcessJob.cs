@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using S3Router.Api.V1;
 using S3Router.Core.Errors;
@@ -14,14 +15,28 @@ internal static class InProcessJob
     /// Builds the spec with <paramref name="createSpec"/>, runs it with a <see cref="JobRunner"/>, prints
     /// <paramref name="headline"/> (given the result and the run time) and then every metric by name. Returns the exit
     /// code: 0, or 2 after printing the error when building or running the job throws an <see cref="S3RouterException"/>.
+    /// A bad spec field listed in <paramref name="optionNames"/> (spec field → command option) is printed as that option.
+    /// With <paramref name="logProgress"/>, the engine's log (targets, caching, resume) goes to the console too.
     /// </summary>
     public static async Task<int> RunAsync(
-        Func<JobSpec> createSpec, JobRunContext context, Func<JobResult, TimeSpan, string> headline, CancellationToken cancellationToken)
+        Func<JobSpec> createSpec,
+        JobRunContext context,
+        Func<JobResult, TimeSpan, string> headline,
+        CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? optionNames = null,
+        bool logProgress = false)
     {
+        using var loggerFactory = logProgress
+            ? LoggerFactory.Create(b => b.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            }))
+            : NullLoggerFactory.Instance;
         try
         {
             var spec = createSpec();
-            var runner = new JobRunner(NullLogger<JobRunner>.Instance, TimeProvider.System);
+            var runner = new JobRunner(loggerFactory.CreateLogger<JobRunner>(), TimeProvider.System);
             var started = DateTime.UtcNow;
             var result = await runner.RunAsync(spec, context, cancellationToken);
             Console.WriteLine(headline(result, DateTime.UtcNow - started));
@@ -31,6 +46,16 @@ internal static class InProcessJob
             }
 
             return 0;
+        }
+        catch (InvalidInputException ex) when (optionNames is not null && ex.Violations.Any(v => optionNames.ContainsKey(v.Field)))
+        {
+            foreach (var violation in ex.Violations)
+            {
+                var name = optionNames.TryGetValue(violation.Field, out var option) ? option : violation.Field;
+                Console.Error.WriteLine($"error: {name}: {violation.Description}");
+            }
+
+            return 2;
         }
         catch (S3RouterException ex)
         {

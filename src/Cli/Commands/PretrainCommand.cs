@@ -7,12 +7,28 @@ using S3Router.TrainingService.Jobs;
 namespace S3Router.Cli.Commands;
 
 /// <summary>
-/// <c>s3r pretrain --corpus DIR --out DIR --steps N --seed S</c>: runs a JOB_KIND_PRETRAIN job in this process.
-/// The corpus is a manifest folder with <c>&lt;split&gt;.tsv</c>, or the output of <c>s3r data synth</c>, whose
-/// <c>asr/&lt;lang&gt;/&lt;split&gt;.tsv</c> manifests are merged into <c>OUT/corpus/train.tsv</c>.
+/// <c>s3r pretrain --corpus DIR --out DIR --steps N --seed S [--targets-backbone DIR --targets-layer N] [--clusters K]</c>:
+/// runs a JOB_KIND_PRETRAIN job in this process. The corpus is a manifest folder with <c>&lt;split&gt;.tsv</c>, or the
+/// output of <c>s3r data synth</c>, whose <c>asr/&lt;lang&gt;/&lt;split&gt;.tsv</c> manifests are merged into
+/// <c>OUT/corpus/train.tsv</c>. Targets are k-means clusters of MFCCs (HuBERT iteration 1) or, with
+/// <c>--targets-backbone</c>, of one layer's hidden states of that backbone (iteration 2).
 /// </summary>
 internal static class PretrainCommand
 {
+    // Spec fields of the options below, so a bad value is reported by its option name.
+    private static readonly Dictionary<string, string> OptionNames = new(StringComparer.Ordinal)
+    {
+        ["pretrain.targets_backbone_path"] = "--targets-backbone",
+        ["pretrain.targets_layer"] = "--targets-layer",
+        ["pretrain.clusters"] = "--clusters",
+        ["pretrain.unmasked_loss_weight"] = "--unmasked-weight",
+        ["backbone_path"] = "--backbone",
+        ["optimization.max_steps"] = "--steps",
+        ["optimization.max_tokens"] = "--max-tokens",
+        ["optimization.learning_rate"] = "--lr",
+        ["optimization.checkpoint_interval_steps"] = "--checkpoint-every",
+    };
+
     public static Command Create()
     {
         var corpus = new Option<string>("--corpus") { Description = "Manifest folder, or an `s3r data synth` output folder", Required = true };
@@ -30,9 +46,21 @@ internal static class PretrainCommand
             DefaultValueFactory = _ => 0,
         };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Checkpoint interval in steps", DefaultValueFactory = _ => 50 };
+        var targetsBackbone = new Option<string?>("--targets-backbone")
+        {
+            Description = "HuBERT iteration 2: targets are k-means clusters of this frozen backbone folder's hidden states "
+                + "(needs --targets-layer and the same conv frontend as --backbone; may be the --backbone folder). Default: MFCC targets",
+        };
+        var targetsLayer = new Option<int?>("--targets-layer")
+        {
+            Description = "Layer of --targets-backbone to cluster: 0 = transformer input, 1..L = output of that layer (HuBERT: a middle layer)",
+        };
+        // Unset stays 0 in the spec (= 100), so work folders of earlier runs keep their spec digest and resume.
+        var clusters = new Option<int?>("--clusters") { Description = "k-means clusters of the targets, 2..10000 (default: 100)" };
         var command = new Command("pretrain", "HuBERT-style self-supervised pretraining of a backbone (in process)")
         {
             corpus, output, steps, seed, split, languages, backbone, maxTokens, learningRate, unmaskedWeight, checkpointEvery,
+            targetsBackbone, targetsLayer, clusters,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -58,14 +86,32 @@ internal static class PretrainCommand
                             DecayFraction = 0.6,
                         },
                         Seed = parse.GetValue(seed),
-                        Pretrain = new PretrainSpec { UnmaskedLossWeight = parse.GetValue(unmaskedWeight) },
+                        Pretrain = Pretrain(parse.GetValue(unmaskedWeight), parse.GetValue(targetsBackbone), parse.GetValue(targetsLayer), parse.GetValue(clusters)),
                     };
                 },
                 new JobRunContext("pretrain", work, Report),
                 (result, elapsed) => $"done in {elapsed.TotalMinutes:0.0} min: {result.OutputPath}",
-                ct);
+                ct,
+                OptionNames,
+                logProgress: true);
         });
         return command;
+    }
+
+    private static PretrainSpec Pretrain(double unmaskedWeight, string? targetsBackbone, int? targetsLayer, int? clusters)
+    {
+        var spec = new PretrainSpec
+        {
+            UnmaskedLossWeight = unmaskedWeight,
+            TargetsBackbonePath = string.IsNullOrEmpty(targetsBackbone) ? "" : Path.GetFullPath(targetsBackbone),
+            Clusters = clusters ?? 0,
+        };
+        if (targetsLayer is { } layer)
+        {
+            spec.TargetsLayer = layer;
+        }
+
+        return spec;
     }
 
     private static void Report(JobProgress p)

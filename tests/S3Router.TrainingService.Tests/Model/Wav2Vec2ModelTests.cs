@@ -75,6 +75,58 @@ public sealed class Wav2Vec2ModelTests
         }
     }
 
+    [Theory]
+    [InlineData("base")]
+    [InlineData("stable")]
+    public void ExtractLayerFeatures_LastLayer_MatchesExtractFeatures(string style)
+    {
+        // Arrange
+        manual_seed(3);
+        using var model = Wav2Vec2Model.Create(TinyConfigs.ByStyle(style));
+        var audio = Signals.Noise(1700, 1);
+
+        // Act
+        var last = model.ExtractLayerFeatures(audio, model.Config.NumHiddenLayers);
+
+        // Assert
+        Assert.Equal(0, Numerics.RelativeError(last, model.ExtractFeatures(audio)));
+    }
+
+    [Fact]
+    public void ExtractLayerFeatures_BaseStyleLayer1_MatchesOneLayerModelWithTheSameWeights()
+    {
+        // Arrange: a 1-layer copy of the 2-layer model (base style has no norm after the layers, so its output is layer 1's).
+        manual_seed(4);
+        using var model = Wav2Vec2Model.Create(TinyConfigs.Base);
+        using var oneLayer = Wav2Vec2Model.Create(TinyConfigs.Base with { NumHiddenLayers = 1 });
+        oneLayer.LoadWeights(model.BackboneWeights()
+            .Where(w => !w.Key.StartsWith("encoder.layers.1.", StringComparison.Ordinal))
+            .ToDictionary(w => w.Key, w => w.Value, StringComparer.Ordinal));
+        var audio = Signals.Noise(1500, 2);
+
+        // Act
+        var layer1 = model.ExtractLayerFeatures(audio, 1);
+        var layer0 = model.ExtractLayerFeatures(audio, 0);
+
+        // Assert
+        Assert.True(Numerics.RelativeError(layer1, oneLayer.ExtractFeatures(audio)) < 1e-6);
+        Assert.Equal(layer1.GetLength(0), layer0.GetLength(0));
+        Assert.True(Numerics.RelativeError(layer0, layer1) > 1e-2, "layer 0 is the transformer's input, not layer 1's output");
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(3)]
+    public void ExtractLayerFeatures_LayerOutsideTheModel_InvalidInput(int layer)
+    {
+        // Arrange
+        using var model = Wav2Vec2Model.Create(TinyConfigs.Base);
+
+        // Act + Assert
+        var error = Assert.Throws<InvalidInputException>(() => model.ExtractLayerFeatures(Signals.Noise(1500, 2), layer));
+        Assert.Contains("0..2", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void StateDict_Keys_AreHuggingFaceNamesWithoutPrefix()
     {

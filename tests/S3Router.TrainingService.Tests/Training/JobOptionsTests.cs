@@ -110,6 +110,43 @@ public sealed class JobOptionsTests
         Assert.Contains(error.Violations[0].Field, new[] { "pretrain.unmasked_loss_weight", "optimization.head_warmup_steps", "optimization.head_warmup_learning_rate" });
     }
 
+    [Theory]
+    [InlineData("/models/tiny-ssl", null, 0, "pretrain.targets_layer")]
+    [InlineData("", 2, 0, "pretrain.targets_layer")]
+    [InlineData("/models/tiny-ssl", -1, 0, "pretrain.targets_layer")]
+    [InlineData("", null, 1, "pretrain.clusters")]
+    [InlineData("", null, 10_001, "pretrain.clusters")]
+    public void Resolve_BadTargetOptions_NamesTheField(string targetsBackbone, int? layer, int clusters, string field)
+    {
+        // Arrange
+        var spec = Spec(JobKind.Pretrain);
+        spec.Pretrain = new PretrainSpec { TargetsBackbonePath = targetsBackbone, Clusters = clusters };
+        if (layer is { } l)
+        {
+            spec.Pretrain.TargetsLayer = l;
+        }
+
+        // Act
+        var error = Assert.Throws<InvalidInputException>(() => JobOptions.Resolve(spec));
+
+        // Assert
+        Assert.Equal(field, Assert.Single(error.Violations).Field);
+    }
+
+    [Fact]
+    public void Resolve_TargetsBackboneAndLayer_KeepsThemWithDefaultClusters()
+    {
+        // Arrange
+        var spec = Spec(JobKind.Pretrain);
+        spec.Pretrain = new PretrainSpec { TargetsBackbonePath = "/models/tiny-ssl", TargetsLayer = 0 };
+
+        // Act
+        var options = JobOptions.Resolve(spec);
+
+        // Assert
+        Assert.Equal(("/models/tiny-ssl", 0, JobOptions.DefaultPretrainClusters), (options.TargetsBackbonePath, options.TargetsLayer, options.Clusters));
+    }
+
     [Fact]
     public void Resolve_HeadWarmupOnAHeadJob_IsIgnored()
     {

@@ -37,6 +37,27 @@ public sealed class PretrainJobTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_TargetsFromItsOwnLayer_LossDecreasesAndRecordsTheTargets()
+    {
+        // Arrange: iteration 2 continuing from the backbone whose layer 1 gives the targets.
+        var backbone = BackboneWithMaskEmbedding();
+        var spec = Spec(_data.CreateSpokenWords(), backbone, steps: 30);
+        spec.Pretrain = new PretrainSpec { TargetsBackbonePath = backbone, TargetsLayer = 1, Clusters = 8 };
+        var losses = new List<double>();
+
+        // Act
+        var result = await Runner().RunAsync(spec, Context("layer", p => losses.Add(p.Loss)), TestContext.Current.CancellationToken);
+
+        // Assert
+        output.WriteLine($"loss {losses.Take(5).Average():F3} -> {losses.TakeLast(5).Average():F3}");
+        Assert.Equal(30, losses.Count);
+        Assert.True(losses.TakeLast(5).Average() < 0.8 * losses.Take(5).Average(), $"loss {losses.Take(5).Average()} -> {losses.TakeLast(5).Average()}");
+        var settings = TargetSettings.TryLoad(Path.Combine(_data.WorkDir("layer"), TargetSettings.FileName));
+        Assert.Equal((TargetSettings.BackboneSource, 1, 8), (settings?.Source, settings?.Layer, settings?.Clusters));
+        Assert.True(File.Exists(Path.Combine(result.OutputPath, "model.safetensors")));
+    }
+
+    [Fact]
     public async Task RunAsync_AfterCancelWithCheckpoint_ResumesAtSavedStepWithSameLosses()
     {
         // Arrange
