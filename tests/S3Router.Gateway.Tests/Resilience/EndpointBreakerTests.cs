@@ -108,7 +108,7 @@ public sealed class EndpointBreakerTests
     }
 
     [Fact]
-    public async Task Breaker_DeadEndpointBreakOver_OneProbeReopensOrClosesTheCircuit()
+    public async Task Breaker_DeadEndpointAfterItsBreak_OneProbeFailsAndReopensTheCircuit()
     {
         // Arrange: a dead endpoint whose circuit opened
         using var set = Components.EndpointSet(time: _time);
