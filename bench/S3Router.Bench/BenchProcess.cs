@@ -50,6 +50,13 @@ internal sealed class BenchProcess : IDisposable
         throw new InvalidOperationException($"No VmRSS for {Name}.");
     }
 
+    /// <summary>CPU time the process has used so far (user + system, from /proc/PID/stat), in seconds.</summary>
+    public double CpuSeconds()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime.TotalSeconds;
+    }
+
     /// <summary>Starts <paramref name="project"/> (folder under src/) with <paramref name="settings"/>.</summary>
     public static BenchProcess Start(string repository, string project, string name, IReadOnlyDictionary<string, string> settings)
     {

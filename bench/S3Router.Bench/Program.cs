@@ -13,6 +13,9 @@ internal static class Program
           prune-tokens [--route FILE] [--manifest-dir DIR] [...]
                                              structured pruning CER vs compute, token dropping speedup vs CER
           serving [--quick] [--memory-only]  end-to-end latency, gateway vs direct, mixed routes, memory per route
+                  [--gateway-only [--with-tiered-jit]]
+                                             only gateway vs direct: an instant backend, then the inference service
+                                             (--with-tiered-jit: also a gateway with tiered JIT on, as before issue 7)
           route-churn [--routes N] [--hot N] [--passes N] [--native] [--trim]
                                              hot-tier churn in process: RSS, GC and malloc heap per pass
           training-step [--quick] [--presets tiny,base] [--no-malloc-tuning]
@@ -28,7 +31,8 @@ internal static class Program
                 await BackboneBenchmark.RunAsync(quick: args.Contains("--quick"));
                 return 0;
             case "serving":
-                await ServingBenchmark.RunAsync(quick: args.Contains("--quick"), memoryOnly: args.Contains("--memory-only"));
+                await ServingBenchmark.RunAsync(quick: args.Contains("--quick"), memoryOnly: args.Contains("--memory-only"), gatewayOnly: args.Contains("--gateway-only"),
+                    withTieredJit: args.Contains("--with-tiered-jit"));
                 return 0;
             case "route-churn":
                 await RouteChurnBenchmark.RunAsync(Option(args, "--routes", 64), Option(args, "--hot", 8), Option(args, "--passes", 4), args.Contains("--native"), args.Contains("--trim"));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
 using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
 using S3Router.Api.V1;
 using S3Router.Core.Audio;
 using S3Router.Core.Backbones;
@@ -25,7 +26,7 @@ internal static class ServingBenchmark
     private const string Utterance = "please turn on the lights in the kitchen";
     private static readonly int[] Concurrencies = [1, 8, 32];
 
-    public static async Task RunAsync(bool quick, bool memoryOnly)
+    public static async Task RunAsync(bool quick, bool memoryOnly, bool gatewayOnly = false, bool withTieredJit = false)
     {
         var repository = Path.GetDirectoryName(FindUp("S3RouterServices.sln"))!;
         var backboneDirectory = Path.Combine(repository, "models", "tiny-ssl");
@@ -39,13 +40,19 @@ internal static class ServingBenchmark
             var audio = AudioDecoder.Decode(wav, CoreAudioEncoding.EncodingUnspecified, 0);
             Console.WriteLine($"audio: espeak-ng \"{Utterance}\", {audio.Duration.TotalSeconds:F2} s WAV at {audio.SourceSampleRateHertz} Hz ({wav.Length} bytes)");
 
-            // Registry with the backbone, the 3 demo routes and 64 variants (own masks, same heads).
+            if (gatewayOnly)
+            {
+                await GatewayHopAsync(processes, repository, wav, quick);
+            }
+
+            // Registry with the backbone, the 3 demo routes and 64 variants (own masks, same heads; none with --gateway-only).
             var registry = Start(processes, repository, "MaskRegistry", "registry", new() { ["MaskRegistry__DataDirectory"] = Path.Combine(root.FullName, "registry") });
             await registry.WaitReadyAsync();
             var (config, backboneHex) = await RegisterBackboneAsync(registry, backboneDirectory);
             var demo = Directory.GetFiles(Path.Combine(backboneDirectory, "routes"), "*.safetensors").Order(StringComparer.Ordinal)
                 .Select(path => MaskBundle.Read(path)).ToList();
-            var variants = Enumerable.Range(0, 64).Select(i => RouteVariants.Variant(demo[i % demo.Count], $"{demo[i % demo.Count].Task}_b{i:00}", seed: 1000 + i)).ToList();
+            var variants = Enumerable.Range(0, gatewayOnly ? 0 : 64)
+                .Select(i => RouteVariants.Variant(demo[i % demo.Count], $"{demo[i % demo.Count].Task}_b{i:00}", seed: 1000 + i)).ToList();
             using (var channel = GrpcChannel.ForAddress(registry.Address))
             {
                 var client = new S3Router.Api.V1.MaskRegistry.MaskRegistryClient(channel);
@@ -53,6 +60,15 @@ internal static class ServingBenchmark
                 {
                     await PublishAsync(client, bundle);
                 }
+            }
+
+            if (gatewayOnly)
+            {
+                await GatewayVsDirectAsync(processes, repository, backboneDirectory, registry, demo, wav, quick, withTieredJit);
+                Console.WriteLine();
+                Console.WriteLine($"failed calls in the load phases: {Failed}");
+                Console.WriteLine($"load average at end {LoadAverage()}; wall {wall.Elapsed.TotalMinutes:F1} min");
+                return;
             }
 
             var packedBytes = variants.Select(v => v.ToBytes().LongLength).ToList();
@@ -138,29 +154,9 @@ internal static class ServingBenchmark
         int Calls(int concurrency) => quick ? concurrency * 2 : concurrency == 1 ? 12 : concurrency * 4;
 
         // 1. Gateway vs direct, one route.
-        Console.WriteLine();
-        Console.WriteLine($"## gateway vs direct (route {Name(demo[0])}, {rounds} interleaved rounds)");
+        await GatewayVsDirectTableAsync($"gateway vs direct (route {Name(demo[0])}, {rounds} interleaved rounds)", direct,
+            [("gateway", viaGateway, gateway.CpuSeconds)], inference.CpuSeconds, client => RecognizeAsync(client, content, asr), rounds, Calls);
         var table = new Dictionary<string, List<LoadResult>>();
-        for (var round = 0; round < rounds; round++)
-        {
-            foreach (var concurrency in Concurrencies)
-            {
-                var order = round % 2 == 0 ? new[] { ("direct", direct), ("gateway", viaGateway) } : [("gateway", viaGateway), ("direct", direct)];
-                foreach (var (target, client) in order)
-                {
-                    Add(table, $"{target} c{concurrency}", await LoadRunner.RunAsync(concurrency, Calls(concurrency), _ => RecognizeAsync(client, content, asr)));
-                }
-            }
-        }
-
-        Console.WriteLine("| concurrency | direct p50 / p99 ms | gateway p50 / p99 ms | added p50 ms | direct req/s | gateway req/s | gateway / direct throughput |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
-        foreach (var concurrency in Concurrencies)
-        {
-            var d = Merge(table[$"direct c{concurrency}"]);
-            var g = Merge(table[$"gateway c{concurrency}"]);
-            Console.WriteLine($"| {concurrency} | {Ms(d.P50)} / {Ms(d.P99)} | {Ms(g.P50)} / {Ms(g.P99)} | {Ms(g.P50 - d.P50)} | {d.Throughput:F1} | {g.Throughput:F1} | {g.Throughput / d.Throughput:F2}x |");
-        }
 
         // 2. 8 mixed routes vs 1 route, through the gateway.
         Console.WriteLine();
@@ -230,6 +226,131 @@ internal static class ServingBenchmark
         {
             process.Dispose();
             processes.Remove(process);
+        }
+    }
+
+    /// <summary>
+    /// The gateway's cost on a hop where the backend answers at once (<see cref="InstantSpeech"/>, hosted in this
+    /// process like a service, with the service defaults): the same request straight to the backend vs through a
+    /// gateway process in front of it.
+    /// </summary>
+    private static async Task GatewayHopAsync(List<BenchProcess> processes, string repository, byte[] wav, bool quick)
+    {
+        await using var instant = await S3Router.Testing.LoopbackService.StartAsync(
+            [], _ => { }, app => app.MapGrpcService<InstantSpeech>(), CancellationToken.None);
+        var gateway = Start(processes, repository, "Gateway", "gateway-instant", new() { ["Gateway__Endpoints__0"] = instant.Address });
+        await gateway.WaitReadyAsync();
+        using var gatewayChannel = GrpcChannel.ForAddress(gateway.Address);
+        var direct = new Speech.SpeechClient(instant.Channel);
+        var viaGateway = new Speech.SpeechClient(gatewayChannel);
+        var content = ByteString.CopyFrom(wav);
+        var asr = new RouteSelector { Task = "asr", LanguageCode = "en" };
+        // Warm-up: enough calls for tiered JIT to settle on both sides.
+        await LoadRunner.RunAsync(4, quick ? 200 : 1000, i => RecognizeAsync(i % 2 == 0 ? direct : viaGateway, content, asr));
+        using var self = Process.GetCurrentProcess();
+        await GatewayVsDirectTableAsync($"gateway hop: instant backend (in the bench process), {wav.Length} byte WAV inline ({(quick ? 1 : 3)} interleaved rounds)",
+            direct, [("gateway", viaGateway, gateway.CpuSeconds)], () => { self.Refresh(); return self.TotalProcessorTime.TotalSeconds; },
+            client => RecognizeAsync(client, content, asr), quick ? 1 : 3, c => quick ? c * 20 : c == 1 ? 300 : c * 60);
+        gateway.Dispose();
+        processes.Remove(gateway);
+    }
+
+    /// <summary>Gateway vs direct with the real inference service (route asr/en) only: section 1 of the full run.</summary>
+    private static async Task GatewayVsDirectAsync(
+        List<BenchProcess> processes, string repository, string backboneDirectory, BenchProcess registry, List<MaskBundle> demo, byte[] wav, bool quick,
+        bool withTieredJit)
+    {
+        var preload = new Dictionary<string, string>();
+        for (var i = 0; i < demo.Count; i++)
+        {
+            preload[$"Inference__Preload__{i}"] = Name(demo[i]);
+        }
+
+        var inference = Start(processes, repository, "InferenceService", "inference", InferenceSettings(backboneDirectory, registry, preload));
+        await inference.WaitReadyAsync();
+        var gateway = Start(processes, repository, "Gateway", "gateway", new()
+        {
+            ["Gateway__Endpoints__0"] = inference.Address,
+            ["Gateway__CallTimeout"] = "00:02:00",
+        });
+        await gateway.WaitReadyAsync();
+        using var inferenceChannel = GrpcChannel.ForAddress(inference.Address);
+        using var gatewayChannel = GrpcChannel.ForAddress(gateway.Address);
+        var direct = new Speech.SpeechClient(inferenceChannel);
+        var viaGateway = new Speech.SpeechClient(gatewayChannel);
+        var content = ByteString.CopyFrom(wav);
+        var asr = Selector(demo[0]);
+        await LoadRunner.RunAsync(2, 20, _ => RecognizeAsync(direct, content, asr));
+        await LoadRunner.RunAsync(2, 20, _ => RecognizeAsync(viaGateway, content, asr));
+        var rounds = quick ? 1 : 3;
+        var gateways = new List<(string, Speech.SpeechClient, Func<double>)> { ("gateway", viaGateway, gateway.CpuSeconds) };
+        using var tieredChannel = withTieredJit ? await StartTieredGatewayAsync() : null;
+        await GatewayVsDirectTableAsync($"gateway vs direct (inference, route {Name(demo[0])}, {rounds} interleaved rounds)", direct,
+            gateways, inference.CpuSeconds, client => RecognizeAsync(client, content, asr), rounds, c => quick ? c * 2 : c == 1 ? 30 : c * 4);
+
+        async Task<GrpcChannel> StartTieredGatewayAsync()
+        {
+            // The gateway as it was before issue 7: tiered JIT on (the environment overrides its runtimeconfig).
+            var tiered = Start(processes, repository, "Gateway", "gateway-tiered", new()
+            {
+                ["Gateway__Endpoints__0"] = inference.Address,
+                ["Gateway__CallTimeout"] = "00:02:00",
+                ["DOTNET_TieredCompilation"] = "1",
+            });
+            await tiered.WaitReadyAsync();
+            var channel = GrpcChannel.ForAddress(tiered.Address);
+            var client = new Speech.SpeechClient(channel);
+            await LoadRunner.RunAsync(2, 20, _ => RecognizeAsync(client, content, asr));
+            gateways.Add(("gateway, tiered JIT", client, tiered.CpuSeconds));
+            return channel;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> direct and through each gateway at concurrency 1, 8, 32 (interleaved rounds) and
+    /// prints one table. CPU per call is the process CPU time (user + system) used during a target's runs over its calls.
+    /// </summary>
+    private static async Task GatewayVsDirectTableAsync(
+        string title, Speech.SpeechClient direct, IReadOnlyList<(string Name, Speech.SpeechClient Client, Func<double> Cpu)> gateways,
+        Func<double> backendCpu, Func<Speech.SpeechClient, Task> call, int rounds, Func<int, int> calls)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"## {title}");
+        var targets = new List<(string Name, Speech.SpeechClient Client, Func<double> Cpu)> { ("direct", direct, () => 0) };
+        targets.AddRange(gateways);
+        var table = new Dictionary<string, List<LoadResult>>();
+        var cpu = new Dictionary<string, (double Gateway, double Backend, int Calls)>();
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var concurrency in Concurrencies)
+            {
+                foreach (var (target, client, gatewayCpu) in round % 2 == 0 ? targets : Enumerable.Reverse(targets))
+                {
+                    var (gatewayBefore, backendBefore) = (gatewayCpu(), backendCpu());
+                    var result = await LoadRunner.RunAsync(concurrency, calls(concurrency), _ => call(client));
+                    var key = $"{target} c{concurrency}";
+                    var sum = cpu.GetValueOrDefault(key);
+                    cpu[key] = (sum.Gateway + gatewayCpu() - gatewayBefore, sum.Backend + backendCpu() - backendBefore, sum.Calls + calls(concurrency));
+                    Add(table, key, result);
+                }
+            }
+        }
+
+        Console.WriteLine("| concurrency | target | p50 / p99 ms | added p50 ms | req/s | throughput vs direct | gateway CPU ms per call | backend CPU ms per call |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        foreach (var concurrency in Concurrencies)
+        {
+            var d = Merge(table[$"direct c{concurrency}"]);
+            foreach (var (target, _, _) in targets)
+            {
+                var key = $"{target} c{concurrency}";
+                var g = Merge(table[key]);
+                var (gatewayCpu, backendCpu_, n) = cpu[key];
+                var added = target == "direct" ? "–" : Ms(g.P50 - d.P50);
+                var ratio = target == "direct" ? "–" : $"{g.Throughput / d.Throughput:F2}x";
+                var gatewayMs = target == "direct" ? "–" : (gatewayCpu * 1000 / n).ToString("F2", CultureInfo.InvariantCulture);
+                Console.WriteLine($"| {concurrency} | {target} | {Ms(g.P50)} / {Ms(g.P99)} | {added} | {g.Throughput:F1} | {ratio} | {gatewayMs} | {backendCpu_ * 1000 / n:F2} |");
+            }
         }
     }
 

@@ -66,6 +66,19 @@ public sealed class GatewayOptions
     [Range(2, 10_000)]
     public int CircuitMinimumThroughput { get; set; } = 5;
 
+    /// <summary>
+    /// Failed calls (<c>UNAVAILABLE</c>) within <see cref="CircuitDeadWindow"/>, with no success among them, that open an
+    /// endpoint's circuit at once. This catches a pod that died (connections refused or reset): the failure-ratio rule
+    /// alone waits until failures outnumber the successes still in its <see cref="CircuitSamplingDuration"/>, which for
+    /// a pod that was busy until it died can take longer than the outage. Default: 3; 2 to 10000.
+    /// </summary>
+    [Range(2, 10_000)]
+    public int CircuitDeadMinimumFailures { get; set; } = 3;
+
+    /// <summary>Window of the dead-endpoint rule (<see cref="CircuitDeadMinimumFailures"/>): every call in it must have failed. Default: 1 s; 0.5 s to 10 min.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "00:10:00")]
+    public TimeSpan CircuitDeadWindow { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long an open circuit keeps traffic away from its endpoint before one probe call. Default: 5 s; 0.5 s to 10 min.</summary>
     [Range(typeof(TimeSpan), "00:00:00.500", "00:10:00")]
     public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(5);

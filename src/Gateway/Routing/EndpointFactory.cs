@@ -35,13 +35,15 @@ internal sealed class EndpointFactory(
             MaxReceiveMessageSize = serviceOptions.Value.MaxReceiveMessageBytes,
             MaxSendMessageSize = null,
         });
-        var circuit = new CircuitBreakerStateProvider();
+        var dead = new CircuitBreakerStateProvider();
+        var ratio = new CircuitBreakerStateProvider();
         InferenceEndpoint? endpoint = null;
-        // The breaker only opens while a call runs through it, so the endpoint exists by then.
-        var breaker = resilience.EndpointBreaker(address, circuit, breakDuration => endpoint!.CircuitOpened(breakDuration));
+        // The breakers only open while a call runs through them, so the endpoint exists by then.
+        var breaker = resilience.EndpointBreaker(address, dead, ratio, breakDuration => endpoint!.CircuitOpened(breakDuration));
         metrics.Circuit(address, CircuitState.Closed);
         metrics.InFlight(address, 0);
-        endpoint = new InferenceEndpoint(address, channel, breaker, circuit, time, e => metrics.InFlight(e.Address, e.InFlight));
+        endpoint = new InferenceEndpoint(
+            address, channel, breaker, () => GatewayResilience.Worst(dead.CircuitState, ratio.CircuitState), time, e => metrics.InFlight(e.Address, e.InFlight));
         return endpoint;
     }
 }

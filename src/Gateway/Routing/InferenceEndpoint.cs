@@ -10,7 +10,7 @@ namespace S3Router.Gateway.Routing;
 /// leaves the endpoint set it is retired, and its channel is disposed once its last call has ended.
 /// </summary>
 internal sealed class InferenceEndpoint(
-    string address, GrpcChannel channel, ResiliencePipeline breaker, CircuitBreakerStateProvider circuit, TimeProvider time,
+    string address, GrpcChannel channel, ResiliencePipeline breaker, Func<CircuitState> circuit, TimeProvider time,
     Action<InferenceEndpoint>? onLoadChanged = null)
     : IDisposable
 {
@@ -24,10 +24,11 @@ internal sealed class InferenceEndpoint(
 
     public Speech.SpeechClient Client { get; } = new(channel);
 
-    /// <summary>The endpoint's circuit breaker: run every call to it through this pipeline.</summary>
+    /// <summary>The endpoint's circuit breakers: run every call to it through this pipeline.</summary>
     public ResiliencePipeline Breaker { get; } = breaker;
 
-    public CircuitState CircuitState => circuit.CircuitState;
+    /// <summary>The worse state of the endpoint's circuit breakers (dead endpoint, failure ratio).</summary>
+    public CircuitState CircuitState => circuit();
 
     /// <summary>
     /// True while the circuit keeps traffic away: isolated, or open and its break not yet over. An open circuit turns
@@ -41,11 +42,20 @@ internal sealed class InferenceEndpoint(
         _ => false,
     };
 
-    /// <summary>Called by the breaker when the circuit opens: traffic stays away for <paramref name="breakDuration"/>.</summary>
+    /// <summary>
+    /// Called by a breaker when its circuit opens: traffic stays away for <paramref name="breakDuration"/>, or until a
+    /// later probe time already set by the other breaker.
+    /// </summary>
     public void CircuitOpened(TimeSpan breakDuration)
     {
         var now = time.GetUtcNow().UtcTicks;
-        Interlocked.Exchange(ref _probeAtTicks, breakDuration >= TimeSpan.MaxValue - TimeSpan.FromTicks(now) ? long.MaxValue : now + breakDuration.Ticks);
+        var probeAt = breakDuration >= TimeSpan.MaxValue - TimeSpan.FromTicks(now) ? long.MaxValue : now + breakDuration.Ticks;
+        long current;
+        do
+        {
+            current = Interlocked.Read(ref _probeAtTicks);
+        }
+        while (current < probeAt && Interlocked.CompareExchange(ref _probeAtTicks, probeAt, current) != current);
     }
 
     public int InFlight => Volatile.Read(ref _inFlight);
