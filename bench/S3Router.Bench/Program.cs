@@ -30,6 +30,9 @@ internal static class Program
             case "serving":
                 await ServingBenchmark.RunAsync(quick: args.Contains("--quick"), memoryOnly: args.Contains("--memory-only"));
                 return 0;
+            case "session-cost":
+                await SessionCostExperiment.RunAsync(Option(args, "--count", 8));
+                return 0;
             case "route-churn":
                 await RouteChurnBenchmark.RunAsync(Option(args, "--routes", 64), Option(args, "--hot", 8), Option(args, "--passes", 4), args.Contains("--native"), args.Contains("--trim"));
                 return 0;
