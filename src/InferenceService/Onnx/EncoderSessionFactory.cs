@@ -18,8 +18,12 @@ namespace S3Router.InferenceService.Onnx;
 /// </summary>
 internal sealed class EncoderSessionFactory : IDisposable
 {
-    // What a session holds besides its own initializers (graph, kernels, plans), measured with the tiny backbone.
-    internal const long SessionOverheadBytes = 1L << 20;
+    // A session's graph, kernels and plans: 1.4 MiB measured with models/tiny-ssl (bench session-cost).
+    private const long GraphBytes = 3L << 19;
+
+    // Its activation arena after a short utterance: about two FFN activations of 5 s (250 frames); 1.6 MiB measured
+    // with models/tiny-ssl after 2.4 s. Longer or batched input grows it further (the arena keeps its peak).
+    private const long ArenaFrames = 250;
 
     private readonly Wav2Vec2Config _config;
     private readonly IReadOnlyDictionary<string, WeightTensor> _weights;
@@ -42,6 +46,17 @@ internal sealed class EncoderSessionFactory : IDisposable
         _floats = new ExactArrayPool<float>(encoderBytes);
         _models = new ExactArrayPool<byte>(encoderBytes + (1L << 20));
         EncoderBytes = encoderBytes;
+        SessionOverheadBytes = OverheadBytes(config);
+    }
+
+    /// <summary>What a session holds besides its own initializers: graph and kernels, and an activation arena for a short utterance.</summary>
+    public long SessionOverheadBytes { get; }
+
+    /// <summary><see cref="SessionOverheadBytes"/> of a backbone with <paramref name="config"/>.</summary>
+    public static long OverheadBytes(Wav2Vec2Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return GraphBytes + (2 * ArenaFrames * Math.Max(config.IntermediateSize, config.HiddenSize) * sizeof(float));
     }
 
     /// <summary>Bytes of the backbone's encoder tensors (float32), the cost of a session that shares nothing.</summary>

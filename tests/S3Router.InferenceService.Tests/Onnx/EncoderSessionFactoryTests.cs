@@ -60,7 +60,7 @@ public sealed class EncoderSessionFactoryTests
         // Assert: same numbers; the session owns more than the masked tensors (the shrunk biases too), less than everything.
         Assert.True(Numerics.RelativeError(session.Run([frames])[0], reference.Run([frames])[0]) < Tolerance);
         var maskedBytes = mask.Values.Sum(m => (long)m.Length * sizeof(float));
-        Assert.InRange(bytes - EncoderSessionFactory.SessionOverheadBytes, maskedBytes - (5L * 2 * config.HiddenSize * sizeof(float)), factory.EncoderBytes - 1);
+        Assert.InRange(bytes - factory.SessionOverheadBytes, maskedBytes - (5L * 2 * config.HiddenSize * sizeof(float)), factory.EncoderBytes - 1);
     }
 
     [Fact]
@@ -79,9 +79,9 @@ public sealed class EncoderSessionFactoryTests
         masked.Dispose();
 
         // Assert: the unmasked session pays for the shared tensors; a route only for the tensors its mask changed.
-        Assert.Equal(factory.EncoderBytes + EncoderSessionFactory.SessionOverheadBytes, unmaskedBytes);
+        Assert.Equal(factory.EncoderBytes + factory.SessionOverheadBytes, unmaskedBytes);
         // (plus the graph's few scalar constants, which no backbone tensor holds)
-        var expected = mask.Values.Sum(m => (long)m.Length * sizeof(float)) + EncoderSessionFactory.SessionOverheadBytes;
+        var expected = mask.Values.Sum(m => (long)m.Length * sizeof(float)) + factory.SessionOverheadBytes;
         Assert.InRange(maskedBytes, expected, expected + 1024);
     }
 

@@ -43,6 +43,7 @@ internal sealed class RouteManager : IDisposable
         _cold = new BudgetedLruCache<string, RouteModel>(_options.ColdCacheBudgetBytes, "cold", metrics);
         // An evicted session's native memory goes back to the OS instead of staying in glibc's arenas (GlibcHeap).
         var returnFreed = _options.ReturnFreedNativeMemory && GlibcHeap.ReturnFreedMemory();
+        metrics.MemorySettings(returnFreed);
         _hot = new BudgetedLruCache<string, RouteEngine>(
             _options.MaskCacheBudgetBytes, "hot", metrics, returnFreed ? () => GlibcHeap.Trim() : null);
         _hot.Pin(RouteModel.BaseMaskKey);
