@@ -16,7 +16,7 @@ namespace S3Router.Bench;
 /// </summary>
 internal static class SessionCostBenchmark
 {
-    public static async Task RunAsync(int count, bool unshared)
+    public static async Task RunAsync(int count, int threads, bool unshared)
     {
         GlibcHeap.ReturnFreedMemory();
         var backboneDirectory = Path.Combine(Directory.GetCurrentDirectory(), "models", "tiny-ssl");
@@ -26,7 +26,7 @@ internal static class SessionCostBenchmark
         var demo = MaskBundle.Read(Path.Combine(backboneDirectory, "routes", "asr-en.safetensors"));
         var bundles = Enumerable.Range(0, count + 1).Select(i => RouteVariants.Variant(demo, $"asr_b{i:00}", seed: 1000 + i)).ToList();
         var frames = new float[120, config.HiddenSize];
-        var options = new OnnxEngineOptions { IntraOpThreads = 1 };
+        var options = new OnnxEngineOptions { IntraOpThreads = threads };
         using var factory = new EncoderSessionFactory(config, weights, options);
         var sessions = new List<OnnxEncoderSession>();
 
@@ -52,7 +52,7 @@ internal static class SessionCostBenchmark
         }
 
         var ran = Snapshot();
-        Console.WriteLine($"session cost, {(unshared ? "unshared (OnnxEncoderSession.Create)" : "EncoderSessionFactory (as the service)")}, {count} sessions of models/tiny-ssl; load {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine($"session cost, {(unshared ? "unshared (OnnxEncoderSession.Create)" : "EncoderSessionFactory (as the service)")}, {count} sessions of models/tiny-ssl, {threads} intra-op threads each; load {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine("| per session | RSS MiB | malloc in use MiB | malloc mmapped MiB | GC committed MiB | managed allocated per build MiB | hot tier estimate MiB |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
         Row("built", built, allocatedPerBuild);

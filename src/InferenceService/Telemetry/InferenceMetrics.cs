@@ -79,7 +79,7 @@ internal sealed class InferenceMetrics
     {
         var gc = GC.GetConfigurationVariables();
         var server = gc.TryGetValue("ServerGC", out var s) && s is true ? "server" : "workstation";
-        var conserve = gc.TryGetValue("ConserveMemory", out var c) ? Convert.ToString(c, System.Globalization.CultureInfo.InvariantCulture) ?? "0" : "0";
+        var conserve = gc.TryGetValue("GCConserveMem", out var c) ? Convert.ToString(c, System.Globalization.CultureInfo.InvariantCulture) ?? "0" : "0";
         _memorySettings.WithLabels(server, conserve, returnFreedNativeMemory ? "return_freed" : "default").Set(1);
     }
 

@@ -231,6 +231,6 @@ internal sealed class RouteManager : IDisposable
         var session = OnnxBackboneSession.Create(backbone.Config, backbone.Weights, model?.UnpackMasks(), new OnnxBuildOptions { TokenDropping = tokenDropping }, EngineOptions);
         var batcher = new MicroBatcher<float[], BackboneOutput>(
             batch => session.RunFrames([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
-        return Task.FromResult((RouteEngine.Whole(session, batcher, maskKey), backbone.SessionBytes));
+        return Task.FromResult((RouteEngine.Whole(session, batcher, maskKey), backbone.SessionBytes + EncoderSessionFactory.OverheadBytes(backbone.Config)));
     }
 }
