@@ -135,6 +135,14 @@ internal sealed class BenchProcess : IDisposable
         return line is null ? double.NaN : double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The first Prometheus sample line on /metrics that starts with <paramref name="series"/>, or "none".</summary>
+    public async Task<string> MetricLineAsync(string series)
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync($"http://127.0.0.1:{MetricsPort}/metrics");
+        return text.Split('\n').FirstOrDefault(l => l.StartsWith(series, StringComparison.Ordinal)) ?? "none";
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)

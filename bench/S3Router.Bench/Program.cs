@@ -18,6 +18,8 @@ internal static class Program
                                              (--with-tiered-jit: also a gateway with tiered JIT on, as before issue 7)
           route-churn [--routes N] [--hot N] [--passes N] [--native] [--trim]
                                              hot-tier churn in process: RSS, GC and malloc heap per pass
+          session-cost [--count N] [--threads N] [--unshared]
+                                             what one hot route's encoder session costs (RSS, malloc, GC) vs the estimate
           training-step [--quick] [--presets tiny,base] [--no-malloc-tuning]
                                              mask vs weights step time, TorchSharp vs PyTorch 1.13
           resilience [--quick] [--only NAME] pod loss, registry loss, slow pod, overload (NAME: pod-loss|registry-loss|slow-pod|overload)
@@ -33,6 +35,9 @@ internal static class Program
             case "serving":
                 await ServingBenchmark.RunAsync(quick: args.Contains("--quick"), memoryOnly: args.Contains("--memory-only"), gatewayOnly: args.Contains("--gateway-only"),
                     withTieredJit: args.Contains("--with-tiered-jit"));
+                return 0;
+            case "session-cost":
+                await SessionCostBenchmark.RunAsync(Option(args, "--count", 8), Option(args, "--threads", 2), args.Contains("--unshared"));
                 return 0;
             case "route-churn":
                 await RouteChurnBenchmark.RunAsync(Option(args, "--routes", 64), Option(args, "--hot", 8), Option(args, "--passes", 4), args.Contains("--native"), args.Contains("--trim"));

@@ -79,14 +79,14 @@ internal static class ServingBenchmark
                 await LatencyAndStreamingAsync(processes, repository, backboneDirectory, registry, demo, variants, wav, audio, quick);
             }
 
-            // 5. Hot vs cold routes and resident memory, on fresh inference processes whose hot tier holds 8 routes: the
-            // defaults, then the settings before the route churn fix (glibc defaults, no LOH compaction).
+            // 5. Hot vs cold routes and resident memory, on fresh inference processes whose hot tier holds 8 routes: first
+            // as users run it (the shipped runtimeconfig: server GC), then with workstation GC.
             var (_, rawWeights) = await BackboneCheckpoint.LoadAsync(backboneDirectory);
             var loaded = new LoadedBackbone(config, Wav2Vec2Weights.Normalize(rawWeights), backboneHex);
             var content = ByteString.CopyFrom(wav);
-            await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "defaults", []);
-            await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "before the churn fix",
-                new() { ["Inference__ReturnFreedNativeMemory"] = "false", ["DOTNET_GCConserveMemory"] = "0" });
+            await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "defaults (as shipped)", []);
+            await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "workstation GC",
+                new() { ["DOTNET_gcServer"] = "0" });
 
             // The exact managed size of a cold route: the same RouteModel objects built in this process.
             var (managed, ratio) = ColdRouteFootprint(variants, loaded);
@@ -358,20 +358,25 @@ internal static class ServingBenchmark
         List<BenchProcess> processes, string repository, string backboneDirectory, BenchProcess registry, LoadedBackbone loaded,
         List<MaskBundle> variants, List<long> packedBytes, ByteString content, string label, Dictionary<string, string> settings)
     {
-        var hotBudget = loaded.EncoderBytes * 9 + (loaded.EncoderBytes / 2); // the pinned unmasked encoder + 8 routes
+        // The hot tier's own estimates (EncoderSessionFactory): the pinned unmasked encoder pays for the shared tensors,
+        // a route for its masked tensors; both plus the session overhead. Room for 8 routes and a half.
+        var overhead = EncoderSessionFactory.OverheadBytes(loaded.Config);
+        var routeBytes = variants[0].Masks.Sum(m => m.ElementCount * sizeof(float)) + overhead;
+        var hotBudget = loaded.EncoderBytes + overhead + (routeBytes * 8) + (routeBytes / 2);
         Console.WriteLine();
-        Console.WriteLine($"## hot vs cold routes, resident memory, {label} (fresh inference process, workstation GC, hot budget {hotBudget / 1048576.0:F1} MiB = unmasked + 8 encoder sessions of {loaded.EncoderBytes / 1048576.0:F1} MiB)");
+        Console.WriteLine($"## hot vs cold routes, resident memory, {label} (fresh inference process, hot budget {hotBudget / 1048576.0:F1} MiB = unmasked {(loaded.EncoderBytes + overhead) / 1048576.0:F1} MiB + 8 encoder sessions of {routeBytes / 1048576.0:F1} MiB)");
         var memory = Start(processes, repository, "InferenceService", "inference-memory", InferenceSettings(backboneDirectory, registry, new(settings)
         {
             ["Inference__MaskCacheBudgetBytes"] = hotBudget.ToString(CultureInfo.InvariantCulture),
-            ["DOTNET_gcServer"] = "0",
         }));
         await memory.WaitReadyAsync();
+        Console.WriteLine($"memory settings in effect: {await memory.MetricLineAsync("s3router_inference_memory_settings")}");
         using var memoryChannel = GrpcChannel.ForAddress(memory.Address);
         var memoryClient = new Speech.SpeechClient(memoryChannel);
         await Task.Delay(2000);
         var rss = new Dictionary<int, long> { [0] = memory.ResidentBytes() };
         var coldTier = new Dictionary<int, double> { [0] = await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"cold\"}") };
+        var hotTier = new Dictionary<int, double> { [0] = await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"hot\"}") };
         var firstCall = new List<double>();
         for (var i = 0; i < variants.Count; i++)
         {
@@ -383,6 +388,7 @@ internal static class ServingBenchmark
                 await Task.Delay(2000);
                 rss[i + 1] = memory.ResidentBytes();
                 coldTier[i + 1] = await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"cold\"}");
+                hotTier[i + 1] = await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"hot\"}");
             }
         }
 
@@ -419,18 +425,18 @@ internal static class ServingBenchmark
         Console.WriteLine($"| cold: bundle cached, session evicted (build session) | {Ms(Median(rebuilt))} ({Ms(rebuilt.Min())}-{Ms(rebuilt.Max())}) | {rebuilt.Count} |");
         Console.WriteLine($"| never seen (resolve, download, verify, build session) | {Ms(Median(firstCall))} ({Ms(firstCall.Min())}-{Ms(firstCall.Max())}) | {firstCall.Count} |");
         Console.WriteLine();
-        Console.WriteLine("| routes loaded | hot sessions | RSS MiB | RSS growth vs 0 routes MiB | cold tier (cache's estimate) KiB |");
-        Console.WriteLine("|---|---|---|---|---|");
+        Console.WriteLine("| routes loaded | hot sessions | RSS MiB | RSS growth vs 0 routes MiB | hot tier (cache's estimate) MiB | cold tier (cache's estimate) KiB |");
+        Console.WriteLine("|---|---|---|---|---|---|");
         foreach (var (count, bytes) in rss.OrderBy(r => r.Key))
         {
-            Console.WriteLine($"| {count} | {Math.Min(count, 8)} | {bytes / 1048576.0:F1} | {(bytes - rss[0]) / 1048576.0:F1} | {coldTier[count] / 1024:F0} |");
+            Console.WriteLine($"| {count} | {Math.Min(count, 8)} | {bytes / 1048576.0:F1} | {(bytes - rss[0]) / 1048576.0:F1} | {hotTier[count] / 1048576.0:F1} | {coldTier[count] / 1024:F0} |");
         }
 
-        Console.WriteLine($"| 64, after a second pass over all 64 (each session rebuilt again) | 8 | {rssSecondPass / 1048576.0:F1} | {(rssSecondPass - rss[0]) / 1048576.0:F1} | |");
+        Console.WriteLine($"| 64, after a second pass over all 64 (each session rebuilt again) | 8 | {rssSecondPass / 1048576.0:F1} | {(rssSecondPass - rss[0]) / 1048576.0:F1} | | |");
         Console.WriteLine($"RSS growth of the second pass: {(rssSecondPass - rss[64]) / 1048576.0:F1} MiB; live ONNX sessions after it: {sessions} (frontend + unmasked + 8 hot)");
         var perCold = (rss[64] - rss[8]) / 56.0;
         Console.WriteLine($"RSS per extra cold route (64 vs 8 loaded, both with 8 hot): {perCold / 1024:F0} KiB = {perCold / packedBytes.Average():F2}x its packed size ({packedBytes.Average() / 1024:F0} KiB)");
-        Console.WriteLine($"RSS per hot route (8 vs 1 loaded): {(rss[8] - rss[1]) / 7.0 / 1048576.0:F1} MiB (encoder session estimate {loaded.EncoderBytes / 1048576.0:F1} MiB; whole-graph session {loaded.SessionBytes / 1048576.0:F1} MiB)");
+        Console.WriteLine($"RSS per hot route (8 vs 1 loaded): {(rss[8] - rss[1]) / 7.0 / 1048576.0:F1} MiB (the hot tier's estimate {routeBytes / 1048576.0:F1} MiB; hot tier's total estimate at 8 routes {hotTier[8] / 1048576.0:F1} MiB)");
 
         memory.Dispose();
         processes.Remove(memory);

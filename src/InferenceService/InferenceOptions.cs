@@ -41,9 +41,11 @@ internal sealed class InferenceOptions
     public int QueueCapacity { get; set; } = 64;
 
     /// <summary>
-    /// Memory for hot routes (ready ONNX sessions, each about the float32 size of the encoder, or of the whole backbone
-    /// with <see cref="ShareFrontend"/> off), in bytes; least recently
-    /// used unpinned sessions are evicted above it. Default: 2 GiB. Range: 0 B - 1 TiB.
+    /// Memory for hot routes (ready ONNX sessions), in bytes; least recently used unpinned sessions are evicted above
+    /// it. A route's encoder session costs the float32 size of the tensors its mask changes (the unmasked tensors are
+    /// shared by all sessions and paid once, by the pinned unmasked session) plus its graph and activation arena for a
+    /// short utterance; a whole-graph session (<see cref="ShareFrontend"/> off, token dropping) the whole backbone's
+    /// float32 size plus the same overhead. Default: 2 GiB. Range: 0 B - 1 TiB.
     /// </summary>
     [Range(0L, 1L << 40)]
     public long MaskCacheBudgetBytes { get; set; } = 2L << 30;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
+using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 using S3Router.Core.Backbones;
 using S3Router.Core.Errors;
 
@@ -18,9 +19,14 @@ public sealed class OnnxEncoderSession : IDisposable
     private int _disposed;
 
     private OnnxEncoderSession(byte[] model, Wav2Vec2Config config, OnnxEngineOptions? options)
+        : this(OnnxSessions.Load(model, options), config)
+    {
+    }
+
+    private OnnxEncoderSession(InferenceSession session, Wav2Vec2Config config)
     {
         HiddenSize = config.HiddenSize;
-        _session = OnnxSessions.Load(model, options);
+        _session = session;
     }
 
     /// <summary>Width of each frame.</summary>
@@ -33,6 +39,11 @@ public sealed class OnnxEncoderSession : IDisposable
         IReadOnlyDictionary<string, bool[]>? mask = null,
         OnnxEngineOptions? options = null) =>
         new(Google.Protobuf.MessageExtensions.ToByteArray(Wav2Vec2OnnxBuilder.BuildEncoder(config, weights, mask)), config, options);
+
+    /// <summary>Loads an encoder graph with extra session options (shared initializers, see <see cref="EncoderSessionFactory"/>).</summary>
+    internal static OnnxEncoderSession Load(
+        byte[] model, Wav2Vec2Config config, OnnxEngineOptions? options, Action<SessionOptions> configure, PrePackedWeightsContainer prePacked) =>
+        new(OnnxSessions.Load(model, options, configure, prePacked), config);
 
     /// <summary>
     /// Runs one batch of frontend outputs (each [frames, hidden], frames ≥ 1) and returns each one's last hidden state

@@ -56,6 +56,24 @@ internal sealed class OnnxGraph
         return name;
     }
 
+    /// <summary>
+    /// Adds a float initializer whose raw data is <paramref name="data"/> itself, not a copy: the array must stay
+    /// unchanged until the model is serialised (weights, or a build's own masked arrays).
+    /// </summary>
+    public string Initializer(string name, float[] data, IReadOnlyList<long> shape)
+    {
+        if (!_initializerNames.Add(name))
+        {
+            throw new InvalidOperationException($"Initializer '{name}' added twice.");
+        }
+
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+        tensor.Dims.AddRange(shape);
+        tensor.RawData = UnsafeByteOperations.UnsafeWrap(new FloatBytesMemory(data).Memory);
+        Graph.Initializer.Add(tensor);
+        return name;
+    }
+
     /// <summary>Adds an int64 constant initializer (shapes, axes) with a generated name.</summary>
     public string Int64s(string hint, params long[] values) => Int64Tensor(hint, values, [values.Length]);
 

@@ -22,8 +22,14 @@ internal static class OnnxSessions
         Interlocked.Decrement(ref _liveSessions);
     }
 
-    /// <summary>Loads <paramref name="model"/> with the engine options; every backbone, frontend and encoder session is made here. Dispose it with <see cref="Release"/>.</summary>
-    public static InferenceSession Load(byte[] model, OnnxEngineOptions? options)
+    /// <summary>
+    /// Loads <paramref name="model"/> with the engine options; every backbone, frontend and encoder session is made here.
+    /// <paramref name="configure"/> adds to the session options (shared initializers); <paramref name="prePacked"/> is
+    /// where the pre-packed forms of shared initializers are kept. The model bytes are not used after this returns.
+    /// Dispose the session with <see cref="Release"/>.
+    /// </summary>
+    public static InferenceSession Load(
+        byte[] model, OnnxEngineOptions? options, Action<SessionOptions>? configure = null, PrePackedWeightsContainer? prePacked = null)
     {
         options ??= new OnnxEngineOptions();
         using var sessionOptions = new SessionOptions
@@ -36,7 +42,8 @@ internal static class OnnxSessions
 #if S3ROUTER_GPU
         sessionOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
 #endif
-        var session = new InferenceSession(model, sessionOptions);
+        configure?.Invoke(sessionOptions);
+        var session = prePacked is null ? new InferenceSession(model, sessionOptions) : new InferenceSession(model, sessionOptions, prePacked);
         Interlocked.Increment(ref _liveSessions);
         return session;
     }

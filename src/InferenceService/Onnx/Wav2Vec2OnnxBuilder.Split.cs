@@ -69,7 +69,17 @@ public sealed partial class Wav2Vec2OnnxBuilder
 
         var normalized = Wav2Vec2Weights.Normalize(weights);
         Wav2Vec2Weights.Validate(config, normalized);
-        IReadOnlyDictionary<string, WeightTensor> effective = mask is null ? normalized : RouteMasks.Apply(normalized, mask);
+        return BuildEncoderFromEffective(config, mask is null ? normalized : RouteMasks.Apply(normalized, mask), out _);
+    }
+
+    /// <summary>
+    /// The encoder graph of weights that are already normalised, validated and masked. Initializers wrap the weight
+    /// arrays without copying them (they must stay unchanged until the model is serialised). <paramref name="emitted"/>:
+    /// the tensors the graph was built from (after structured shrinking), by initializer name.
+    /// </summary>
+    internal static ModelProto BuildEncoderFromEffective(
+        Wav2Vec2Config config, IReadOnlyDictionary<string, WeightTensor> effective, out IReadOnlyDictionary<string, WeightTensor> emitted)
+    {
         // Whole heads and FFN units a structured route zeroed are left out here too, as in the whole graph.
         var plan = StructuredShrink.Find(config, effective);
         if (!StructuredShrink.IsFull(config, plan))
@@ -77,6 +87,7 @@ public sealed partial class Wav2Vec2OnnxBuilder
             effective = StructuredShrink.Apply(config, effective, plan);
         }
 
+        emitted = effective;
         return new Wav2Vec2OnnxBuilder(config, effective, plan, new OnnxBuildOptions()).EmitEncoder();
     }
 

@@ -60,7 +60,8 @@ public sealed partial class Wav2Vec2OnnxBuilder
     /// <summary>
     /// Builds the model. <paramref name="weights"/> may carry the <c>wav2vec2.</c>/<c>hubert.</c> prefix and the weight
     /// norm as <c>weight_g</c>/<c>weight_v</c> or <c>parametrizations.weight.original0/1</c>. When
-    /// <paramref name="mask"/> is given, each named tensor is stored as <c>W * M</c>.
+    /// <paramref name="mask"/> is given, each named tensor is stored as <c>W * M</c>. The initializers' raw data are the
+    /// weight arrays themselves, not copies: leave them unchanged while the returned model is in use.
     /// </summary>
     public static ModelProto Build(
         Wav2Vec2Config config,

@@ -39,6 +39,11 @@ internal sealed class InferenceMetrics
     private readonly Gauge _onnxSessions = Metrics.CreateGauge(
         "s3router_inference_onnx_sessions", "Live ONNX Runtime sessions (shared frontend and hot routes); under churn it stays at the hot tier's count.");
 
+    private readonly Gauge _memorySettings = Metrics.CreateGauge(
+        "s3router_inference_memory_settings",
+        "1 for the memory settings in effect: GC mode, GC conserve-memory level, glibc malloc policy (return_freed or default).",
+        "gc", "conserve_memory", "glibc");
+
     private readonly Counter _registryEvents = Metrics.CreateCounter(
         "s3router_inference_registry_events_total", "WatchMasks events received.", "type");
 
@@ -68,6 +73,15 @@ internal sealed class InferenceMetrics
     public void CacheEvicted(string tier) => _cacheEvictions.WithLabels(tier).Inc();
 
     public void ResidentBytes(string tier, long bytes) => _residentBytes.WithLabels(tier).Set(bytes);
+
+    /// <summary>Publishes the process's effective memory settings (a benchmark or an operator can see what a pod really runs with).</summary>
+    public void MemorySettings(bool returnFreedNativeMemory)
+    {
+        var gc = GC.GetConfigurationVariables();
+        var server = gc.TryGetValue("ServerGC", out var s) && s is true ? "server" : "workstation";
+        var conserve = gc.TryGetValue("GCConserveMem", out var c) ? Convert.ToString(c, System.Globalization.CultureInfo.InvariantCulture) ?? "0" : "0";
+        _memorySettings.WithLabels(server, conserve, returnFreedNativeMemory ? "return_freed" : "default").Set(1);
+    }
 
     public void RegistryEvent(string type) => _registryEvents.WithLabels(type).Inc();
 }

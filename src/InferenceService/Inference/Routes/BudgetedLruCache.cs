@@ -33,6 +33,7 @@ internal sealed class BudgetedLruCache<TKey, TValue> : IDisposable
         _tier = tier;
         _metrics = metrics;
         _afterEviction = afterEviction;
+        _metrics?.ResidentBytes(tier, 0); // the series exists (0) before the first value arrives
     }
 
     /// <summary>Bytes of the values held now (as their builders estimated them).</summary>

@@ -28,10 +28,10 @@ internal sealed class LoadedBackbone
 
     public IReadOnlyDictionary<string, long[]> Shapes { get; }
 
-    /// <summary>Estimated resident bytes of one session (its float32 initializers).</summary>
+    /// <summary>Bytes of the backbone's float32 tensors (a whole-graph session holds all of them).</summary>
     public long SessionBytes { get; }
 
-    /// <summary>Estimated resident bytes of one encoder session (the float32 initializers outside the shared frontend).</summary>
+    /// <summary>Bytes of the float32 tensors outside the shared frontend (the unmasked encoder session; routes share them, see <see cref="EncoderSessionFactory"/>).</summary>
     public long EncoderBytes { get; }
 
     /// <summary>Audio time between two output frames (20 ms for the standard strides).</summary>

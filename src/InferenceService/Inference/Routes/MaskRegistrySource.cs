@@ -59,7 +59,8 @@ internal sealed class MaskRegistrySource(Api.V1.MaskRegistry.MaskRegistryClient 
                 }
             }
 
-            return bytes.ToArray();
+            // Sized from the registry's record: when it was right, the buffer is the bundle (no second large copy).
+            return bytes.Length == bytes.Capacity ? bytes.GetBuffer() : bytes.ToArray();
         }
         catch (RpcException e)
         {

@@ -28,6 +28,7 @@ internal sealed class RouteManager : IDisposable
     private readonly Lock _frontendLock = new();
     private readonly SemaphoreSlim _runs;
     private FrontendEngine? _frontend;
+    private EncoderSessionFactory? _encoders;
 
     public RouteManager(
         BackboneHost backbone, MaskRegistrySource registry, RouteResolver resolver, IOptions<InferenceOptions> options,
@@ -42,6 +43,7 @@ internal sealed class RouteManager : IDisposable
         _cold = new BudgetedLruCache<string, RouteModel>(_options.ColdCacheBudgetBytes, "cold", metrics);
         // An evicted session's native memory goes back to the OS instead of staying in glibc's arenas (GlibcHeap).
         var returnFreed = _options.ReturnFreedNativeMemory && GlibcHeap.ReturnFreedMemory();
+        metrics.MemorySettings(returnFreed);
         _hot = new BudgetedLruCache<string, RouteEngine>(
             _options.MaskCacheBudgetBytes, "hot", metrics, returnFreed ? () => GlibcHeap.Trim() : null);
         _hot.Pin(RouteModel.BaseMaskKey);
@@ -90,6 +92,19 @@ internal sealed class RouteManager : IDisposable
     }
 
     private OnnxEngineOptions EngineOptions => new() { IntraOpThreads = _options.IntraOpThreads };
+
+    /// <summary>Builds the backbone's encoder sessions (shared unmasked weights, pooled build buffers), made on first use.</summary>
+    private EncoderSessionFactory Encoders
+    {
+        get
+        {
+            lock (_frontendLock)
+            {
+                var backbone = _backbone.Current;
+                return _encoders ??= new EncoderSessionFactory(backbone.Config, backbone.Weights, EngineOptions);
+            }
+        }
+    }
 
     /// <summary>Builds the backbone's unmasked session (pinned) and the shared frontend, so the pod is ready before the first route.</summary>
     public async Task WarmBaseAsync(CancellationToken cancellationToken)
@@ -167,6 +182,9 @@ internal sealed class RouteManager : IDisposable
         {
             _frontend?.Dispose();
             _frontend = null;
+            // After every session that took shared weights from it (the hot tier is disposed above).
+            _encoders?.Dispose();
+            _encoders = null;
         }
 
         _runs.Dispose();
@@ -198,21 +216,21 @@ internal sealed class RouteManager : IDisposable
     private Task<(RouteEngine, long)> BuildEngineAsync(string maskKey, RouteModel? model)
     {
         var backbone = _backbone.Current;
-        var mask = model?.UnpackMasks();
+        var masks = model?.Bundle.Masks;
         var tokenDropping = model?.Bundle.TokenDropping;
         // Token dropping runs between the conv frontend and the projection, inside the whole graph only.
         if (_options.ShareFrontend && tokenDropping is null
-            && (mask is null || !mask.Keys.Any(name => Wav2Vec2OnnxBuilder.IsFrontendParameter(backbone.Config, name))))
+            && (masks is null || !masks.Any(m => Wav2Vec2OnnxBuilder.IsFrontendParameter(backbone.Config, m.Name))))
         {
-            var encoder = OnnxEncoderSession.Create(backbone.Config, backbone.Weights, mask, EngineOptions);
+            var (encoder, bytes) = Encoders.Create(masks);
             var encoderBatcher = new MicroBatcher<float[,], float[,]>(
                 batch => encoder.Run([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
-            return Task.FromResult((RouteEngine.Encoder(encoder, encoderBatcher, maskKey), backbone.EncoderBytes));
+            return Task.FromResult((RouteEngine.Encoder(encoder, encoderBatcher, maskKey), bytes));
         }
 
-        var session = OnnxBackboneSession.Create(backbone.Config, backbone.Weights, mask, new OnnxBuildOptions { TokenDropping = tokenDropping }, EngineOptions);
+        var session = OnnxBackboneSession.Create(backbone.Config, backbone.Weights, model?.UnpackMasks(), new OnnxBuildOptions { TokenDropping = tokenDropping }, EngineOptions);
         var batcher = new MicroBatcher<float[], BackboneOutput>(
             batch => session.RunFrames([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
-        return Task.FromResult((RouteEngine.Whole(session, batcher, maskKey), backbone.SessionBytes));
+        return Task.FromResult((RouteEngine.Whole(session, batcher, maskKey), backbone.SessionBytes + EncoderSessionFactory.OverheadBytes(backbone.Config)));
     }
 }
