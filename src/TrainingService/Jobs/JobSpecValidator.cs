@@ -16,7 +16,7 @@ internal static partial class JobSpecValidator
     public static readonly string[] InitScores = ["weight_rank", "weight_magnitude", "weight_magnitude_with_scale", "kaiming_uniform"];
 
     private static readonly string[] LabelExtensions = ["ltr", "wrd", "label"];
-    private static readonly string[] Poolings = ["mean", "attentive"];
+    private static readonly string[] Poolings = ["mean", "attentive", "stats"];
 
     /// <summary>Throws when <paramref name="spec"/> is not a job this worker can run.</summary>
     /// <param name="spec">The job.</param>
@@ -224,7 +224,7 @@ internal static partial class JobSpecValidator
 
         if (head.Pooling.Length > 0 && !Poolings.Contains(head.Pooling))
         {
-            violations.Add(new(f("head.pooling"), $"\"{Shorten(head.Pooling)}\" is not a pooling: use \"mean\" or \"attentive\""));
+            violations.Add(new(f("head.pooling"), $"\"{Shorten(head.Pooling)}\" is not a pooling: use \"mean\", \"attentive\" or \"stats\""));
         }
     }
 

@@ -49,13 +49,44 @@ internal sealed class Encoder : nn.Module<Tensor, Tensor?, Tensor>
     /// </summary>
     public Tensor ForwardLayers(Tensor x, Tensor? frameLengths, int layerCount)
     {
+        using var scope = NewDisposeScope();
+        var (input, attentionMask) = LayersInput(x, frameLengths);
+        var y = layers.ForwardFirst(input, attentionMask, layerCount);
+        y = _stableLayerNorm && layerCount == layers.Layers.Count ? layer_norm.call(y) : y;
+        return y.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Every hidden state of one pass (Hugging Face's <c>hidden_states</c>): element 0 is the transformer's input,
+    /// element i the output of layer i, the last one what <see cref="forward"/> returns. Each [batch, frames, hidden].
+    /// </summary>
+    public IReadOnlyList<Tensor> ForwardAllStates(Tensor x, Tensor? frameLengths)
+    {
+        using var scope = NewDisposeScope();
+        var (input, attentionMask) = LayersInput(x, frameLengths);
+        var states = layers.ForwardStates(input, attentionMask).ToList();
+        if (_stableLayerNorm)
+        {
+            states[^1] = layer_norm.call(states[^1]);
+        }
+
+        foreach (var state in states)
+        {
+            state.MoveToOuterDisposeScope();
+        }
+
+        return states;
+    }
+
+    /// <summary>The first layer's input (padded frames zeroed, positional embedding, base style layer norm, dropout) and the additive attention mask.</summary>
+    private (Tensor Input, Tensor? AttentionMask) LayersInput(Tensor x, Tensor? frameLengths)
+    {
         if (x.dim() != 3 || x.shape[2] != _hidden)
         {
             throw new ArgumentException(
                 $"Encoder expects [batch, frames, {_hidden}]; found [{string.Join(", ", x.shape)}].", nameof(x));
         }
 
-        using var scope = NewDisposeScope();
         Tensor? attentionMask = null;
         var y = x.alias();
         if (frameLengths is not null)
@@ -68,16 +99,6 @@ internal sealed class Encoder : nn.Module<Tensor, Tensor?, Tensor>
         }
 
         y = y + pos_conv_embed.call(y);
-        if (_stableLayerNorm)
-        {
-            y = layers.ForwardFirst(dropout.call(y), attentionMask, layerCount);
-            y = layerCount == layers.Layers.Count ? layer_norm.call(y) : y;
-        }
-        else
-        {
-            y = layers.ForwardFirst(dropout.call(layer_norm.call(y)), attentionMask, layerCount);
-        }
-
-        return y.MoveToOuterDisposeScope();
+        return (dropout.call(_stableLayerNorm ? y : layer_norm.call(y)), attentionMask);
     }
 }

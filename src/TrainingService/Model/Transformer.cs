@@ -37,18 +37,20 @@ internal sealed class Transformer : nn.Module<Tensor, Tensor?, Tensor>
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _layers.Count);
         using var scope = NewDisposeScope();
-        var y = x.alias();
-        foreach (var layer in _layers.Take(count))
+        return ForwardStates(x, attentionMask, count)[^1].MoveToOuterDisposeScope();
+    }
+
+    /// <summary>x, then the output of each of the first <paramref name="count"/> layers (all by default), in the caller's dispose scope.</summary>
+    public IReadOnlyList<Tensor> ForwardStates(Tensor x, Tensor? attentionMask, int? count = null)
+    {
+        var states = new List<Tensor> { x.alias() };
+        foreach (var layer in _layers.Take(count ?? _layers.Count))
         {
             // LayerDrop (training only): skip the whole layer with probability layerdrop.
-            if (training && _layerDrop > 0 && torch.rand(1).item<float>() < _layerDrop)
-            {
-                continue;
-            }
-
-            y = layer.call(y, attentionMask);
+            var skip = training && _layerDrop > 0 && torch.rand(1).item<float>() < _layerDrop;
+            states.Add(skip ? states[^1] : layer.call(states[^1], attentionMask));
         }
 
-        return y.MoveToOuterDisposeScope();
+        return states;
     }
 }

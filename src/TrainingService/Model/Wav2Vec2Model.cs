@@ -42,6 +42,23 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
     /// <summary>Masked layers and keep ratio, or null for a plain backbone.</summary>
     public MaskingOptions? Masking { get; }
 
+    /// <summary>
+    /// What <see cref="forward"/> returns per frame: false (default) the last hidden state [hidden_size]; true the
+    /// all-states features of a statistics-pooling head (docs/formats.md, "Route heads"): the conv features, then hidden
+    /// states 0..L concatenated, <see cref="OutputWidth"/> wide.
+    /// </summary>
+    public bool OutputsAllStates { get; set; }
+
+    /// <summary>Width of <see cref="forward"/>'s frames: hidden_size, or conv_dim[-1] + (L + 1) · hidden_size with <see cref="OutputsAllStates"/>.</summary>
+    public long OutputWidth => OutputsAllStates ? AllStatesWidth(Config) : Config.HiddenSize;
+
+    /// <summary>Width of the all-states features of <paramref name="config"/>: conv_dim[-1] + (num_hidden_layers + 1) · hidden_size.</summary>
+    public static long AllStatesWidth(Wav2Vec2Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.ConvDim[^1] + ((config.NumHiddenLayers + 1L) * config.HiddenSize);
+    }
+
     /// <summary>Parameter names (no prefix) of the masked weights, e.g. <c>encoder.layers.0.feed_forward.output_dense.weight</c>.</summary>
     public IReadOnlyList<string> MaskedWeightNames => MaskedLayers().Select(m => m.Name + ".weight").ToList();
 
@@ -129,10 +146,11 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
 
     /// <summary>
     /// waveforms: [batch, samples] float32; lengths: [batch] int64 valid samples (padding at the end), or null when
-    /// none is padded. Returns the last hidden state [batch, frames, hidden_size] and the valid frames [batch]
-    /// (null when lengths is null). Frames past an item's length hold no meaningful values.
+    /// none is padded. Returns the last hidden state [batch, frames, hidden_size] (with <see cref="OutputsAllStates"/>:
+    /// the all-states features [batch, frames, <see cref="OutputWidth"/>]) and the valid frames [batch] (null when
+    /// lengths is null). Frames past an item's length hold no meaningful values.
     /// </summary>
-    public override (Tensor Hidden, Tensor? Lengths) forward(Tensor waveforms, Tensor? lengths) => Forward(waveforms, lengths, null, Config.NumHiddenLayers);
+    public override (Tensor Hidden, Tensor? Lengths) forward(Tensor waveforms, Tensor? lengths) => Forward(waveforms, lengths, null, Config.NumHiddenLayers, OutputsAllStates);
 
     /// <summary>
     /// As <see cref="forward"/>, but the projected features of the frames where <paramref name="timeMask"/>
@@ -147,10 +165,10 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
             throw new InvalidOperationException("This backbone has no masked_spec_embed (mask_time_prob and mask_feature_prob are 0).");
         }
 
-        return Forward(waveforms, lengths, timeMask, Config.NumHiddenLayers);
+        return Forward(waveforms, lengths, timeMask, Config.NumHiddenLayers, allStates: false);
     }
 
-    private (Tensor Hidden, Tensor? Lengths) Forward(Tensor waveforms, Tensor? lengths, Tensor? timeMask, int layerCount)
+    private (Tensor Hidden, Tensor? Lengths) Forward(Tensor waveforms, Tensor? lengths, Tensor? timeMask, int layerCount, bool allStates)
     {
         if (waveforms.dim() != 2)
         {
@@ -178,7 +196,15 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
             hidden = torch.where(timeMask.unsqueeze(-1), masked_spec_embed!.to(hidden.dtype), hidden);
         }
 
-        hidden = layerCount == Config.NumHiddenLayers ? encoder.call(hidden, frames) : encoder.ForwardLayers(hidden, frames, layerCount);
+        if (allStates)
+        {
+            hidden = torch.cat([features, .. encoder.ForwardAllStates(hidden, frames)], 2);
+        }
+        else
+        {
+            hidden = layerCount == Config.NumHiddenLayers ? encoder.call(hidden, frames) : encoder.ForwardLayers(hidden, frames, layerCount);
+        }
+
         return (hidden.MoveToOuterDisposeScope(), frames?.MoveToOuterDisposeScope());
     }
 
@@ -213,7 +239,7 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
             using var noGrad = torch.no_grad();
             var device = parameters().First().device;
             var waveforms = torch.tensor(audio, [1, audio.Length]).to(device);
-            var (hidden, _) = Forward(waveforms, null, null, layer);
+            var (hidden, _) = Forward(waveforms, null, null, layer, allStates: false);
             hidden = hidden.cpu().contiguous(); // [1, frames, hidden]
             var (frames, width) = ((int)hidden.shape[1], (int)hidden.shape[2]);
             var item = new float[frames, width];

@@ -72,7 +72,8 @@ internal sealed record JobOptions
 
     public required bool IsCtc { get; init; }
 
-    public required bool AttentivePooling { get; init; }
+    /// <summary>Classifier pooling (ignored by CTC heads).</summary>
+    public required Heads.ClassifierPooling Pooling { get; init; }
 
     public required double PruneRate { get; init; }
 
@@ -170,7 +171,9 @@ internal sealed record JobOptions
             _ => string.Equals(spec.Task, "asr", StringComparison.OrdinalIgnoreCase),
         };
         var pooling = string.IsNullOrEmpty(head.Pooling) ? "mean" : head.Pooling;
-        Check(pooling is "mean" or "attentive", "head.pooling", $"pooling must be \"mean\" or \"attentive\"; found \"{pooling}\".");
+        Check(pooling is "mean" or "attentive" or "stats", "head.pooling", $"pooling must be \"mean\", \"attentive\" or \"stats\"; found \"{pooling}\".");
+        // Token dropping removes frames between the conv features and the transformer, which statistics pooling reads together.
+        Check(isCtc || pooling != "stats" || spec.TokenDropping is null, "head.pooling", "pooling \"stats\" cannot be combined with token_dropping.");
 
         var dataset = spec.Dataset ?? new DatasetSpec();
         var labelExtension = string.IsNullOrEmpty(dataset.LabelExtension) ? (isCtc ? "ltr" : "label") : dataset.LabelExtension;
@@ -267,7 +270,12 @@ internal sealed record JobOptions
             TestSplit = string.IsNullOrEmpty(dataset.TestSplit) ? "test" : dataset.TestSplit,
             LabelExtension = labelExtension,
             IsCtc = isCtc,
-            AttentivePooling = pooling == "attentive",
+            Pooling = pooling switch
+            {
+                "attentive" => Heads.ClassifierPooling.Attentive,
+                "stats" => Heads.ClassifierPooling.Stats,
+                _ => Heads.ClassifierPooling.Mean,
+            },
             PruneRate = pruneRate,
             InitScore = init!.Value,
             InitScoreName = initName,

@@ -31,6 +31,9 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
     /// <summary>File name of the bundle written under the work directory.</summary>
     public const string BundleFileName = "bundle.safetensors";
 
+    // Utterances a statistics-pooling head's standardization is estimated on (a few hundred pin down per-feature moments).
+    private const int StandardizationUtterances = 256;
+
     /// <summary>Directory name of a weights job's finetuned model under the work directory.</summary>
     public const string ModelDirectoryName = "model";
 
@@ -113,20 +116,27 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             backbone.InitializeScores(options.InitScore);
         }
 
+        backbone.OutputsAllStates = !options.IsCtc && options.Pooling == ClassifierPooling.Stats;
         using TaskHead head = options.IsCtc
             ? new CtcHead(backbone.Config.HiddenSize, data.Labels.Count)
-            : new ClassifierHead(backbone.Config.HiddenSize, data.Labels.Count, options.AttentivePooling);
+            : new ClassifierHead(backbone.OutputWidth, data.Labels.Count, options.Pooling);
         if (finetunedHead is { } start)
         {
             head.Import(start.Tensors);
         }
 
         string? parentDigest = null;
+        var headInitialized = false;
         if (startBundle is not null)
         {
-            var headInitialized = TryImportHead(head, startBundle);
+            headInitialized = TryImportHead(head, startBundle);
             parentDigest = Sha256Digest.OfFile(options.StartBundlePath);
             TrainingLog.StartedFromBundle(logger, context.JobId, parentDigest, routeMasks!.Count, headInitialized);
+        }
+
+        if (head is ClassifierHead { Pooling: ClassifierPooling.Stats } statsHead && finetunedHead is null && !headInitialized)
+        {
+            FitStandardization(options, context, data, backbone, statsHead);
         }
 
         var headTrains = TrainingStep.HeadTrains(options.Kind, options.TrainableProj);
@@ -325,6 +335,28 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         }
     }
 
+    /// <summary>
+    /// Sets a statistics-pooling head's standardization from up to <see cref="StandardizationUtterances"/> training
+    /// utterances (evenly spaced, cropped as in training) through the job's starting backbone in eval mode. It runs
+    /// before a checkpoint is restored, so a resumed job computes the same values.
+    /// </summary>
+    private void FitStandardization(JobOptions options, JobRunContext context, JobData data, Wav2Vec2Model backbone, ClassifierHead head)
+    {
+        var count = Math.Min(StandardizationUtterances, data.Train.Count);
+        var picked = Enumerable.Range(0, count).Select(i => (int)((long)i * data.Train.Count / count)).ToList();
+        var crop = Math.Min(JobOptions.MaxClassifierSamples, options.MaxTokens);
+        var batches = DynamicBatcher.CreateBatches(picked.Select(i => Math.Min(data.Train.Items[i].Samples, crop)).ToList(), options.MaxTokens);
+        backbone.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        head.FitStandardization(batches.Select(batch =>
+        {
+            var tensors = BatchTensors.Create(data.Train, batch.Select(j => picked[j]).ToList(), crop, DeterministicSeed.Derive(options.Seed, 0, 7));
+            return backbone.call(tensors.Waveforms, tensors.Lengths);
+        }));
+        TrainingLog.HeadStandardized(logger, context.JobId, count, 2 * backbone.OutputWidth);
+    }
+
     /// <summary>A head job's frozen features, computed once before its first step (null when over the memory budget).</summary>
     private FrozenFeatures? CacheFeatures(JobRunContext context, JobData data, Wav2Vec2Model backbone, long maxTokens)
     {
@@ -488,7 +520,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         }
 
         backbone.SaveHuggingFace(temporary);
-        HeadFile.Write(Path.Combine(temporary, HeadFile.FileName), head.Export(), options.IsCtc, options.AttentivePooling, data.Labels,
+        HeadFile.Write(Path.Combine(temporary, HeadFile.FileName), head.Export(), options.IsCtc, options.Pooling, data.Labels,
             options.Task, options.Language, metrics);
         if (Directory.Exists(directory))
         {

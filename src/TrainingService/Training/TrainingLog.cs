@@ -49,4 +49,7 @@ internal static partial class TrainingLog
 
     [LoggerMessage(EventId = 6014, Level = LogLevel.Information, Message = "Job {JobId}: k-means fit of {Frames} frames of {Dimension} values into {Clusters} clusters starts")]
     public static partial void KMeansFitting(ILogger logger, string jobId, int frames, int dimension, int clusters);
+
+    [LoggerMessage(EventId = 6015, Level = LogLevel.Information, Message = "Job {JobId}: statistics-pooling head standardized on {Utterances} training utterances ({Width} pooled values)")]
+    public static partial void HeadStandardized(ILogger logger, string jobId, int utterances, long width);
 }

@@ -92,6 +92,37 @@ public sealed class Wav2Vec2ModelTests
         Assert.Equal(0, Numerics.RelativeError(last, model.ExtractFeatures(audio)));
     }
 
+    [Theory]
+    [InlineData("base")]
+    [InlineData("stable")]
+    public void ExtractFeatures_OutputsAllStates_ConcatenatesConvFeaturesThenEveryHiddenState(string style)
+    {
+        // Arrange: a padded batch, so the states must ignore the other utterance's extra frames.
+        manual_seed(3);
+        using var model = Wav2Vec2Model.Create(TinyConfigs.ByStyle(style));
+        float[][] audio = [Signals.Noise(1700, 1), Signals.Noise(1100, 2)];
+        var (conv, hidden, layers) = (model.Config.ConvDim[^1], (int)model.Config.HiddenSize, model.Config.NumHiddenLayers);
+
+        // Act
+        model.OutputsAllStates = true;
+        var all = model.ExtractFeatures(audio);
+        var width = model.OutputWidth;
+        model.OutputsAllStates = false;
+
+        // Assert
+        Assert.Equal(conv + ((layers + 1) * hidden), width);
+        Assert.Equal(width, all[0].GetLength(1));
+        for (var i = 0; i < audio.Length; i++)
+        {
+            for (var layer = 0; layer <= layers; layer++)
+            {
+                var expected = model.ExtractLayerFeatures(audio[i], layer);
+                var actual = Columns(all[i], conv + (layer * hidden), hidden);
+                Assert.True(Numerics.RelativeError(actual, expected) < 1e-4, $"utterance {i}, state {layer} differs");
+            }
+        }
+    }
+
     [Fact]
     public void ExtractLayerFeatures_BaseStyleLayer1_MatchesOneLayerModelWithTheSameWeights()
     {
@@ -367,5 +398,19 @@ public sealed class Wav2Vec2ModelTests
         Assert.Equal(1, model.OutputFrames(40));
         Assert.Equal(1, model.ExtractFeatures(new float[40]).GetLength(0));
         Assert.Throws<InvalidInputException>(() => model.ExtractFeatures(new float[39]));
+    }
+
+    private static float[,] Columns(float[,] source, int start, int count)
+    {
+        var result = new float[source.GetLength(0), count];
+        for (var t = 0; t < source.GetLength(0); t++)
+        {
+            for (var c = 0; c < count; c++)
+            {
+                result[t, c] = source[t, start + c];
+            }
+        }
+
+        return result;
     }
 }

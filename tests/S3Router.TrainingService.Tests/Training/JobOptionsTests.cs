@@ -162,6 +162,38 @@ public sealed class JobOptionsTests
         Assert.Equal(JobOptions.DefaultHeadWarmupLearningRate, options.HeadWarmupLearningRate);
     }
 
+    [Fact]
+    public void Resolve_StatsPoolingWithTokenDropping_InvalidInputNamingPooling()
+    {
+        // Arrange: token dropping removes frames between the conv features and the transformer, which stats pooling reads together.
+        var spec = Spec(JobKind.Head);
+        spec.Task = "speaker";
+        spec.Head = new HeadSpec { Pooling = "stats" };
+        spec.TokenDropping = new TokenDroppingSpec { SilenceDbfs = -50 };
+
+        // Act
+        var error = Assert.Throws<InvalidInputException>(() => JobOptions.Resolve(spec));
+
+        // Assert
+        Assert.Equal("head.pooling", Assert.Single(error.Violations).Field);
+        Assert.Contains("token_dropping", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Resolve_StatsPooling_IsStats()
+    {
+        // Arrange
+        var spec = Spec(JobKind.Head);
+        spec.Task = "speaker";
+        spec.Head = new HeadSpec { Pooling = "stats" };
+
+        // Act
+        var options = JobOptions.Resolve(spec);
+
+        // Assert
+        Assert.Equal(S3Router.TrainingService.Training.Heads.ClassifierPooling.Stats, options.Pooling);
+    }
+
     private static JobSpec Spec(JobKind kind) => new()
     {
         Kind = kind,

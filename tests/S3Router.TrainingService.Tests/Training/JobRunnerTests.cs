@@ -208,6 +208,30 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_MaskJobWithStatsPooling_WritesStandardizedHeadThatScoresAsTheJobDid()
+    {
+        // Arrange
+        var spec = ClassifierSpec(JobKind.Mask, steps: 30, pooling: "stats");
+        var width = 2 * Wav2Vec2Model.AllStatesWidth(TrainingTestData.TinyConfig);
+
+        // Act
+        var result = await Runner().RunAsync(spec, Context("stats"), TestContext.Current.CancellationToken);
+        var score = S3Router.TrainingService.Training.Scoring.RouteEvaluator.Evaluate(
+            new S3Router.TrainingService.Training.Scoring.RouteScoreRequest { RoutePath = result.OutputPath, BackbonePath = _data.BackboneDir, ManifestDir = spec.Dataset.ManifestDir, MaxTokens = 60_000 },
+            null, TestContext.Current.CancellationToken);
+
+        // Assert: the evaluator rebuilds the head from the bundle alone, so equal metrics mean the bundle holds all of it.
+        var bundle = MaskBundle.Read(result.OutputPath);
+        Assert.NotEmpty(bundle.Masks);
+        var shapes = bundle.Heads.ToDictionary(h => h.Name, h => h.Shape.ToArray());
+        Assert.Equal(["head.norm.mean", "head.norm.std", "head.proj.bias", "head.proj.weight"], shapes.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal([width], shapes["head.norm.std"]);
+        Assert.Equal([bundle.Labels.Count, width], shapes["head.proj.weight"]);
+        Assert.All(bundle.Heads.Single(h => h.Name == "head.norm.std").Values.ToArray(), v => Assert.True(v > 0));
+        Assert.Equal(result.Metrics["test_accuracy"], score.Metrics["test_accuracy"], 6);
+    }
+
+    [Fact]
     public async Task RunAsync_MissingManifestDirectory_ThrowsNotFound()
     {
         // Arrange

@@ -20,7 +20,7 @@ internal static class RouteBundles
             .Select(p => MaskTensor.FromBits(p.Key, p.Value, Enumerable.Range(0, (int)(p.Value[0] * p.Value[1])).Select(_ => random.NextDouble() < 0.5).ToArray()))
             .ToList();
         manual_seed(seed);
-        using var head = new ClassifierHead(config.HiddenSize, ToneLabels.Length, attentive: false);
+        using var head = new ClassifierHead(config.HiddenSize, ToneLabels.Length, ClassifierPooling.Mean);
         var bundle = new MaskBundle
         {
             Task = "intent",

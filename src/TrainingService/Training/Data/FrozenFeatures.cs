@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace S3Router.TrainingService.Training.Data;
 
 /// <summary>
-/// The last hidden states of a frozen backbone for every training utterance, computed once (eval mode, no
-/// gradients). A head job trains only its head, so every epoch after the first would recompute the same features:
+/// The features of a frozen backbone for every training utterance (its last hidden states, or the all-states
+/// features of a statistics-pooling head), computed once (eval mode, no gradients). A head job trains only its head, so every epoch after the first would recompute the same features:
 /// with them cached a step costs the head alone, which makes thousands of probe steps cheap.
 /// </summary>
 internal sealed class FrozenFeatures
@@ -25,7 +25,7 @@ internal sealed class FrozenFeatures
     /// </summary>
     public static FrozenFeatures? TryCompute(Wav2Vec2Model backbone, SpeechDataset train, long maxTokens, Action<int, int> progress)
     {
-        var width = (int)backbone.Config.HiddenSize;
+        var width = (int)backbone.OutputWidth;
         var totalFrames = train.Items.Sum(i => backbone.OutputFrames(i.Samples));
         if (totalFrames * width * sizeof(float) > BudgetBytes)
         {

@@ -15,7 +15,7 @@ internal static class HeadFile
 {
     public const string FileName = "head.safetensors";
 
-    public static void Write(string path, IReadOnlyList<HeadTensor> tensors, bool isCtc, bool attentive, IReadOnlyList<string> labels,
+    public static void Write(string path, IReadOnlyList<HeadTensor> tensors, bool isCtc, ClassifierPooling pooling, IReadOnlyList<string> labels,
         string task, string language, IReadOnlyDictionary<string, double> metrics)
     {
         var writer = new SafetensorsWriter();
@@ -25,7 +25,7 @@ internal static class HeadFile
         }
 
         writer.SetMetadata("head_kind", isCtc ? "ctc" : "classifier");
-        writer.SetMetadata("pooling", attentive ? "attentive" : "mean");
+        writer.SetMetadata("pooling", pooling.ToString().ToLowerInvariant());
         writer.SetMetadata("labels", JsonSerializer.Serialize(labels));
         writer.SetMetadata("task", task);
         writer.SetMetadata("language", language);

@@ -103,10 +103,21 @@ public static class RouteEvaluator
         }
     }
 
-    private static TaskHead CreateHead(Wav2Vec2Model backbone, bool isCtc, int labels, IEnumerable<string> tensorNames) =>
-        isCtc
-            ? new CtcHead(backbone.Config.HiddenSize, labels)
-            : new ClassifierHead(backbone.Config.HiddenSize, labels, attentive: tensorNames.Contains(HeadTensor.NamePrefix + "attention.weight"));
+    /// <summary>The head a bundle's tensors describe; a statistics-pooling head also switches the backbone to its all-states features.</summary>
+    private static TaskHead CreateHead(Wav2Vec2Model backbone, bool isCtc, int labels, IEnumerable<string> tensorNames)
+    {
+        if (isCtc)
+        {
+            return new CtcHead(backbone.Config.HiddenSize, labels);
+        }
+
+        var names = tensorNames.ToHashSet(StringComparer.Ordinal);
+        var pooling = names.Contains(HeadTensor.NamePrefix + "norm.mean") ? ClassifierPooling.Stats
+            : names.Contains(HeadTensor.NamePrefix + "attention.weight") ? ClassifierPooling.Attentive
+            : ClassifierPooling.Mean;
+        backbone.OutputsAllStates = pooling == ClassifierPooling.Stats;
+        return new ClassifierHead(backbone.OutputWidth, labels, pooling);
+    }
 
     private static Dictionary<string, HostTensor> ApplyMasks(IReadOnlyDictionary<string, HostTensor> weights, IReadOnlyList<MaskTensor> masks)
     {
