@@ -1,7 +1,6 @@
 using S3Router.Core.Hosting;
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using S3Router.Api.V1;
 using S3Router.Core.Masks;
 using S3Router.InferenceService.Inference.Batching;
@@ -100,9 +99,9 @@ internal static class RouteChurnBenchmark
     private static void Print(string pass, BudgetedLruCache<string, RouteEngine> cache, double allocatedPerBuild, double passSeconds, double hotMs)
     {
         var gc = GC.GetGCMemoryInfo();
-        var malloc = MallInfo();
+        var malloc = ProcessMemory.Malloc();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {pass} | {Mib(Rss())} | {Mib(gc.HeapSizeBytes)} | {Mib(gc.TotalCommittedBytes)} | {Mib(malloc.InUse)} | {Mib(malloc.Free)} | {Mib(malloc.Mmapped)} | {cache.Count} | {OnnxSessions.LiveSessions} | {Mib((long)allocatedPerBuild)} | {passSeconds:F1} | {hotMs:F1} |"));
+            $"| {pass} | {Mib(ProcessMemory.Rss())} | {Mib(gc.HeapSizeBytes)} | {Mib(gc.TotalCommittedBytes)} | {Mib(malloc.InUse)} | {Mib(malloc.Free)} | {Mib(malloc.Mmapped)} | {cache.Count} | {OnnxSessions.LiveSessions} | {Mib((long)allocatedPerBuild)} | {passSeconds:F1} | {hotMs:F1} |"));
     }
 
     private static string FindUp(string file)
@@ -119,42 +118,4 @@ internal static class RouteChurnBenchmark
     }
 
     private static string Mib(long bytes) => (bytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture);
-
-    private static long Rss()
-    {
-        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-    }
-
-    private static (long InUse, long Free, long Mmapped) MallInfo()
-    {
-        try
-        {
-            var info = MallInfo2();
-            return ((long)info.Uordblks, (long)info.Fordblks, (long)info.Hblkhd);
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return (-1, -1, -1);
-        }
-    }
-
-    [DllImport("libc", EntryPoint = "mallinfo2")]
-    private static extern MallInfo2Struct MallInfo2();
-
-    // struct mallinfo2 (glibc ≥ 2.33): ten size_t fields, summed over all arenas.
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MallInfo2Struct
-    {
-        public nuint Arena;
-        public nuint Ordblks;
-        public nuint Smblks;
-        public nuint Hblks;
-        public nuint Hblkhd;
-        public nuint Usmblks;
-        public nuint Fsmblks;
-        public nuint Uordblks;
-        public nuint Fordblks;
-        public nuint Keepcost;
-    }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using S3Router.Core.Hosting;
 using S3Router.Core.Masks;
 using S3Router.InferenceService.Inference.Routes;
@@ -79,28 +78,7 @@ internal static class SessionCostBenchmark
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GlibcHeap.Trim();
-        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        var rss = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-        var info = MallInfo2();
-        return (rss, (long)info.Uordblks, (long)info.Hblkhd, GC.GetGCMemoryInfo().TotalCommittedBytes);
-    }
-
-    [DllImport("libc", EntryPoint = "mallinfo2")]
-    private static extern MallInfo2Struct MallInfo2();
-
-    // struct mallinfo2 (glibc ≥ 2.33): ten size_t fields, summed over all arenas.
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MallInfo2Struct
-    {
-        public nuint Arena;
-        public nuint Ordblks;
-        public nuint Smblks;
-        public nuint Hblks;
-        public nuint Hblkhd;
-        public nuint Usmblks;
-        public nuint Fsmblks;
-        public nuint Uordblks;
-        public nuint Fordblks;
-        public nuint Keepcost;
+        var (inUse, _, mmapped) = ProcessMemory.Malloc();
+        return (ProcessMemory.Rss(), inUse, mmapped, GC.GetGCMemoryInfo().TotalCommittedBytes);
     }
 }
