@@ -79,8 +79,8 @@ internal sealed class RouteManager : IDisposable
                 {
                     var backbone = _backbone.Current;
                     var session = OnnxFrontendSession.Create(backbone.Config, backbone.Weights, EngineOptions);
-                    var batcher = new MicroBatcher<float[], float[,]>(
-                        batch => session.Run([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
+                    var batcher = new MicroBatcher<FrontendEngine.Request, FrontendOutput>(
+                        batch => FrontendEngine.RunBatch(session, batch), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
                     _frontend = new FrontendEngine(session, batcher);
                 }
 
@@ -200,19 +200,21 @@ internal sealed class RouteManager : IDisposable
         var backbone = _backbone.Current;
         var mask = model?.UnpackMasks();
         var tokenDropping = model?.Bundle.TokenDropping;
+        var hiddenStates = model?.NeedsHiddenStates == true;
         // Token dropping runs between the conv frontend and the projection, inside the whole graph only.
         if (_options.ShareFrontend && tokenDropping is null
             && (mask is null || !mask.Keys.Any(name => Wav2Vec2OnnxBuilder.IsFrontendParameter(backbone.Config, name))))
         {
-            var encoder = OnnxEncoderSession.Create(backbone.Config, backbone.Weights, mask, EngineOptions);
+            var encoder = OnnxEncoderSession.Create(backbone.Config, backbone.Weights, mask, hiddenStates, EngineOptions);
             var encoderBatcher = new MicroBatcher<float[,], float[,]>(
-                batch => encoder.Run([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
-            return Task.FromResult((RouteEngine.Encoder(encoder, encoderBatcher, maskKey), backbone.EncoderBytes));
+                batch => hiddenStates ? encoder.RunHiddenStates([.. batch]) : encoder.Run([.. batch]),
+                _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
+            return Task.FromResult((RouteEngine.Encoder(encoder, encoderBatcher, maskKey, hiddenStates), backbone.EncoderBytes));
         }
 
-        var session = OnnxBackboneSession.Create(backbone.Config, backbone.Weights, mask, new OnnxBuildOptions { TokenDropping = tokenDropping }, EngineOptions);
+        var session = OnnxBackboneSession.Create(backbone.Config, backbone.Weights, mask, new OnnxBuildOptions { TokenDropping = tokenDropping, HiddenStates = hiddenStates }, EngineOptions);
         var batcher = new MicroBatcher<float[], BackboneOutput>(
             batch => session.RunFrames([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
-        return Task.FromResult((RouteEngine.Whole(session, batcher, maskKey), backbone.SessionBytes));
+        return Task.FromResult((RouteEngine.Whole(session, batcher, maskKey, hiddenStates), backbone.SessionBytes));
     }
 }
