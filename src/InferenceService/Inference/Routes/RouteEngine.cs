@@ -46,7 +46,8 @@ internal sealed class RouteEngine : IDisposable
 
     /// <summary>
     /// Runs one utterance (16 kHz samples) through the whole backbone in a batch; returns hidden states [frames, hidden]
-    /// and, for a token-dropping route, each row's original frame.
+    /// and, for a token-dropping route, each row's original frame; with <see cref="HiddenStates"/> also the all-states
+    /// features [frames, W].
     /// </summary>
     public Task<BackboneOutput> RunAsync(float[] samples, CancellationToken cancellationToken) =>
         (_whole ?? throw new InvalidOperationException("This engine runs on frontend frames.")).RunAsync(samples, cancellationToken);
