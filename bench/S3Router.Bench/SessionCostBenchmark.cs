@@ -10,7 +10,7 @@ namespace S3Router.Bench;
 /// What one hot route's encoder session really costs, in process: <c>count</c> sessions of different masks (the serving
 /// benchmark's variants of asr/en) are built and kept, then each runs one 2.4 s utterance. Per session: RSS, glibc
 /// in-use and mmapped bytes, GC committed bytes and managed bytes allocated by the build, against the hot tier's
-/// estimate. <c>--unshared</c>: the plain <see cref="OnnxEncoderSession.Create"/> path (every tensor in every session,
+/// estimate. <c>--unshared</c>: the plain <c>OnnxEncoderSession.Create</c> path (every tensor in every session,
 /// bool masks, copies) for comparison.
 /// </summary>
 internal static class SessionCostBenchmark

@@ -66,15 +66,17 @@ internal sealed class RecognitionService(
             }
 
             // One backbone pass per distinct engine; the shared frontend runs once for all engines that use it.
+            // Conv features are copied out of the frontend only when a statistics-pooling route needs them.
             var runs = new Dictionary<RouteEngine, Task<Onnx.BackboneOutput>>();
-            Task<float[,]>? frontend = null;
+            var convFeatures = handles.Any(h => h.Engine.UsesFrontend && h.Engine.HiddenStates);
+            Task<Onnx.FrontendOutput>? frontend = null;
             foreach (var handle in handles)
             {
                 if (!runs.ContainsKey(handle.Engine))
                 {
                     if (handle.Engine.UsesFrontend)
                     {
-                        frontend ??= RunQueuedAsync(ct => routes.Frontend.RunAsync(samples, ct), cancellationToken);
+                        frontend ??= RunQueuedAsync(ct => routes.Frontend.RunAsync(samples, convFeatures, ct), cancellationToken);
                         runs[handle.Engine] = RunEncoderAfterAsync(handle.Engine, frontend, cancellationToken);
                     }
                     else
@@ -110,11 +112,23 @@ internal sealed class RecognitionService(
         }
     }
 
-    /// <summary>The route's head on its backbone output: CTC decoding (word times in the audio's frames) or classification.</summary>
-    public static RouteOutcome Head(RouteModel model, Onnx.BackboneOutput output, DecodeSettings settings) =>
-        model.Ctc is { } ctc
-            ? new RouteOutcome(model.Version, ctc.Decode(output.Hidden, settings.BeamWidth, settings.MaxAlternatives, output.FrameIndex), null)
-            : new RouteOutcome(model.Version, null, model.Classifier!.Classify(output.Hidden, settings.MaxClasses));
+    /// <summary>
+    /// The route's head on its backbone output: CTC decoding (word times in the audio's frames) or classification (of
+    /// the all-states features for statistics pooling).
+    /// </summary>
+    public static RouteOutcome Head(RouteModel model, Onnx.BackboneOutput output, DecodeSettings settings)
+    {
+        if (model.Ctc is { } ctc)
+        {
+            return new RouteOutcome(model.Version, ctc.Decode(output.Hidden, settings.BeamWidth, settings.MaxAlternatives, output.FrameIndex), null);
+        }
+
+        var classifier = model.Classifier!;
+        var input = classifier.PoolsStatistics
+            ? output.States ?? throw new InvalidOperationException("A statistics-pooling route ran on a session without hidden states.")
+            : output.Hidden;
+        return new RouteOutcome(model.Version, null, classifier.Classify(input, settings.MaxClasses));
+    }
 
     private static string StatusOf(Exception e, CancellationToken cancellationToken) => e switch
     {
@@ -127,10 +141,20 @@ internal sealed class RecognitionService(
         _ => "internal",
     };
 
-    private async Task<Onnx.BackboneOutput> RunEncoderAfterAsync(RouteEngine engine, Task<float[,]> frontend, CancellationToken cancellationToken)
+    private async Task<Onnx.BackboneOutput> RunEncoderAfterAsync(
+        RouteEngine engine, Task<Onnx.FrontendOutput> frontend, CancellationToken cancellationToken)
     {
-        var frames = await frontend;
-        return new Onnx.BackboneOutput(await RunQueuedAsync(ct => engine.RunEncoderAsync(frames, ct), cancellationToken), null);
+        var front = await frontend;
+        var encoded = await RunQueuedAsync(ct => engine.RunEncoderAsync(front.Hidden, ct), cancellationToken);
+        if (!engine.HiddenStates)
+        {
+            return new Onnx.BackboneOutput(encoded, null);
+        }
+
+        // encoded: hidden states 1..L [frames, L·H]; with the conv features and state 0 they make x[t] [frames, W].
+        var conv = front.ConvFeatures ?? throw new InvalidOperationException("The frontend ran without conv features.");
+        var hidden = front.Hidden.GetLength(1);
+        return new Onnx.BackboneOutput(Onnx.AllStates.LastState(encoded, hidden), null, Onnx.AllStates.Concat(conv, front.Hidden, encoded));
     }
 
     private async Task<T> RunQueuedAsync<T>(Func<CancellationToken, Task<T>> run, CancellationToken cancellationToken)

@@ -71,7 +71,9 @@ internal sealed class EncoderSessionFactory : IDisposable
     /// the originals) plus <see cref="SessionOverheadBytes"/>; the shared tensors are paid once, by the unmasked session.
     /// </summary>
     /// <exception cref="FailedPreconditionException">A mask names a frontend or unknown tensor, or does not fit.</exception>
-    public (OnnxEncoderSession Session, long Bytes) Create(IReadOnlyList<MaskTensor>? masks)
+    /// <param name="masks">The route's masks; none for the unmasked backbone.</param>
+    /// <param name="hiddenStates">Also output every layer's state (statistics-pooling routes, <see cref="OnnxEncoderSession.RunHiddenStates"/>).</param>
+    public (OnnxEncoderSession Session, long Bytes) Create(IReadOnlyList<MaskTensor>? masks, bool hiddenStates = false)
     {
         var frontendMasked = masks?.FirstOrDefault(m => Wav2Vec2OnnxBuilder.IsFrontendParameter(_config, m.Name));
         if (frontendMasked is not null)
@@ -85,7 +87,7 @@ internal sealed class EncoderSessionFactory : IDisposable
         try
         {
             var effective = masks is null or { Count: 0 } ? _weights : RouteMasks.Apply(_weights, masks, _floats.Rent, rented);
-            var proto = Wav2Vec2OnnxBuilder.BuildEncoderFromEffective(_config, effective, out var emitted);
+            var proto = Wav2Vec2OnnxBuilder.BuildEncoderFromEffective(_config, effective, out var emitted, hiddenStates);
             var shared = new List<string>();
             long owned = 0;
             foreach (var initializer in proto.Graph.Initializer)

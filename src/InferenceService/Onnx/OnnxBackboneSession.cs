@@ -11,19 +11,32 @@ public sealed class OnnxBackboneSession : IDisposable
 {
     private static readonly string[] OutputNames = [Wav2Vec2OnnxBuilder.HiddenStateOutput, Wav2Vec2OnnxBuilder.OutputLengthsOutput];
     private static readonly string[] OutputNamesWithFrames = [.. OutputNames, Wav2Vec2OnnxBuilder.FrameIndexOutput];
+    private static readonly string[] OutputNamesWithStates =
+        [.. OutputNames, Wav2Vec2OnnxBuilder.ConvFeaturesOutput, Wav2Vec2OnnxBuilder.FrontendHiddenOutput, Wav2Vec2OnnxBuilder.EncoderStatesOutput];
 
     private readonly InferenceSession _session;
     private int _disposed;
     private readonly long _minimumSamples;
+    private readonly int _convWidth;
+    private readonly int _statesWidth;
 
     /// <summary>Loads a model built by <see cref="Wav2Vec2OnnxBuilder"/> for <paramref name="config"/>.</summary>
     public OnnxBackboneSession(byte[] model, Wav2Vec2Config config, OnnxEngineOptions? options = null)
     {
         HiddenSize = config.HiddenSize;
+        _convWidth = config.ConvDim[^1];
+        _statesWidth = config.NumHiddenLayers * config.HiddenSize;
         _minimumSamples = Wav2Vec2OnnxBuilder.MinimumSamples(config);
         _session = OnnxSessions.Load(model, options);
         DropsTokens = _session.OutputMetadata.ContainsKey(Wav2Vec2OnnxBuilder.FrameIndexOutput);
+        HasHiddenStates = _session.OutputMetadata.ContainsKey(Wav2Vec2OnnxBuilder.EncoderStatesOutput);
     }
+
+    /// <summary>
+    /// Whether the graph outputs every hidden state (<see cref="OnnxBuildOptions.HiddenStates"/>); then
+    /// <see cref="RunFrames"/> fills <see cref="BackboneOutput.States"/>.
+    /// </summary>
+    public bool HasHiddenStates { get; }
 
     /// <summary>Whether the graph drops frames (it has the <see cref="Wav2Vec2OnnxBuilder.FrameIndexOutput"/> output).</summary>
     public bool DropsTokens { get; }
@@ -39,7 +52,7 @@ public sealed class OnnxBackboneSession : IDisposable
         OnnxEngineOptions? options = null) =>
         new(Wav2Vec2OnnxBuilder.BuildBytes(config, weights, mask), config, options);
 
-    /// <summary>Builds the graph with <paramref name="build"/> (shrinking, token dropping) and loads it.</summary>
+    /// <summary>Builds the graph with <paramref name="build"/> (shrinking, token dropping, hidden states) and loads it.</summary>
     public static OnnxBackboneSession Create(
         Wav2Vec2Config config,
         IReadOnlyDictionary<string, WeightTensor> weights,
@@ -56,10 +69,13 @@ public sealed class OnnxBackboneSession : IDisposable
 
     /// <summary>
     /// <see cref="Run"/> with each utterance's frame index: the original frontend frame of every output row when the
-    /// graph drops tokens, else null.
+    /// graph drops tokens, else null; and the all-states features when the graph has them (<see cref="HasHiddenStates"/>).
     /// </summary>
     public BackboneOutput[] RunFrames(float[][] batchOfAudio) =>
-        OnnxSessions.RunAudio(_session, batchOfAudio, _minimumSamples, DropsTokens ? OutputNamesWithFrames : OutputNames, ReadFrames);
+        OnnxSessions.RunAudio(
+            _session, batchOfAudio, _minimumSamples,
+            DropsTokens ? OutputNamesWithFrames : HasHiddenStates ? OutputNamesWithStates : OutputNames,
+            ReadFrames);
 
     private BackboneOutput[] ReadFrames(IDisposableReadOnlyCollection<OrtValue> outputs)
     {
@@ -67,6 +83,14 @@ public sealed class OnnxBackboneSession : IDisposable
         var outputLengths = outputs[1].GetTensorDataAsSpan<long>();
         var hidden = OnnxSessions.Unpad(outputs[0], outputLengths, HiddenSize);
         var frameIndex = DropsTokens ? outputs[2].GetTensorDataAsSpan<long>() : default;
+        float[][,]? conv = null, state0 = null, states = null;
+        if (HasHiddenStates)
+        {
+            conv = OnnxSessions.Unpad(outputs[2], outputLengths, _convWidth);
+            state0 = OnnxSessions.Unpad(outputs[3], outputLengths, HiddenSize);
+            states = OnnxSessions.Unpad(outputs[4], outputLengths, _statesWidth);
+        }
+
         var results = new BackboneOutput[hidden.Length];
         for (var b = 0; b < hidden.Length; b++)
         {
@@ -81,7 +105,7 @@ public sealed class OnnxBackboneSession : IDisposable
                 }
             }
 
-            results[b] = new BackboneOutput(hidden[b], index);
+            results[b] = new BackboneOutput(hidden[b], index, states is null ? null : AllStates.Concat(conv![b], state0![b], states[b]));
         }
 
         return results;

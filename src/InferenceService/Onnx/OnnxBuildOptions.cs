@@ -13,4 +13,11 @@ public sealed record OnnxBuildOptions
 
     /// <summary>Drop low-information frames between the conv frontend and the transformer. Default: null (none).</summary>
     public TokenDroppingSettings? TokenDropping { get; init; }
+
+    /// <summary>
+    /// Also output every hidden state for statistics pooling (<see cref="Wav2Vec2OnnxBuilder.ConvFeaturesOutput"/>,
+    /// <see cref="Wav2Vec2OnnxBuilder.FrontendHiddenOutput"/>, <see cref="Wav2Vec2OnnxBuilder.EncoderStatesOutput"/>);
+    /// not with token dropping. Default: false.
+    /// </summary>
+    public bool HiddenStates { get; init; }
 }

@@ -5,11 +5,12 @@ namespace S3Router.InferenceService.Onnx;
 
 /// <summary>
 /// The shared frontend of one backbone (<see cref="Wav2Vec2OnnxBuilder.BuildFrontend"/>): audio in, the encoder's input
-/// frames out. Thread-safe for concurrent <see cref="Run"/> calls.
+/// frames out. Thread-safe for concurrent <see cref="Run(float[][])"/> calls.
 /// </summary>
 public sealed class OnnxFrontendSession : IDisposable
 {
     private static readonly string[] OutputNames = [Wav2Vec2OnnxBuilder.FrontendHiddenOutput, Wav2Vec2OnnxBuilder.OutputLengthsOutput];
+    private static readonly string[] OutputNamesWithConv = [.. OutputNames, Wav2Vec2OnnxBuilder.ConvFeaturesOutput];
 
     private readonly InferenceSession _session;
     private int _disposed;
@@ -18,12 +19,16 @@ public sealed class OnnxFrontendSession : IDisposable
     private OnnxFrontendSession(byte[] model, Wav2Vec2Config config, OnnxEngineOptions? options)
     {
         HiddenSize = config.HiddenSize;
+        ConvWidth = config.ConvDim[^1];
         _minimumSamples = Wav2Vec2OnnxBuilder.MinimumSamples(config);
         _session = OnnxSessions.Load(model, options);
     }
 
     /// <summary>Width of each output frame.</summary>
     public int HiddenSize { get; }
+
+    /// <summary>Width of each conv features frame (conv_dim[-1]).</summary>
+    public int ConvWidth { get; }
 
     /// <summary>Builds the frontend graph from config and weights and loads it.</summary>
     public static OnnxFrontendSession Create(
@@ -38,6 +43,21 @@ public sealed class OnnxFrontendSession : IDisposable
         OnnxSessions.RunAudio(
             _session, batchOfAudio, _minimumSamples, OutputNames,
             outputs => OnnxSessions.Unpad(outputs[0], outputs[1].GetTensorDataAsSpan<long>(), HiddenSize));
+
+    /// <summary>
+    /// <see cref="Run(float[][])"/>, and with <paramref name="convFeatures"/> each utterance's conv features [frames, conv_dim[-1]]
+    /// too (copied out only then).
+    /// </summary>
+    public FrontendOutput[] Run(float[][] batchOfAudio, bool convFeatures) =>
+        OnnxSessions.RunAudio(
+            _session, batchOfAudio, _minimumSamples, convFeatures ? OutputNamesWithConv : OutputNames,
+            outputs =>
+            {
+                var lengths = outputs[1].GetTensorDataAsSpan<long>();
+                var hidden = OnnxSessions.Unpad(outputs[0], lengths, HiddenSize);
+                var conv = convFeatures ? OnnxSessions.Unpad(outputs[2], lengths, ConvWidth) : null;
+                return hidden.Select((h, b) => new FrontendOutput(h, conv?[b])).ToArray();
+            });
 
     /// <inheritdoc />
     public void Dispose()

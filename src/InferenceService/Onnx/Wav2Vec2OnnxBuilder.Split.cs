@@ -35,8 +35,9 @@ public sealed partial class Wav2Vec2OnnxBuilder
     }
 
     /// <summary>
-    /// The frontend graph. Inputs as <see cref="Build(Wav2Vec2Config, IReadOnlyDictionary{string, WeightTensor}, IReadOnlyDictionary{string, bool[]}?)"/>; outputs <see cref="FrontendHiddenOutput"/> and
-    /// <see cref="OutputLengthsOutput"/>. It holds only frontend initializers.
+    /// The frontend graph. Inputs as <see cref="Build(Wav2Vec2Config, IReadOnlyDictionary{string, WeightTensor}, IReadOnlyDictionary{string, bool[]}?)"/>; outputs <see cref="FrontendHiddenOutput"/>,
+    /// <see cref="OutputLengthsOutput"/> and <see cref="ConvFeaturesOutput"/> (fetch it only when needed: it is the
+    /// projection's transposed input, so the graph does no extra work for it). It holds only frontend initializers.
     /// </summary>
     public static ModelProto BuildFrontend(Wav2Vec2Config config, IReadOnlyDictionary<string, WeightTensor> weights)
     {
@@ -49,14 +50,16 @@ public sealed partial class Wav2Vec2OnnxBuilder
 
     /// <summary>
     /// The encoder graph, optionally masked (<c>W * M</c>). Inputs <see cref="FrontendHiddenOutput"/> and
-    /// <see cref="FrameLengthsInput"/>; outputs <see cref="HiddenStateOutput"/> and <see cref="OutputLengthsOutput"/>.
-    /// It holds only encoder initializers.
+    /// <see cref="FrameLengthsInput"/>; outputs <see cref="HiddenStateOutput"/>, <see cref="OutputLengthsOutput"/> and,
+    /// with <paramref name="hiddenStates"/>, <see cref="EncoderStatesOutput"/> (a Concat every run pays, so only
+    /// statistics-pooling routes build it). It holds only encoder initializers.
     /// </summary>
     /// <exception cref="Core.Errors.FailedPreconditionException">The mask names a frontend tensor or does not fit.</exception>
     public static ModelProto BuildEncoder(
         Wav2Vec2Config config,
         IReadOnlyDictionary<string, WeightTensor> weights,
-        IReadOnlyDictionary<string, bool[]>? mask = null)
+        IReadOnlyDictionary<string, bool[]>? mask = null,
+        bool hiddenStates = false)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
@@ -69,16 +72,17 @@ public sealed partial class Wav2Vec2OnnxBuilder
 
         var normalized = Wav2Vec2Weights.Normalize(weights);
         Wav2Vec2Weights.Validate(config, normalized);
-        return BuildEncoderFromEffective(config, mask is null ? normalized : RouteMasks.Apply(normalized, mask), out _);
+        return BuildEncoderFromEffective(config, mask is null ? normalized : RouteMasks.Apply(normalized, mask), out _, hiddenStates);
     }
 
     /// <summary>
     /// The encoder graph of weights that are already normalised, validated and masked. Initializers wrap the weight
     /// arrays without copying them (they must stay unchanged until the model is serialised). <paramref name="emitted"/>:
-    /// the tensors the graph was built from (after structured shrinking), by initializer name.
+    /// the tensors the graph was built from (after structured shrinking), by initializer name. With
+    /// <paramref name="hiddenStates"/> the graph also outputs <see cref="EncoderStatesOutput"/>.
     /// </summary>
     internal static ModelProto BuildEncoderFromEffective(
-        Wav2Vec2Config config, IReadOnlyDictionary<string, WeightTensor> effective, out IReadOnlyDictionary<string, WeightTensor> emitted)
+        Wav2Vec2Config config, IReadOnlyDictionary<string, WeightTensor> effective, out IReadOnlyDictionary<string, WeightTensor> emitted, bool hiddenStates = false)
     {
         // Whole heads and FFN units a structured route zeroed are left out here too, as in the whole graph.
         var plan = StructuredShrink.Find(config, effective);
@@ -88,7 +92,7 @@ public sealed partial class Wav2Vec2OnnxBuilder
         }
 
         emitted = effective;
-        return new Wav2Vec2OnnxBuilder(config, effective, plan, new OnnxBuildOptions()).EmitEncoder();
+        return new Wav2Vec2OnnxBuilder(config, effective, plan, new OnnxBuildOptions { HiddenStates = hiddenStates }).EmitEncoder();
     }
 
     private ModelProto EmitFrontend()
@@ -98,11 +102,12 @@ public sealed partial class Wav2Vec2OnnxBuilder
         g.Graph.Input.Add(Value(LengthsInput, DataType.Int64, "batch"));
         g.Graph.Output.Add(Value(FrontendHiddenOutput, DataType.Float, "batch", "frames", _config.HiddenSize));
         g.Graph.Output.Add(Value(OutputLengthsOutput, DataType.Int64, "batch"));
+        g.Graph.Output.Add(Value(ConvFeaturesOutput, DataType.Float, "batch", "frames", _config.ConvDim[^1]));
 
         _batchDim = g.Node("Shape", "/batch", [WaveformsInput], Int("start", 0), Int("end", 1)); // [1]
         var (features, lengths) = FeatureExtractor();                                            // [B, C, T], [B]
         var valid = ValidFrames(features, lengths, "/frames");                                    // bool [B, T]
-        var hidden = EncoderInput(FeatureProjection(features), valid);                            // [B*T, H]
+        var hidden = EncoderInput(FeatureProjection(features, ConvFeaturesOutput), valid);       // [B*T, H]
 
         var hiddenShape = g.Node("Concat", "/shape_bth", [_batchDim, g.Int64s("/minus1_h", -1, _config.HiddenSize)], Int("axis", 0));
         g.NodeTo("Reshape", FrontendHiddenOutput, [hidden, hiddenShape]);                         // [B, T, H]
@@ -117,16 +122,25 @@ public sealed partial class Wav2Vec2OnnxBuilder
         g.Graph.Input.Add(Value(FrameLengthsInput, DataType.Int64, "batch"));
         g.Graph.Output.Add(Value(HiddenStateOutput, DataType.Float, "batch", "frames", _config.HiddenSize));
         g.Graph.Output.Add(Value(OutputLengthsOutput, DataType.Int64, "batch"));
+        var states = _options.HiddenStates ? new List<string>() : null;
+        if (states is not null)
+        {
+            g.Graph.Output.Add(Value(EncoderStatesOutput, DataType.Float, "batch", "frames", _config.NumHiddenLayers * _config.HiddenSize));
+        }
 
         _batchDim = g.Node("Shape", "/batch", [FrontendHiddenOutput], Int("start", 0), Int("end", 1)); // [1]
         var valid = ValidFrames(FrontendHiddenOutput, FrameLengthsInput, "/frames", timeAxis: 1);       // bool [B, T]
         var hidden = g.Node("Reshape", "/encoder/flat",
             [FrontendHiddenOutput, g.Int64s("/encoder/minus1_h", -1, _config.HiddenSize)]);            // [B*T, H]
-        hidden = EncoderLayers(hidden, valid);                                                          // [B*T, H]
+        hidden = EncoderLayers(hidden, valid, states);                                                  // [B*T, H]
 
         var hiddenShape = g.Node("Concat", "/shape_bth", [_batchDim, g.Int64s("/minus1_h", -1, _config.HiddenSize)], Int("axis", 0));
         g.NodeTo("Reshape", HiddenStateOutput, [hidden, hiddenShape]);                                 // [B, T, H]
         g.NodeTo("Identity", OutputLengthsOutput, [FrameLengthsInput]);
+        if (states is not null)
+        {
+            EmitEncoderStates(states);
+        }
         return SplitModel("encoder");
     }
 

@@ -37,6 +37,21 @@ public sealed partial class Wav2Vec2OnnxBuilder
     /// </summary>
     public const string FrameIndexOutput = "frame_index";
 
+    /// <summary>
+    /// Graph output of the frontend graph, and of the whole graph built with <see cref="OnnxBuildOptions.HiddenStates"/>:
+    /// float [batch, frames, conv_dim[-1]], the conv feature extractor's output (last conv layer after its activation,
+    /// before the feature projection's LayerNorm). Frames past a row's length are padding.
+    /// </summary>
+    public const string ConvFeaturesOutput = "conv_features";
+
+    /// <summary>
+    /// Graph output of the encoder graph and the whole graph built with <see cref="OnnxBuildOptions.HiddenStates"/>:
+    /// float [batch, frames, layers · hidden], the outputs of transformer layers 1..L side by side (layer i at columns
+    /// [(i-1)·hidden, i·hidden); the last one equals <see cref="HiddenStateOutput"/>, so stable style after the final
+    /// LayerNorm, as Hugging Face's <c>hidden_states</c>). Frames past a row's length are padding.
+    /// </summary>
+    public const string EncoderStatesOutput = "encoder_states";
+
     // torch GroupNorm / LayerNorm default; HF does not pass layer_norm_eps to the conv blocks' norms.
     private const float ConvNormEps = 1e-5f;
 
@@ -82,6 +97,12 @@ public sealed partial class Wav2Vec2OnnxBuilder
         ArgumentNullException.ThrowIfNull(options);
         config.Validate();
         options.TokenDropping?.Validate();
+        if (options.HiddenStates && options.TokenDropping is { IsActive: true })
+        {
+            throw new Core.Errors.FailedPreconditionException(
+                "Token dropping removes frames between the conv features and the transformer; the hidden states outputs do not support it.");
+        }
+
         var effective = Effective(config, weights, mask);
         var plan = options.Shrink ? StructuredShrink.Find(config, effective) : StructuredShrink.Full(config);
         if (!StructuredShrink.IsFull(config, plan))
@@ -163,6 +184,14 @@ public sealed partial class Wav2Vec2OnnxBuilder
             g.Graph.Output.Add(Value(FrameIndexOutput, DataType.Int64, "batch", "frames"));
         }
 
+        var states = _options.HiddenStates ? new List<string>() : null;
+        if (states is not null)
+        {
+            g.Graph.Output.Add(Value(ConvFeaturesOutput, DataType.Float, "batch", "frames", _config.ConvDim[^1]));
+            g.Graph.Output.Add(Value(FrontendHiddenOutput, DataType.Float, "batch", "frames", _config.HiddenSize));
+            g.Graph.Output.Add(Value(EncoderStatesOutput, DataType.Float, "batch", "frames", _config.NumHiddenLayers * _config.HiddenSize));
+        }
+
         _batchDim = g.Node("Shape", "/batch", [WaveformsInput], Int("start", 0), Int("end", 1)); // [1]
         var (features, lengths) = FeatureExtractor();                                            // [B, C, T], [B]
         if (dropping is not null)
@@ -173,12 +202,21 @@ public sealed partial class Wav2Vec2OnnxBuilder
         }
 
         var valid = ValidFrames(features, lengths, "/frames");                                    // bool [B, T]
-        var hidden = FeatureProjection(features);                                                // [B*T, H]
-        hidden = Encoder(hidden, valid);                                                          // [B*T, H]
-
+        var hidden = FeatureProjection(features, states is null ? null : ConvFeaturesOutput);    // [B*T, H]
+        hidden = EncoderInput(hidden, valid);                                                     // [B*T, H]
         var hiddenShape = g.Node("Concat", "/shape_bth", [_batchDim, g.Int64s("/minus1_h", -1, _config.HiddenSize)], Int("axis", 0));
+        if (states is not null)
+        {
+            g.NodeTo("Reshape", FrontendHiddenOutput, [hidden, hiddenShape]);                     // [B, T, H], hidden state 0
+        }
+
+        hidden = EncoderLayers(hidden, valid, states);                                            // [B*T, H]
         g.NodeTo("Reshape", HiddenStateOutput, [hidden, hiddenShape]);                            // [B, T, H]
         g.NodeTo("Identity", OutputLengthsOutput, [lengths]);
+        if (states is not null)
+        {
+            EmitEncoderStates(states);
+        }
 
         var model = new ModelProto
         {
@@ -260,12 +298,25 @@ public sealed partial class Wav2Vec2OnnxBuilder
         return g.Node("Add", hint + "/out", [g.Node("Mul", hint + "/scaled", [normalized, scale]), bias]);
     }
 
-    /// <summary>features [B, C, T] -> hidden [B*T, H] (LayerNorm, Linear).</summary>
-    private string FeatureProjection(string features)
+    /// <summary>
+    /// features [B, C, T] -> hidden [B*T, H] (LayerNorm, Linear). With <paramref name="convFeaturesOutput"/>, the
+    /// features as [B, T, C] are also that graph output (the transpose the projection needs anyway, no extra node).
+    /// </summary>
+    private string FeatureProjection(string features, string? convFeaturesOutput = null)
     {
         var g = _graph;
         var lastChannels = _config.ConvDim[^1];
-        var x = g.Node("Transpose", "/feature_projection/btc", [features], Ints("perm", 0, 2, 1));      // [B, T, C]
+        string x;
+        if (convFeaturesOutput is null)
+        {
+            x = g.Node("Transpose", "/feature_projection/btc", [features], Ints("perm", 0, 2, 1));      // [B, T, C]
+        }
+        else
+        {
+            g.NodeTo("Transpose", convFeaturesOutput, [features], Ints("perm", 0, 2, 1));               // [B, T, C]
+            x = convFeaturesOutput;
+        }
+
         x = g.Node("Reshape", "/feature_projection/flat", [x, g.Int64s("/minus1_c", -1, lastChannels)]); // [B*T, C]
         if (_config.FeatProjLayerNorm)
         {
@@ -274,9 +325,6 @@ public sealed partial class Wav2Vec2OnnxBuilder
 
         return Linear(x, "feature_projection.projection", "/feature_projection");                       // [B*T, H]
     }
-
-    /// <summary>hidden [B*T, H], valid frames bool [B, T] -> [B*T, H].</summary>
-    private string Encoder(string hidden, string valid) => EncoderLayers(EncoderInput(hidden, valid), valid);
 
     /// <summary>
     /// The unmasked start of the encoder: padding zeroed, positional conv added, and (base style) the encoder
@@ -299,8 +347,12 @@ public sealed partial class Wav2Vec2OnnxBuilder
         return hidden;
     }
 
-    /// <summary>The transformer layers (and the stable style's final LayerNorm). hidden [B*T, H], valid bool [B, T] -> [B*T, H].</summary>
-    private string EncoderLayers(string hidden, string valid)
+    /// <summary>
+    /// The transformer layers (and the stable style's final LayerNorm). hidden [B*T, H], valid bool [B, T] -> [B*T, H].
+    /// When <paramref name="states"/> is given, each layer's output (the last one after the final LayerNorm) is added
+    /// to it, [B*T, H] each.
+    /// </summary>
+    private string EncoderLayers(string hidden, string valid, List<string>? states = null)
     {
         var g = _graph;
         var h = _config.HiddenSize;
@@ -323,14 +375,29 @@ public sealed partial class Wav2Vec2OnnxBuilder
             }
 
             hidden = EncoderLayer(hidden, l, headsShape, attentionBias);
+            states?.Add(hidden);
         }
 
         if (_config.DoStableLayerNorm)
         {
             hidden = LayerNorm(hidden, "encoder.layer_norm", (float)_config.LayerNormEps, "/encoder");
+            if (states is not null)
+            {
+                states[^1] = hidden;
+            }
         }
 
         return hidden;
+    }
+
+    /// <summary>Layer outputs [B*T, H] each -> the <see cref="EncoderStatesOutput"/> [B, T, L·H].</summary>
+    private void EmitEncoderStates(List<string> states)
+    {
+        var g = _graph;
+        var width = states.Count * _config.HiddenSize;
+        var concatenated = g.Node("Concat", "/encoder/states", states, Int("axis", 1));                          // [B*T, L*H]
+        var shape = g.Node("Concat", "/encoder/shape_states", [_batchDim, g.Int64s("/encoder/minus1_states", -1, width)], Int("axis", 0));
+        g.NodeTo("Reshape", EncoderStatesOutput, [concatenated, shape]);                                        // [B, T, L*H]
     }
 
     /// <summary>

@@ -31,6 +31,9 @@ public sealed class ServingPlatform : IAsyncLifetime
 
     public string BackboneHex { get; private set; } = "";
 
+    /// <summary>The backbone's directory (config.json + model.safetensors), the one the pod serves.</summary>
+    public string BackboneDirectory { get; private set; } = "";
+
     public GrpcChannel RegistryChannel { get; private set; } = null!;
 
     public Api.V1.MaskRegistry.MaskRegistryClient Registry { get; private set; } = null!;
@@ -47,6 +50,7 @@ public sealed class ServingPlatform : IAsyncLifetime
         var backbone = await TinyBackbone.WriteAsync(Path.Combine(_root, "backbone"), Config, seed: 11, token);
         var backboneDirectory = backbone.Directory;
         BackboneHex = backbone.Hex;
+        BackboneDirectory = backboneDirectory;
 
         var registryPort = LoopbackPort.Free();
         var registry = Builder(registryPort, new() { ["MaskRegistry:DataDirectory"] = Path.Combine(_root, "registry") });

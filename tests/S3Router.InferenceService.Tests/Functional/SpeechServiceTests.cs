@@ -1,6 +1,10 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using S3Router.Api.V1;
+using S3Router.Core.Audio;
+using S3Router.Core.Masks;
+using S3Router.InferenceService.Onnx;
+using S3Router.Testing;
 
 namespace S3Router.InferenceService.Tests.Functional;
 
@@ -292,5 +296,80 @@ public sealed class SpeechServiceTests(ServingPlatform platform) : IClassFixture
         Assert.Equal(2, versions[^1]);
         var firstV2 = versions.IndexOf(2);
         Assert.All(versions.Skip(firstV2), v => Assert.Equal(2, v));
+    }
+
+    [Fact]
+    public async Task Recognize_StatisticsPoolingRouteWithAnotherRoute_ClassesAndScoresOfTheHeadOnAllStates()
+    {
+        // Arrange: a masked statistics-pooling route with a random head; the expected scores come from the whole graph's
+        // all states (the pod runs the shared frontend and the route's encoder) and the pooling formula written out here.
+        var (config, weights) = await BackboneCheckpoint.LoadAsync(platform.BackboneDirectory, Token);
+        var width = AllStates.Width(config);
+        var d = 2 * width;
+        var classes = ServingPlatform.Speakers.Count;
+        var random = new Random(81);
+        var normMean = Enumerable.Range(0, d).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var normStd = Enumerable.Range(0, d).Select(_ => (float)(0.5 + (1.5 * random.NextDouble()))).ToArray();
+        var weight = Enumerable.Range(0, classes * d).Select(_ => (float)(0.2 * (random.NextDouble() - 0.5))).ToArray();
+        float[] bias = [0.1f, -0.2f, 0.05f];
+        var bundle = new MaskBundle
+        {
+            Task = "speakerstats",
+            BackboneDigest = platform.BackboneHex,
+            HeadKind = MaskHeadKind.Classifier,
+            Labels = [.. ServingPlatform.Speakers],
+            Masks = TestBundles.FfnMasks(config, seed: 82),
+            Heads =
+            [
+                new HeadTensor("head.norm.mean", [d], normMean),
+                new HeadTensor("head.norm.std", [d], normStd),
+                new HeadTensor("head.proj.weight", [classes, d], weight),
+                new HeadTensor("head.proj.bias", [classes], bias),
+            ],
+        };
+        await platform.Registry.PublishAsync(bundle, "production", Token);
+        var request = Request("speakerstats", "und");
+        request.Config.MaxClasses = classes;
+        request.AdditionalRoutes.Add(new RouteSelector { Task = "asr", LanguageCode = "en" });
+        var samples = AudioDecoder.Decode(request.Audio.Content.Span, Core.Audio.AudioEncoding.Linear16, 16000).Samples;
+        var mask = bundle.Masks.ToDictionary(m => Wav2Vec2Weights.CanonicalName(m.Name), m => m.Unpack());
+        using var session = OnnxBackboneSession.Create(config, weights, mask, new OnnxBuildOptions { HiddenStates = true });
+        var x = session.RunFrames([samples])[0].States!;
+        var expected = ExpectedScores(x, normMean, normStd, weight, bias);
+
+        // Act
+        var response = await platform.Speech.RecognizeAsync(request, cancellationToken: Token);
+
+        // Assert
+        Assert.Equal(2, response.Results.Count);
+        var served = response.Results[0].Classification.Classes;
+        var order = Enumerable.Range(0, classes).OrderByDescending(c => expected[c]).ToList();
+        Assert.Equal(order.Select(c => ServingPlatform.Speakers[c]), served.Select(c => c.ClassName));
+        for (var i = 0; i < classes; i++)
+        {
+            Assert.Equal(expected[order[i]], served[i].Score, 3);
+        }
+
+        Assert.True(expected.Max() - expected.Min() > 0.05, "the head should separate the classes");
+        Assert.Equal("asr", response.Results[1].Route.Task);
+    }
+
+    // softmax(W · (f - mean) / std + b), f = [mean_t x | population std_t x].
+    private static double[] ExpectedScores(float[,] x, float[] normMean, float[] normStd, float[] weight, float[] bias)
+    {
+        int frames = x.GetLength(0), width = x.GetLength(1);
+        var z = new double[2 * width];
+        for (var w = 0; w < width; w++)
+        {
+            var column = Enumerable.Range(0, frames).Select(t => (double)x[t, w]).ToArray();
+            var mean = column.Average();
+            var std = Math.Sqrt(column.Select(v => (v - mean) * (v - mean)).Sum() / frames);
+            z[w] = (mean - normMean[w]) / normStd[w];
+            z[width + w] = (std - normMean[width + w]) / normStd[width + w];
+        }
+
+        var logits = bias.Select((b, c) => b + z.Select((v, i) => v * weight[(c * z.Length) + i]).Sum()).ToArray();
+        var exp = logits.Select(l => Math.Exp(l - logits.Max())).ToArray();
+        return exp.Select(e => e / exp.Sum()).ToArray();
     }
 }

@@ -5,16 +5,27 @@ namespace S3Router.InferenceService.Inference.Heads;
 /// <summary>
 /// The classifier head of a route (docs/formats.md, "Route heads"): mean pooling over the valid frames, or attentive
 /// pooling <c>a = softmax_t(h[t] · w + b)</c> when the bundle has <c>head.attention.*</c>; then
-/// <c>softmax(W · pooled + b)</c> over the class names.
+/// <c>softmax(W · pooled + b)</c> over the class names. Statistics pooling (<see cref="Statistics"/>, the bundle has
+/// <c>head.norm.mean</c>) reads the all-states features x[t] (width W) instead: pooled <c>f = [mean_t x | std_t x]</c>
+/// (population std), normalised <c>z = (f - norm.mean) / norm.std</c>, then <c>softmax(W · z + b)</c>.
 /// </summary>
 internal sealed class ClassifierHead
 {
-    private readonly float[] _weight; // [C, H]
+    /// <summary>Bundle tensor whose presence means statistics pooling: [D], D = 2 · W.</summary>
+    public const string NormMeanTensor = "head.norm.mean";
+
+    /// <summary>Bundle tensor of statistics pooling: [D], every value &gt; 0.</summary>
+    public const string NormStdTensor = "head.norm.std";
+
+    private readonly float[] _weight; // [C, H] (statistics: [C, 2W])
     private readonly float[] _bias;   // [C]
     private readonly float[]? _attentionWeight; // [1, H]
     private readonly float _attentionBias;
+    private readonly float[]? _normMean; // [2W]
+    private readonly float[]? _normStd;  // [2W]
     private readonly IReadOnlyList<string> _labels;
-    private readonly int _hidden;
+    private readonly int _hidden; // width of an input frame: H, or W for statistics pooling
+    private readonly int _pooled; // width of the pooled vector: H, or 2W
 
     /// <summary>Creates the head; attentive pooling when <paramref name="attentionWeight"/> is given.</summary>
     public ClassifierHead(float[] weight, float[] bias, float[]? attentionWeight, float attentionBias, IReadOnlyList<string> labels, int hidden)
@@ -32,18 +43,76 @@ internal sealed class ClassifierHead
         _attentionBias = attentionBias;
         _labels = labels;
         _hidden = hidden;
+        _pooled = hidden;
+    }
+
+    private ClassifierHead(float[] weight, float[] bias, float[] normMean, float[] normStd, IReadOnlyList<string> labels, int width)
+    {
+        _weight = weight;
+        _bias = bias;
+        _normMean = normMean;
+        _normStd = normStd;
+        _labels = labels;
+        _hidden = width;
+        _pooled = 2 * width;
     }
 
     /// <summary>Number of classes.</summary>
     public int LabelCount => _labels.Count;
 
-    /// <summary>The pooled utterance vector [hidden] of hidden states [frames, hidden].</summary>
+    /// <summary>Whether the head pools statistics of the all-states features (input [frames, W]) rather than the last hidden state.</summary>
+    public bool PoolsStatistics => _normMean is not null;
+
+    /// <summary>
+    /// A statistics-pooling head over all-states features of <paramref name="width"/> W per frame: <paramref name="normMean"/>
+    /// and <paramref name="normStd"/> [2W] (std all &gt; 0), <paramref name="weight"/> [C, 2W], <paramref name="bias"/> [C].
+    /// </summary>
+    /// <exception cref="FailedPreconditionException">A tensor has the wrong size (naming it and D) or a std value ≤ 0.</exception>
+    public static ClassifierHead Statistics(float[] weight, float[] bias, float[] normMean, float[] normStd, IReadOnlyList<string> labels, int width)
+    {
+        var d = 2 * width;
+        if (normMean.Length != d)
+        {
+            throw new FailedPreconditionException(
+                $"{NormMeanTensor} has {normMean.Length} values; statistics pooling over this backbone needs D = 2 · {width} = {d} (docs/formats.md, route heads).");
+        }
+
+        if (normStd.Length != d)
+        {
+            throw new FailedPreconditionException(
+                $"{NormStdTensor} has {normStd.Length} values; statistics pooling over this backbone needs D = 2 · {width} = {d} (docs/formats.md, route heads).");
+        }
+
+        var bad = Array.FindIndex(normStd, v => !(v > 0)); // NaN too
+        if (bad >= 0)
+        {
+            throw new FailedPreconditionException($"{NormStdTensor}[{bad}] is {normStd[bad]}; every value must be > 0.");
+        }
+
+        if (labels.Count < 1 || weight.Length != labels.Count * d || bias.Length != labels.Count)
+        {
+            throw new FailedPreconditionException(
+                $"The statistics-pooling head needs head.proj.weight [{labels.Count}, {d}] and head.proj.bias [{labels.Count}]; found {weight.Length} and {bias.Length} values.");
+        }
+
+        return new ClassifierHead(weight, bias, normMean, normStd, labels, width);
+    }
+
+    /// <summary>
+    /// The pooled utterance vector of hidden states [frames, hidden]: [hidden] for mean and attentive pooling; for
+    /// statistics pooling, of all-states features [frames, W], <c>[mean | std]</c> [2W] before normalisation.
+    /// </summary>
     public double[] Pool(float[,] hidden)
     {
         var frames = hidden.GetLength(0);
         if (frames == 0 || hidden.GetLength(1) != _hidden)
         {
             throw new InvalidInputException($"The audio is too short to classify ({frames} frames).", "audio");
+        }
+
+        if (_normMean is not null)
+        {
+            return PoolStatistics(hidden);
         }
 
         var weights = new double[frames];
@@ -84,17 +153,28 @@ internal sealed class ClassifierHead
         return pooled;
     }
 
-    /// <summary>The <paramref name="top"/> most probable classes (at least 1), highest first; ties keep class order.</summary>
+    /// <summary>
+    /// The <paramref name="top"/> most probable classes (at least 1), highest first; ties keep class order.
+    /// <paramref name="hidden"/>: [frames, hidden], or all-states features [frames, W] for statistics pooling.
+    /// </summary>
     public IReadOnlyList<ClassProbability> Classify(float[,] hidden, int top)
     {
         var pooled = Pool(hidden);
+        if (_normMean is not null)
+        {
+            for (var i = 0; i < _pooled; i++)
+            {
+                pooled[i] = (pooled[i] - _normMean[i]) / _normStd![i];
+            }
+        }
+
         var logits = new double[_labels.Count];
         for (var c = 0; c < logits.Length; c++)
         {
             double s = _bias[c];
-            for (var i = 0; i < _hidden; i++)
+            for (var i = 0; i < _pooled; i++)
             {
-                s += _weight[(c * _hidden) + i] * pooled[i];
+                s += _weight[(c * _pooled) + i] * pooled[i];
             }
 
             logits[c] = s;
@@ -106,5 +186,40 @@ internal sealed class ClassifierHead
             .Take(Math.Max(1, top))
             .Select(c => new ClassProbability(_labels[c], probabilities[c]))
             .ToList();
+    }
+
+    // f = [mean_t x | sqrt(mean_t (x - mean)^2)], two passes in double.
+    private double[] PoolStatistics(float[,] x)
+    {
+        var frames = x.GetLength(0);
+        var pooled = new double[_pooled];
+        for (var t = 0; t < frames; t++)
+        {
+            for (var w = 0; w < _hidden; w++)
+            {
+                pooled[w] += x[t, w];
+            }
+        }
+
+        for (var w = 0; w < _hidden; w++)
+        {
+            pooled[w] /= frames;
+        }
+
+        for (var t = 0; t < frames; t++)
+        {
+            for (var w = 0; w < _hidden; w++)
+            {
+                var d = x[t, w] - pooled[w];
+                pooled[_hidden + w] += d * d;
+            }
+        }
+
+        for (var w = 0; w < _hidden; w++)
+        {
+            pooled[_hidden + w] = Math.Sqrt(pooled[_hidden + w] / frames);
+        }
+
+        return pooled;
     }
 }

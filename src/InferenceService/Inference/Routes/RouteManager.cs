@@ -81,8 +81,8 @@ internal sealed class RouteManager : IDisposable
                 {
                     var backbone = _backbone.Current;
                     var session = OnnxFrontendSession.Create(backbone.Config, backbone.Weights, EngineOptions);
-                    var batcher = new MicroBatcher<float[], float[,]>(
-                        batch => session.Run([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
+                    var batcher = new MicroBatcher<FrontendEngine.Request, FrontendOutput>(
+                        batch => FrontendEngine.RunBatch(session, batch), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
                     _frontend = new FrontendEngine(session, batcher);
                 }
 
@@ -218,19 +218,22 @@ internal sealed class RouteManager : IDisposable
         var backbone = _backbone.Current;
         var masks = model?.Bundle.Masks;
         var tokenDropping = model?.Bundle.TokenDropping;
+        var hiddenStates = model?.NeedsHiddenStates == true;
         // Token dropping runs between the conv frontend and the projection, inside the whole graph only.
         if (_options.ShareFrontend && tokenDropping is null
             && (masks is null || !masks.Any(m => Wav2Vec2OnnxBuilder.IsFrontendParameter(backbone.Config, m.Name))))
         {
-            var (encoder, bytes) = Encoders.Create(masks);
+            var (encoder, bytes) = Encoders.Create(masks, hiddenStates);
             var encoderBatcher = new MicroBatcher<float[,], float[,]>(
-                batch => encoder.Run([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
-            return Task.FromResult((RouteEngine.Encoder(encoder, encoderBatcher, maskKey), bytes));
+                batch => hiddenStates ? encoder.RunHiddenStates([.. batch]) : encoder.Run([.. batch]),
+                _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
+            return Task.FromResult((RouteEngine.Encoder(encoder, encoderBatcher, maskKey, hiddenStates), bytes));
         }
 
-        var session = OnnxBackboneSession.Create(backbone.Config, backbone.Weights, model?.UnpackMasks(), new OnnxBuildOptions { TokenDropping = tokenDropping }, EngineOptions);
+        var session = OnnxBackboneSession.Create(
+            backbone.Config, backbone.Weights, model?.UnpackMasks(), new OnnxBuildOptions { TokenDropping = tokenDropping, HiddenStates = hiddenStates }, EngineOptions);
         var batcher = new MicroBatcher<float[], BackboneOutput>(
             batch => session.RunFrames([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
-        return Task.FromResult((RouteEngine.Whole(session, batcher, maskKey), backbone.SessionBytes + EncoderSessionFactory.OverheadBytes(backbone.Config)));
+        return Task.FromResult((RouteEngine.Whole(session, batcher, maskKey, hiddenStates), backbone.SessionBytes + EncoderSessionFactory.OverheadBytes(backbone.Config)));
     }
 }

@@ -17,6 +17,9 @@ internal sealed class RouteModel
     /// <summary>The mask key of the unmasked backbone (a bundle without masks).</summary>
     public const string BaseMaskKey = "base";
 
+    // Same masks, another graph (with the hidden states outputs), so another session.
+    private const string StatesKeySuffix = "+states";
+
     private RouteModel(MaskVersion version, MaskBundle bundle, string maskKey, CtcHead? ctc, ClassifierHead? classifier, long bytes)
     {
         Version = version;
@@ -32,7 +35,10 @@ internal sealed class RouteModel
 
     public MaskBundle Bundle { get; }
 
-    /// <summary>sha256 of the masks (and token dropping, which is part of the graph): equal keys mean the same session.</summary>
+    /// <summary>
+    /// sha256 of the masks (and token dropping, which is part of the graph), with the suffix <c>+states</c> for a
+    /// statistics-pooling route (its graph also outputs every hidden state): equal keys mean the same session.
+    /// </summary>
     public string MaskKey { get; }
 
     /// <summary>The head of a CTC route, else null.</summary>
@@ -41,13 +47,18 @@ internal sealed class RouteModel
     /// <summary>The head of a classifier route, else null.</summary>
     public ClassifierHead? Classifier { get; }
 
+    /// <summary>Whether the route's head reads the all-states features (statistics pooling), so its session outputs every hidden state.</summary>
+    public bool NeedsHiddenStates => Classifier?.PoolsStatistics == true;
+
     /// <summary>Size of the bundle file, the cold footprint.</summary>
     public long Bytes { get; }
 
     /// <summary>
     /// Verifies the bytes against the version's digest, reads the bundle and checks it fits the backbone.
     /// </summary>
-    /// <exception cref="FailedPreconditionException">Digest mismatch, another backbone, other shapes, or a malformed head.</exception>
+    /// <exception cref="FailedPreconditionException">
+    /// Digest mismatch, another backbone, other shapes, a malformed head, or statistics pooling with token dropping.
+    /// </exception>
     public static RouteModel Create(MaskVersion version, byte[] bytes, LoadedBackbone backbone)
     {
         var route = $"{version.Task}/{version.LanguageCode} v{version.Version}";
@@ -85,6 +96,25 @@ internal sealed class RouteModel
         {
             ctc = new CtcHead(weight, bias, bundle.Labels, hidden, backbone.FrameHop);
         }
+        else if (bundle.Heads.Any(h => h.Name == ClassifierHead.NormMeanTensor))
+        {
+            if (bundle.TokenDropping is { IsActive: true })
+            {
+                throw new FailedPreconditionException(
+                    $"Route {route} pools statistics over all states but its bundle drops tokens: token dropping removes frames between the conv features and the transformer; not supported with statistics pooling.");
+            }
+
+            try
+            {
+                classifier = ClassifierHead.Statistics(
+                    weight, bias, Head(bundle, ClassifierHead.NormMeanTensor, route), Head(bundle, ClassifierHead.NormStdTensor, route),
+                    bundle.Labels, AllStates.Width(backbone.Config));
+            }
+            catch (FailedPreconditionException e)
+            {
+                throw new FailedPreconditionException($"The bundle of {route} does not fit this pod's backbone: {e.Message}", e);
+            }
+        }
         else
         {
             var attention = bundle.Heads.Any(h => h.Name == "head.attention.weight") ? Head(bundle, "head.attention.weight", route) : null;
@@ -92,7 +122,13 @@ internal sealed class RouteModel
             classifier = new ClassifierHead(weight, bias, attention, attentionBias, bundle.Labels, hidden);
         }
 
-        return new RouteModel(version, bundle, MaskKeyOf(bundle), ctc, classifier, bytes.Length);
+        var maskKey = MaskKeyOf(bundle);
+        if (classifier?.PoolsStatistics == true)
+        {
+            maskKey += StatesKeySuffix;
+        }
+
+        return new RouteModel(version, bundle, maskKey, ctc, classifier, bytes.Length);
     }
 
     /// <summary>The route's masks, one bool per element, under canonical parameter names.</summary>
