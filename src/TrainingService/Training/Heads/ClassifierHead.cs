@@ -99,6 +99,6 @@ internal sealed class ClassifierHead : TaskHead
         }
 
         var variance = (w * (hidden - mean.unsqueeze(1)).square()).sum(1); // population variance over the valid frames
-        return torch.cat([mean, variance.clamp_min(MinimumVariance).sqrt()], 1).MoveToOuterDisposeScope();
+        return torch.cat([mean, variance.clamp_min(HeldScalar.Of(MinimumVariance)).sqrt()], 1).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using S3Router.TrainingService.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -28,7 +29,7 @@ internal sealed class FeatureStandardizer : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
         mean.copy_(samples.mean([0]));
-        std.copy_(samples.std(0, unbiased: false).clamp_min(minimumStd));
+        std.copy_(samples.std(0, unbiased: false).clamp_min(HeldScalar.Of(minimumStd)));
     }
 
     public override Tensor forward(Tensor x) => (x - mean) / std;
