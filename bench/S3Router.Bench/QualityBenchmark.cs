@@ -177,7 +177,7 @@ internal static class QualityBenchmark
             LanguageCode = job.Language,
             BackbonePath = Path.GetFullPath(settings.Backbone),
             Dataset = new DatasetSpec { ManifestDir = Path.GetFullPath(job.ManifestDir), TrainSplit = job.TrainSplit, LabelExtension = isCtc ? "" : "label" },
-            Head = isCtc ? new HeadSpec { Kind = HeadKind.Ctc } : new HeadSpec { Kind = HeadKind.Classifier, Pooling = "attentive" },
+            Head = isCtc ? new HeadSpec { Kind = HeadKind.Ctc } : new HeadSpec { Kind = HeadKind.Classifier, Pooling = settings.ClassifierPooling },
             Optimization = new OptimizationSpec
             {
                 MaxTokens = isCtc ? 240_000 : 480_000,
@@ -186,17 +186,19 @@ internal static class QualityBenchmark
             },
             Seed = 1,
         };
+        // Classifier heads get their own recipe: a linear head over pooled statistics needs more and faster steps than CTC.
+        var (headSteps, headLr) = isCtc ? (settings.HeadSteps, settings.HeadLr) : (settings.ClassifierHeadSteps, settings.ClassifierHeadLr);
         if (job.Kind == "head")
         {
-            spec.Optimization.MaxSteps = settings.HeadSteps;
-            spec.Optimization.LearningRate = settings.HeadLr;
+            spec.Optimization.MaxSteps = headSteps;
+            spec.Optimization.LearningRate = headLr;
         }
         else
         {
             spec.Optimization.MaxSteps = settings.Steps;
             spec.Optimization.LearningRate = job.Kind == "mask" ? settings.MaskLr : settings.WeightsLr;
-            spec.Optimization.HeadWarmupSteps = settings.HeadSteps;
-            spec.Optimization.HeadWarmupLearningRate = settings.HeadLr;
+            spec.Optimization.HeadWarmupSteps = headSteps;
+            spec.Optimization.HeadWarmupLearningRate = headLr;
         }
 
         if (job.Kind == "mask")
@@ -334,11 +336,13 @@ internal static class QualityBenchmark
 
     private sealed record Settings(
         string Corpus, string Backbone, string Work, IReadOnlyList<string> Languages, IReadOnlyList<string> Sizes,
-        int HeadSteps, double HeadLr, int Steps, double MaskLr, double WeightsLr, int Parallel, string? RealCorpus)
+        int HeadSteps, double HeadLr, int Steps, double MaskLr, double WeightsLr, int Parallel, string? RealCorpus,
+        string ClassifierPooling, int ClassifierHeadSteps, double ClassifierHeadLr)
     {
         public const string Usage =
             "usage: S3Router.Bench quality --corpus DIR [--backbone models/tiny-ssl] [--work .artifacts/quality] [--languages en,de,es,it,pl,ru] " +
             "[--sizes 10min,1h] [--head-steps 2000] [--head-lr 2e-3] [--steps 300] [--mask-lr 1e-3] [--weights-lr 1e-4] [--parallel 2] " +
+            "[--classifier-pooling stats|attentive|mean] [--classifier-head-steps 4000] [--classifier-head-lr 1e-2] " +
             "[--real-corpus DIR (s3r data asterisk output: ASR also scored on its real test split)]";
 
         public static Settings? Parse(IReadOnlyList<string> args)
@@ -372,7 +376,10 @@ internal static class QualityBenchmark
                 double.Parse(Get("mask-lr", "1e-3"), CultureInfo.InvariantCulture),
                 double.Parse(Get("weights-lr", "1e-4"), CultureInfo.InvariantCulture),
                 int.Parse(Get("parallel", "2"), CultureInfo.InvariantCulture),
-                values.GetValueOrDefault("real-corpus"));
+                values.GetValueOrDefault("real-corpus"),
+                Get("classifier-pooling", "stats"),
+                int.Parse(Get("classifier-head-steps", "4000"), CultureInfo.InvariantCulture),
+                double.Parse(Get("classifier-head-lr", "1e-2"), CultureInfo.InvariantCulture));
         }
     }
 }

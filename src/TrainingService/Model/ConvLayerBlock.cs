@@ -105,7 +105,7 @@ internal sealed class ConvLayerBlock : nn.Module<Tensor, Tensor?, (Tensor Output
         var count = valid.sum(-1, keepdim: true).clamp_min(HeldScalar.Of(1.0)); // [B, 1, 1]
         var mean = (y * valid).sum(-1, keepdim: true) / count; // [B, C, 1]
         var centered = y - mean;
-        var variance = (centered.square() * valid).sum(-1, keepdim: true) / count; // biased, as GroupNorm
+        var variance = (centered * centered * valid).sum(-1, keepdim: true) / count; // biased, as GroupNorm; not square() (see HeldScalar)
         var normalized = centered * torch.rsqrt(variance + HeldScalar.Of(_eps));
         return (normalized * groupNorm.weight!.view(1, -1, 1)) + groupNorm.bias!.view(1, -1, 1);
     }

@@ -7,7 +7,8 @@ namespace S3Router.TrainingService.Model;
 /// TorchSharp Scalars that live as long as the process. An implicit number-to-Scalar temporary is unreachable once its
 /// handle is read, so the GC may finalize it while libtorch still reads it: a use-after-free seen as "Unknown scalar
 /// type" or "Expected false to be true" from c10::Scalar, once every few thousand steps when training allocates
-/// heavily. The per-step paths pass these instead; each distinct value is created once.
+/// heavily. The per-step paths pass these instead; each distinct value is created once. TorchSharp's own square()
+/// is pow(2) with such a temporary: write x * x instead.
 /// </summary>
 internal static class HeldScalar
 {

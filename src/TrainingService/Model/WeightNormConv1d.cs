@@ -47,5 +47,6 @@ internal sealed class WeightNormConv1d : nn.Module<Tensor, Tensor>
     }
 
     // ‖v‖ over every dim but 2: [C, C/g, K] -> [1, 1, K].
-    private static Tensor Norm(Tensor v) => v.square().sum([0, 1], keepdim: true).sqrt();
+    // v * v, not square(): TorchSharp turns square() into pow with an implicit Scalar (see HeldScalar).
+    private static Tensor Norm(Tensor v) => (v * v).sum([0, 1], keepdim: true).sqrt();
 }

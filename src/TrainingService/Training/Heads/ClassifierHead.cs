@@ -98,7 +98,10 @@ internal sealed class ClassifierHead : TaskHead
             return mean.MoveToOuterDisposeScope();
         }
 
-        var variance = (w * (hidden - mean.unsqueeze(1)).square()).sum(1); // population variance over the valid frames
+        // Population variance over the valid frames. Not square(): TorchSharp passes it to pow as an implicit Scalar,
+        // which the GC may finalize while libtorch reads it (see HeldScalar).
+        var centered = hidden - mean.unsqueeze(1);
+        var variance = (w * centered * centered).sum(1);
         return torch.cat([mean, variance.clamp_min(HeldScalar.Of(MinimumVariance)).sqrt()], 1).MoveToOuterDisposeScope();
     }
 }
