@@ -95,6 +95,12 @@ public sealed record Wav2Vec2Config
     /// <summary>Number of conv layers in the feature extractor.</summary>
     public int NumFeatExtractLayers => ConvDim.Count;
 
+    /// <summary>
+    /// Width of one frame of the all-states features a statistics-pooling head reads (docs/formats.md, "Route heads"):
+    /// conv_dim[-1] + (num_hidden_layers + 1) · hidden_size.
+    /// </summary>
+    public int AllStatesWidth => ConvDim[^1] + ((NumHiddenLayers + 1) * HiddenSize);
+
     /// <summary>Audio samples per output frame (the product of the strides).</summary>
     public int FrameHopSamples => ConvStride.Aggregate(1, (a, b) => a * b);
 

@@ -6,17 +6,10 @@ namespace S3Router.InferenceService.Onnx;
 /// <summary>
 /// The all-states features of a frame for statistics pooling (docs/formats.md, "Route heads"): the conv features
 /// (conv_dim[-1]), hidden state 0 (the transformer's input, hidden) and hidden states 1..L (each layer's output, hidden
-/// each) side by side, width <see cref="Width"/>.
+/// each) side by side, width <see cref="Wav2Vec2Config.AllStatesWidth"/>.
 /// </summary>
 public static class AllStates
 {
-    /// <summary>Width W = conv_dim[-1] + (L + 1) · hidden of one frame's features.</summary>
-    public static int Width(Wav2Vec2Config config)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        return config.ConvDim[^1] + ((config.NumHiddenLayers + 1) * config.HiddenSize);
-    }
-
     /// <summary>
     /// Concatenates per frame: conv [frames, C], state 0 [frames, H] and states 1..L [frames, L·H] -> [frames, C + (L+1)·H].
     /// </summary>

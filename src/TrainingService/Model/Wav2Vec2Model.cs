@@ -50,14 +50,7 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
     public bool OutputsAllStates { get; set; }
 
     /// <summary>Width of <see cref="forward"/>'s frames: hidden_size, or conv_dim[-1] + (L + 1) · hidden_size with <see cref="OutputsAllStates"/>.</summary>
-    public long OutputWidth => OutputsAllStates ? AllStatesWidth(Config) : Config.HiddenSize;
-
-    /// <summary>Width of the all-states features of <paramref name="config"/>: conv_dim[-1] + (num_hidden_layers + 1) · hidden_size.</summary>
-    public static long AllStatesWidth(Wav2Vec2Config config)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        return config.ConvDim[^1] + ((config.NumHiddenLayers + 1L) * config.HiddenSize);
-    }
+    public long OutputWidth => OutputsAllStates ? Config.AllStatesWidth : Config.HiddenSize;
 
     /// <summary>Parameter names (no prefix) of the masked weights, e.g. <c>encoder.layers.0.feed_forward.output_dense.weight</c>.</summary>
     public IReadOnlyList<string> MaskedWeightNames => MaskedLayers().Select(m => m.Name + ".weight").ToList();

@@ -304,7 +304,7 @@ public sealed class SpeechServiceTests(ServingPlatform platform) : IClassFixture
         // Arrange: a masked statistics-pooling route with a random head; the expected scores come from the whole graph's
         // all states (the pod runs the shared frontend and the route's encoder) and the pooling formula written out here.
         var (config, weights) = await BackboneCheckpoint.LoadAsync(platform.BackboneDirectory, Token);
-        var width = AllStates.Width(config);
+        var width = config.AllStatesWidth;
         var d = 2 * width;
         var classes = ServingPlatform.Speakers.Count;
         var random = new Random(81);

@@ -31,7 +31,7 @@ public sealed class HiddenStatesOutputTests
         var layers = encoder.RunHiddenStates([.. front.Select(f => f.Hidden)]);
 
         // Assert: [frames, W], the last block is the last hidden state.
-        var width = AllStates.Width(config);
+        var width = config.AllStatesWidth;
         Assert.Equal(config.ConvDim[^1] + ((config.NumHiddenLayers + 1) * config.HiddenSize), width);
         for (var i = 0; i < audio.Length; i++)
         {

@@ -49,7 +49,7 @@ public sealed class HiddenStatesParityTests
 
             foreach (var (graph, states) in new[] { ("whole", wholeStates[i]), ("split", splitStates[i]) })
             {
-                Assert.Equal(AllStates.Width(config), states.GetLength(1));
+                Assert.Equal(config.AllStatesWidth, states.GetLength(1));
                 var offset = 0;
                 foreach (var (name, expected) in blocks)
                 {

@@ -212,7 +212,7 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
     {
         // Arrange
         var spec = ClassifierSpec(JobKind.Mask, steps: 30, pooling: "stats");
-        var width = 2 * Wav2Vec2Model.AllStatesWidth(TrainingTestData.TinyConfig);
+        var width = 2 * TrainingTestData.TinyConfig.AllStatesWidth;
 
         // Act
         var result = await Runner().RunAsync(spec, Context("stats"), TestContext.Current.CancellationToken);

@@ -108,7 +108,7 @@ internal sealed class RouteModel
             {
                 classifier = ClassifierHead.Statistics(
                     weight, bias, Head(bundle, ClassifierHead.NormMeanTensor, route), Head(bundle, ClassifierHead.NormStdTensor, route),
-                    bundle.Labels, AllStates.Width(backbone.Config));
+                    bundle.Labels, backbone.Config.AllStatesWidth);
             }
             catch (FailedPreconditionException e)
             {

@@ -17,7 +17,7 @@ public sealed class RouteModelStatisticsTests
     public void Create_FittingStatsBundle_StatisticsHeadOnItsOwnSessionKey()
     {
         var backbone = Backbone();
-        var width = AllStates.Width(backbone.Config);
+        var width = backbone.Config.AllStatesWidth;
 
         var model = Load(Bundle(2 * width, std: 1f, dropping: null), backbone);
 
@@ -30,7 +30,7 @@ public sealed class RouteModelStatisticsTests
     public void Create_DOfAnotherBackbone_FailedPreconditionNamingTheTensorAndD()
     {
         var backbone = Backbone();
-        var d = 2 * AllStates.Width(backbone.Config);
+        var d = 2 * backbone.Config.AllStatesWidth;
 
         var error = Assert.Throws<FailedPreconditionException>(() => Load(Bundle(d - 2, std: 1f, dropping: null), backbone));
 
@@ -44,7 +44,7 @@ public sealed class RouteModelStatisticsTests
         var backbone = Backbone();
 
         var error = Assert.Throws<FailedPreconditionException>(
-            () => Load(Bundle(2 * AllStates.Width(backbone.Config), std: 0f, dropping: null), backbone));
+            () => Load(Bundle(2 * backbone.Config.AllStatesWidth, std: 0f, dropping: null), backbone));
 
         Assert.Contains("head.norm.std[", error.Message);
     }
@@ -55,7 +55,7 @@ public sealed class RouteModelStatisticsTests
         var backbone = Backbone();
 
         var error = Assert.Throws<FailedPreconditionException>(
-            () => Load(Bundle(2 * AllStates.Width(backbone.Config), std: 1f, dropping: new TokenDroppingSettings()), backbone));
+            () => Load(Bundle(2 * backbone.Config.AllStatesWidth, std: 1f, dropping: new TokenDroppingSettings()), backbone));
 
         Assert.Contains("token dropping removes frames between the conv features and the transformer", error.Message);
     }
