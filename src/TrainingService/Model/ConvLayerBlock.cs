@@ -88,7 +88,7 @@ internal sealed class ConvLayerBlock : nn.Module<Tensor, Tensor?, (Tensor Output
         // TorchSharp 0.107 leaves GroupNorm's affine parameters uninitialized (garbage, sometimes NaN): set them.
         using (torch.no_grad())
         {
-            groupNorm.weight!.fill_(1.0f);
+            groupNorm.weight!.fill_(HeldScalar.Of(1.0));
             groupNorm.bias!.zero_();
         }
 
@@ -100,7 +100,7 @@ internal sealed class ConvLayerBlock : nn.Module<Tensor, Tensor?, (Tensor Output
     {
         var groupNorm = (GroupNorm)layer_norm!;
         var frames = y.shape[2];
-        var valid = (torch.arange(frames, device: y.device).unsqueeze(0) < lengths.unsqueeze(1)) // [B, T]
+        var valid = (torch.arange(HeldScalar.Of(frames), device: y.device).unsqueeze(0) < lengths.unsqueeze(1)) // [B, T]
             .unsqueeze(1).to(y.dtype); // [B, 1, T]
         var count = valid.sum(-1, keepdim: true).clamp_min(HeldScalar.Of(1.0)); // [B, 1, 1]
         var mean = (y * valid).sum(-1, keepdim: true) / count; // [B, C, 1]

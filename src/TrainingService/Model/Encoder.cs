@@ -91,7 +91,7 @@ internal sealed class Encoder : nn.Module<Tensor, Tensor?, Tensor>
         var y = x.alias();
         if (frameLengths is not null)
         {
-            var padded = torch.arange(x.shape[1], device: x.device).unsqueeze(0) >= frameLengths.unsqueeze(1); // [B, T]
+            var padded = torch.arange(HeldScalar.Of(x.shape[1]), device: x.device).unsqueeze(0) >= frameLengths.unsqueeze(1); // [B, T]
             y = y.masked_fill(padded.unsqueeze(-1), HeldScalar.Of(0.0)); // as HF: padded frames are zero before the positional conv
             attentionMask = torch.zeros(padded.shape, dtype: x.dtype, device: x.device)
                 .masked_fill(padded, HeldScalar.Of((double)float.MinValue))

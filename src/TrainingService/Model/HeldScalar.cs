@@ -8,7 +8,8 @@ namespace S3Router.TrainingService.Model;
 /// handle is read, so the GC may finalize it while libtorch still reads it: a use-after-free seen as "Unknown scalar
 /// type" or "Expected false to be true" from c10::Scalar, once every few thousand steps when training allocates
 /// heavily. The per-step paths pass these instead; each distinct value is created once. TorchSharp's own square()
-/// is pow(2) with such a temporary: write x * x instead.
+/// is pow(2) with such a temporary: write x * x instead. The S3Router.Analyzers build step (S3R0001, S3R0002) reports
+/// both in this project as build errors.
 /// </summary>
 internal static class HeldScalar
 {

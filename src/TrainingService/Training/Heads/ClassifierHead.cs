@@ -78,7 +78,7 @@ internal sealed class ClassifierHead : TaskHead
         var (batch, frames) = (hidden.shape[0], hidden.shape[1]);
         var valid = frameLengths is null
             ? torch.ones(batch, frames, dtype: ScalarType.Bool, device: hidden.device)
-            : torch.arange(frames, device: hidden.device).unsqueeze(0) < frameLengths.unsqueeze(1); // [B, T]
+            : torch.arange(HeldScalar.Of(frames), device: hidden.device).unsqueeze(0) < frameLengths.unsqueeze(1); // [B, T]
         Tensor weights; // [B, T], sums to 1 over the valid frames
         if (attention is null)
         {

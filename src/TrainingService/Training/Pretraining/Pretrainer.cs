@@ -148,7 +148,7 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
                 loss = lossTensor.item<float>();
                 using (torch.no_grad())
                 {
-                    var counted = maskedTargets.ne(IgnoreIndex);
+                    var counted = maskedTargets.ne(HeldScalar.Of(IgnoreIndex));
                     var correct = flatLogits.argmax(-1).eq(maskedTargets).logical_and(counted).sum().item<long>();
                     accuracy = correct / (double)Math.Max(1, counted.sum().item<long>());
                 }
