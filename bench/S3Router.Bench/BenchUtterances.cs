@@ -15,7 +15,7 @@ internal static class BenchUtterances
     {
         var entries = ManifestReader.Read(manifestDir, split, "ltr");
         return entries.Take(limit > 0 ? limit : entries.Count)
-            .Select(e => (AudioLoader.Load(e.AudioPath), CtcDecoder.TokensToText(CtcVocabulary.Tokenize(e.Label, isWordLabels: false))))
+            .Select(e => (AudioLoader.Load(e.AudioPath), CtcText.TokensToText(CtcVocabulary.Tokenize(e.Label, isWordLabels: false))))
             .ToList();
     }
 }

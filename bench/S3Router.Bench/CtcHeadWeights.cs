@@ -1,3 +1,4 @@
+using S3Router.Core.Ctc;
 using S3Router.Core.Masks;
 using S3Router.TrainingService.Training.Metrics;
 
@@ -24,7 +25,7 @@ internal sealed class CtcHeadWeights
     public string Greedy(float[,] hidden)
     {
         int frames = hidden.GetLength(0), width = hidden.GetLength(1), vocabulary = _bias.Length;
-        var logits = new float[frames * vocabulary];
+        var logits = new float[frames, vocabulary];
         for (var t = 0; t < frames; t++)
         {
             for (var v = 0; v < vocabulary; v++)
@@ -35,10 +36,10 @@ internal sealed class CtcHeadWeights
                     score += _weight[(v * width) + k] * hidden[t, k];
                 }
 
-                logits[(t * vocabulary) + v] = score;
+                logits[t, v] = score;
             }
         }
 
-        return CtcDecoder.ToText(CtcDecoder.Greedy(logits, frames, vocabulary), _labels);
+        return CtcText.ToText(CtcDecoder.Greedy(logits), _labels);
     }
 }

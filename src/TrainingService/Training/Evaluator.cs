@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using S3Router.Core.Ctc;
 using S3Router.TrainingService.Model;
 using S3Router.TrainingService.Training.Data;
 using S3Router.TrainingService.Training.Heads;
@@ -49,12 +51,14 @@ internal static class Evaluator
                     var (maxFrames, vocabulary) = ((int)logits.shape[1], (int)logits.shape[2]);
                     for (var b = 0; b < batch.Length; b++)
                     {
-                        var item = values.AsSpan(b * maxFrames * vocabulary, (int)frameCounts[b] * vocabulary);
+                        // The served decoder, so training metrics score what the inference service returns.
+                        var item = new float[frameCounts[b], vocabulary];
+                        values.AsSpan(b * maxFrames * vocabulary, item.Length).CopyTo(MemoryMarshal.CreateSpan(ref item[0, 0], item.Length));
                         var reference = dataset.Items[batch[b]].Reference;
-                        greedy.Add(reference, CtcDecoder.ToText(CtcDecoder.Greedy(item, (int)frameCounts[b], vocabulary), labels));
+                        greedy.Add(reference, CtcText.ToText(CtcDecoder.Greedy(item), labels));
                         if (beam)
                         {
-                            beamed.Add(reference, CtcDecoder.ToText(CtcDecoder.BeamSearch(item, (int)frameCounts[b], vocabulary, BeamWidth), labels));
+                            beamed.Add(reference, CtcText.ToText(CtcDecoder.BeamSearch(item, BeamWidth, nBest: 1)[0], labels));
                         }
                     }
                 }

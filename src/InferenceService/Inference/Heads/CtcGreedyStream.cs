@@ -1,3 +1,5 @@
+using S3Router.Core.Ctc;
+
 namespace S3Router.InferenceService.Inference.Heads;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using S3Router.Core.Ctc;
 using S3Router.Core.Errors;
 
 namespace S3Router.InferenceService.Inference.Heads;

@@ -63,7 +63,7 @@ internal sealed class JobData
             toItem = e =>
             {
                 var tokens = CtcVocabulary.Tokenize(e.Label, isWords);
-                return new DatasetItem(e.AudioPath, e.Samples, Metrics.CtcDecoder.TokensToText(tokens), vocabulary.Encode(tokens, out _));
+                return new DatasetItem(e.AudioPath, e.Samples, Metrics.CtcText.TokensToText(tokens), vocabulary.Encode(tokens, out _));
             };
         }
         else

@@ -179,7 +179,7 @@ public static class RouteEvaluator
                 var tokens = CtcVocabulary.Tokenize(entry.Label, labelExtension == "wrd");
                 var unknown = tokens.Where(t => !known.Contains(t)).ToList();
                 Count(unknown);
-                items.Add(new DatasetItem(entry.AudioPath, entry.Samples, CtcDecoder.TokensToText(tokens), vocabulary.Encode(tokens, out _)));
+                items.Add(new DatasetItem(entry.AudioPath, entry.Samples, CtcText.TokensToText(tokens), vocabulary.Encode(tokens, out _)));
             }
         }
         else

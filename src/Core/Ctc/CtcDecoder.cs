@@ -1,4 +1,4 @@
-namespace S3Router.InferenceService.Inference.Heads;
+namespace S3Router.Core.Ctc;
 
 /// <summary>
 /// CTC decoding of per-frame log posteriors [frames, vocabulary] with the blank at index 0.
@@ -8,7 +8,7 @@ namespace S3Router.InferenceService.Inference.Heads;
 /// Reference: Hannun et al. 2014, "First-Pass Large Vocabulary Continuous Speech Recognition using Bi-Directional
 /// Recurrent DNNs" (prefix beam search).
 /// </summary>
-internal static class CtcDecoder
+public static class CtcDecoder
 {
     /// <summary>The blank label's index.</summary>
     public const int Blank = 0;

@@ -1,6 +1,6 @@
-using S3Router.InferenceService.Inference.Heads;
+using S3Router.Core.Ctc;
 
-namespace S3Router.InferenceService.Tests.Inference.Heads;
+namespace S3Router.Core.Tests.Ctc;
 
 public sealed class CtcDecoderTests
 {
