@@ -13,13 +13,16 @@ internal static class Program
           prune-tokens [--route FILE] [--manifest-dir DIR] [...]
                                              structured pruning CER vs compute, token dropping speedup vs CER
           serving [--quick] [--memory-only]  end-to-end latency, gateway vs direct, mixed routes, memory per route
-                  [--gateway-only [--with-tiered-jit]]
+                  [--gateway-only [--with-tiered-jit]] [--mixed-only]
                                              only gateway vs direct: an instant backend, then the inference service
                                              (--with-tiered-jit: also a gateway with tiered JIT on, as before issue 7)
+                                             --mixed-only: only 8 mixed routes vs 1 route, per Inference:IntraOpSpinning
           route-churn [--routes N] [--hot N] [--passes N] [--native] [--trim]
                                              hot-tier churn in process: RSS, GC and malloc heap per pass
           session-cost [--count N] [--threads N] [--unshared]
                                              what one hot route's encoder session costs (RSS, malloc, GC) vs the estimate
+          mixed-routes [--rounds N] [--threads N] [--gate N]
+                                             8 mixed routes vs 1 route in process: encoder batch 8 vs 8 x batch 1 (one or 8 sessions)
           training-step [--quick] [--presets tiny,base] [--no-malloc-tuning]
                                              mask vs weights step time, TorchSharp vs PyTorch 1.13
           resilience [--quick] [--only NAME] pod loss, registry loss, slow pod, overload (NAME: pod-loss|registry-loss|slow-pod|overload)
@@ -34,10 +37,13 @@ internal static class Program
                 return 0;
             case "serving":
                 await ServingBenchmark.RunAsync(quick: args.Contains("--quick"), memoryOnly: args.Contains("--memory-only"), gatewayOnly: args.Contains("--gateway-only"),
-                    withTieredJit: args.Contains("--with-tiered-jit"));
+                    withTieredJit: args.Contains("--with-tiered-jit"), mixedOnly: args.Contains("--mixed-only"));
                 return 0;
             case "session-cost":
                 await SessionCostBenchmark.RunAsync(Option(args, "--count", 8), Option(args, "--threads", 2), args.Contains("--unshared"));
+                return 0;
+            case "mixed-routes":
+                await MixedRoutesBenchmark.RunAsync(Option(args, "--rounds", 20), Option(args, "--threads", 2), Option(args, "--gate", 1));
                 return 0;
             case "route-churn":
                 await RouteChurnBenchmark.RunAsync(Option(args, "--routes", 64), Option(args, "--hot", 8), Option(args, "--passes", 4), args.Contains("--native"), args.Contains("--trim"));

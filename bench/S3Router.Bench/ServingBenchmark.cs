@@ -26,7 +26,7 @@ internal static class ServingBenchmark
     private const string Utterance = "please turn on the lights in the kitchen";
     private static readonly int[] Concurrencies = [1, 8, 32];
 
-    public static async Task RunAsync(bool quick, bool memoryOnly, bool gatewayOnly = false, bool withTieredJit = false)
+    public static async Task RunAsync(bool quick, bool memoryOnly, bool gatewayOnly = false, bool withTieredJit = false, bool mixedOnly = false)
     {
         var repository = Path.GetDirectoryName(FindUp("S3RouterServices.sln"))!;
         var backboneDirectory = Path.Combine(repository, "models", "tiny-ssl");
@@ -51,7 +51,7 @@ internal static class ServingBenchmark
             var (config, backboneHex) = await RegisterBackboneAsync(registry, backboneDirectory);
             var demo = Directory.GetFiles(Path.Combine(backboneDirectory, "routes"), "*.safetensors").Order(StringComparer.Ordinal)
                 .Select(path => MaskBundle.Read(path)).ToList();
-            var variants = Enumerable.Range(0, gatewayOnly ? 0 : 64)
+            var variants = Enumerable.Range(0, gatewayOnly ? 0 : mixedOnly ? 5 : 64)
                 .Select(i => RouteVariants.Variant(demo[i % demo.Count], $"{demo[i % demo.Count].Task}_b{i:00}", seed: 1000 + i)).ToList();
             using (var channel = GrpcChannel.ForAddress(registry.Address))
             {
@@ -65,6 +65,15 @@ internal static class ServingBenchmark
             if (gatewayOnly)
             {
                 await GatewayVsDirectAsync(processes, repository, backboneDirectory, registry, demo, wav, quick, withTieredJit);
+                Console.WriteLine();
+                Console.WriteLine($"failed calls in the load phases: {Failed}");
+                Console.WriteLine($"load average at end {LoadAverage()}; wall {wall.Elapsed.TotalMinutes:F1} min");
+                return;
+            }
+
+            if (mixedOnly)
+            {
+                await MixedRoutesAsync(processes, repository, backboneDirectory, registry, demo, variants, wav, quick);
                 Console.WriteLine();
                 Console.WriteLine($"failed calls in the load phases: {Failed}");
                 Console.WriteLine($"load average at end {LoadAverage()}; wall {wall.Elapsed.TotalMinutes:F1} min");
@@ -226,6 +235,84 @@ internal static class ServingBenchmark
         {
             process.Dispose();
             processes.Remove(process);
+        }
+    }
+
+    /// <summary>
+    /// "8 mixed routes vs 1 route" through the gateway for each intra-op spinning mode (<c>Inference:IntraOpSpinning</c>;
+    /// <c>Always</c> is how the service ran before): one inference process and one gateway per mode, all modes and both
+    /// loads interleaved in every round.
+    /// </summary>
+    private static async Task MixedRoutesAsync(
+        List<BenchProcess> processes, string repository, string backboneDirectory, BenchProcess registry, List<MaskBundle> demo,
+        List<MaskBundle> variants, byte[] wav, bool quick)
+    {
+        var rounds = quick ? 1 : 3;
+        var preload = new Dictionary<string, string>();
+        for (var i = 0; i < demo.Count; i++)
+        {
+            preload[$"Inference__Preload__{i}"] = Name(demo[i]);
+        }
+
+        var modes = new[] { "Always", "WhileRunning", "Never" };
+        var clients = new List<(string Mode, Speech.SpeechClient Client, GrpcChannel Channel)>();
+        foreach (var mode in modes)
+        {
+            var inference = Start(processes, repository, "InferenceService", $"inference-{mode}",
+                InferenceSettings(backboneDirectory, registry, new(preload) { ["Inference__IntraOpSpinning"] = mode }));
+            await inference.WaitReadyAsync();
+            var gateway = Start(processes, repository, "Gateway", $"gateway-{mode}", new()
+            {
+                ["Gateway__Endpoints__0"] = inference.Address,
+                ["Gateway__CallTimeout"] = "00:02:00",
+            });
+            await gateway.WaitReadyAsync();
+            var channel = GrpcChannel.ForAddress(gateway.Address);
+            clients.Add((mode, new Speech.SpeechClient(channel), channel));
+        }
+
+        var content = ByteString.CopyFrom(wav);
+        var asr = Selector(demo[0]);
+        var mixed = demo.Select(Selector).Concat(variants.Take(5).Select(Selector)).ToList();
+        foreach (var (_, client, _) in clients)
+        {
+            foreach (var selector in mixed)
+            {
+                await RecognizeAsync(client, content, selector);
+            }
+        }
+
+        int Calls(int concurrency) => quick ? concurrency * 2 : concurrency * 4;
+        Console.WriteLine();
+        Console.WriteLine($"## 8 mixed routes vs 1 route by Inference:IntraOpSpinning (through a gateway each; {rounds} interleaved rounds; mixed = {string.Join(", ", mixed.Select(s => $"{s.Task}/{s.LanguageCode}"))})");
+        var table = new Dictionary<string, List<LoadResult>>();
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var concurrency in new[] { 8, 32 })
+            {
+                foreach (var (mode, client, _) in clients)
+                {
+                    Add(table, $"{mode} one c{concurrency}", await LoadRunner.RunAsync(concurrency, Calls(concurrency), _ => RecognizeAsync(client, content, asr)));
+                    Add(table, $"{mode} mixed c{concurrency}", await LoadRunner.RunAsync(concurrency, Calls(concurrency), i => RecognizeAsync(client, content, mixed[i % mixed.Count])));
+                }
+            }
+        }
+
+        Console.WriteLine("| spinning | concurrency | 1 route p50 / p99 ms | 8 routes p50 / p99 ms | 1 route req/s | 8 routes req/s | 8 / 1 throughput |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var concurrency in new[] { 8, 32 })
+        {
+            foreach (var mode in modes)
+            {
+                var one = Merge(table[$"{mode} one c{concurrency}"]);
+                var many = Merge(table[$"{mode} mixed c{concurrency}"]);
+                Console.WriteLine($"| {(mode == "Always" ? "Always (before)" : mode)} | {concurrency} | {Ms(one.P50)} / {Ms(one.P99)} | {Ms(many.P50)} / {Ms(many.P99)} | {one.Throughput:F1} | {many.Throughput:F1} | {many.Throughput / one.Throughput:F2}x |");
+            }
+        }
+
+        foreach (var (_, _, channel) in clients)
+        {
+            channel.Dispose();
         }
     }
 

@@ -88,6 +88,16 @@ internal sealed class InferenceOptions
     [Range(1, 256)]
     public int IntraOpThreads { get; set; } = 2;
 
+    /// <summary>
+    /// When ONNX Runtime's intra-op threads busy-wait for work. Every session (the frontend, each hot route's encoder)
+    /// has its own threads; with ONNX Runtime's default (<c>Always</c>) the threads of the session that just ran keep
+    /// spinning on the cores while the next session runs, so requests spread over many routes ran at about half the
+    /// throughput of one route (bench/README.md, "Mixed routes: idle sessions spinning"). <c>WhileRunning</c> spins only
+    /// during a run; <c>Never</c> never spins (least CPU on an oversubscribed node, a wake-up per parallel operator).
+    /// Default: WhileRunning.
+    /// </summary>
+    public Onnx.OnnxSpinning IntraOpSpinning { get; set; } = Onnx.OnnxSpinning.WhileRunning;
+
     /// <summary>Longest audio of one request or stream, in seconds. Default: 60. Range: 1-3600.</summary>
     [Range(1, 3600)]
     public int MaxAudioSeconds { get; set; } = 60;

@@ -12,6 +12,13 @@ public sealed class OnnxEngineOptions
     [Range(1, 256)]
     public int IntraOpThreads { get; set; } = 2;
 
+    /// <summary>
+    /// When the session's intra-op threads spin. With one session per hot route, threads left spinning by the session
+    /// that just ran take the cores from the session that runs next (bench/README.md, "Mixed routes").
+    /// Default: <see cref="OnnxSpinning.WhileRunning"/>.
+    /// </summary>
+    public OnnxSpinning Spinning { get; set; } = OnnxSpinning.WhileRunning;
+
     /// <summary>CUDA device ordinal; used only by GPU builds (<c>-p:S3RouterGpu=true</c>). Default: 0.</summary>
     [Range(0, 64)]
     public int CudaDeviceId { get; set; }

@@ -39,6 +39,16 @@ internal static class OnnxSessions
             IntraOpNumThreads = options.IntraOpThreads,
             InterOpNumThreads = 1,
         };
+        switch (options.Spinning)
+        {
+            case OnnxSpinning.WhileRunning:
+                sessionOptions.AddSessionConfigEntry("session.force_spinning_stop", "1");
+                break;
+            case OnnxSpinning.Never:
+                sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+                break;
+        }
+
 #if S3ROUTER_GPU
         sessionOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
 #endif

@@ -148,6 +148,47 @@ public sealed class EncoderSessionFactoryTests
         Assert.Contains("shared frontend", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(OnnxSpinning.Always)]
+    [InlineData(OnnxSpinning.WhileRunning)]
+    [InlineData(OnnxSpinning.Never)]
+    public void Create_SpinningModeWithRoutesRunInTurn_SameOutputsAsTheDefaultSessions(OnnxSpinning spinning)
+    {
+        // Arrange: three routes of different masks run one after another, batch 1 and a padded batch of two lengths,
+        // as mixed traffic does; 2 threads so the intra-op pool is used.
+        var config = TinyConfigs.ByStyle(false);
+        var raw = TestWeights.For(config, seed: 67);
+        var weights = Wav2Vec2Weights.Normalize(raw);
+        var masks = Enumerable.Range(0, 3).Select(i => TestWeights.RandomFfnMask(raw, config.NumHiddenLayers, seed: 68 + i)).ToList();
+        var shorter = Frames(config.HiddenSize, 5, seed: 71);
+        var longer = Frames(config.HiddenSize, 11, seed: 72);
+        using var factory = new EncoderSessionFactory(config, weights, new OnnxEngineOptions { IntraOpThreads = 2, Spinning = spinning });
+        var references = masks.Select(m => OnnxEncoderSession.Create(config, weights, m)).ToList();
+        var sessions = masks.Select(m => factory.Create(Packed(m, weights)).Session).ToList();
+        try
+        {
+            // Act
+            var outputs = sessions.Select(s => (Single: s.Run([longer])[0], Batch: s.Run([shorter, longer]))).ToList();
+
+            // Assert
+            for (var i = 0; i < masks.Count; i++)
+            {
+                var expectedLonger = references[i].Run([longer])[0];
+                var expectedShorter = references[i].Run([shorter])[0];
+                Assert.True(Numerics.RelativeError(outputs[i].Single, expectedLonger) < Tolerance);
+                Assert.True(Numerics.RelativeError(outputs[i].Batch[0], expectedShorter) < Tolerance);
+                Assert.True(Numerics.RelativeError(outputs[i].Batch[1], expectedLonger) < Tolerance);
+            }
+        }
+        finally
+        {
+            foreach (var session in references.Concat(sessions))
+            {
+                session.Dispose();
+            }
+        }
+    }
+
     private static List<MaskTensor> Packed(Dictionary<string, bool[]> mask, IReadOnlyDictionary<string, WeightTensor> weights) =>
         mask.Select(m => MaskTensor.FromBits("wav2vec2." + m.Key, weights[m.Key].Shape, m.Value)).ToList();
 

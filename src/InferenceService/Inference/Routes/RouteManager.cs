@@ -91,7 +91,7 @@ internal sealed class RouteManager : IDisposable
         }
     }
 
-    private OnnxEngineOptions EngineOptions => new() { IntraOpThreads = _options.IntraOpThreads };
+    private OnnxEngineOptions EngineOptions => new() { IntraOpThreads = _options.IntraOpThreads, Spinning = _options.IntraOpSpinning };
 
     /// <summary>Builds the backbone's encoder sessions (shared unmasked weights, pooled build buffers), made on first use.</summary>
     private EncoderSessionFactory Encoders

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Configuration;
+using S3Router.InferenceService.Onnx;
+
+namespace S3Router.InferenceService.Tests;
+
+public sealed class InferenceOptionsTests
+{
+    [Fact]
+    public void Bind_NoIntraOpSpinning_SpinsOnlyWhileRunning()
+    {
+        // Arrange
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([]).Build();
+
+        // Act
+        var options = configuration.GetSection(InferenceOptions.SectionName).Get<InferenceOptions>() ?? new InferenceOptions();
+
+        // Assert
+        Assert.Equal(OnnxSpinning.WhileRunning, options.IntraOpSpinning);
+    }
+
+    [Theory]
+    [InlineData("Always", OnnxSpinning.Always)]
+    [InlineData("never", OnnxSpinning.Never)]
+    public void Bind_IntraOpSpinningByName_ThatMode(string value, OnnxSpinning expected)
+    {
+        // Arrange: as the environment variable Inference__IntraOpSpinning gives it.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new KeyValuePair<string, string?>("Inference:IntraOpSpinning", value)])
+            .Build();
+
+        // Act
+        var options = configuration.GetSection(InferenceOptions.SectionName).Get<InferenceOptions>();
+
+        // Assert
+        Assert.Equal(expected, options?.IntraOpSpinning);
+    }
+}
