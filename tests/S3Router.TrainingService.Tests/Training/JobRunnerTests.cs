@@ -235,7 +235,7 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
     public async Task RunAsync_HeadJobWithConvMaxPooling_WritesConvMaxHeadThatTheEvaluatorRebuilds()
     {
         // Arrange: a small conv_max head (8 channels, kernel 3) with weight decay on the tones.
-        var spec = ClassifierSpec(JobKind.Head, steps: 40, pooling: "conv_max");
+        var spec = ClassifierSpec(JobKind.Head, steps: 20, pooling: "conv_max");
         spec.Head.ConvWidth = 8;
         spec.Head.ConvKernel = 3;
         spec.Optimization.HeadWeightDecay = 0.01;
@@ -261,7 +261,7 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
         Assert.NotEqual(new float[config.NumHiddenLayers + 1], bundle.Heads.Single(h => h.Name == "head.layer_logits").Values.ToArray());
         Assert.Equal(result.Metrics["test_accuracy"], score.Metrics["test_accuracy"], 6);
         Assert.Equal(result.Metrics["test_loss"], score.Metrics["test_loss"], 4);
-        output.WriteLine($"conv_max head after 40 steps: test accuracy {result.Metrics["test_accuracy"]:F3}");
+        output.WriteLine($"conv_max head after 20 steps: test accuracy {result.Metrics["test_accuracy"]:F3}");
     }
 
     [Fact]
