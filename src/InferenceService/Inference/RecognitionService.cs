@@ -124,8 +124,8 @@ internal sealed class RecognitionService(
         }
 
         var classifier = model.Classifier!;
-        var input = classifier.PoolsStatistics
-            ? output.States ?? throw new InvalidOperationException("A statistics-pooling route ran on a session without hidden states.")
+        var input = classifier.ReadsAllStates
+            ? output.States ?? throw new InvalidOperationException("An all-states route (stats or conv_max pooling) ran on a session without hidden states.")
             : output.Hidden;
         return new RouteOutcome(model.Version, null, classifier.Classify(input, settings.MaxClasses));
     }

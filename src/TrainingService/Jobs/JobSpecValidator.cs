@@ -16,7 +16,7 @@ internal static partial class JobSpecValidator
     public static readonly string[] InitScores = ["weight_rank", "weight_magnitude", "weight_magnitude_with_scale", "kaiming_uniform"];
 
     private static readonly string[] LabelExtensions = ["ltr", "wrd", "label"];
-    private static readonly string[] Poolings = ["mean", "attentive", "stats"];
+    private static readonly string[] Poolings = ["mean", "attentive", "stats", "conv_max"];
 
     /// <summary>Throws when <paramref name="spec"/> is not a job this worker can run.</summary>
     /// <param name="spec">The job.</param>
@@ -224,7 +224,23 @@ internal static partial class JobSpecValidator
 
         if (head.Pooling.Length > 0 && !Poolings.Contains(head.Pooling))
         {
-            violations.Add(new(f("head.pooling"), $"\"{Shorten(head.Pooling)}\" is not a pooling: use \"mean\", \"attentive\" or \"stats\""));
+            violations.Add(new(f("head.pooling"), $"\"{Shorten(head.Pooling)}\" is not a pooling: use \"mean\", \"attentive\", \"stats\" or \"conv_max\""));
+        }
+
+        // 0 means the default; the ranges are JobOptions'.
+        if (head.ConvWidth < 0 || head.ConvWidth > Training.JobOptions.MaxConvWidth)
+        {
+            violations.Add(new(f("head.conv_width"), $"{head.ConvWidth} is not a channel count: use 1 to {Training.JobOptions.MaxConvWidth}, or 0 for 256"));
+        }
+
+        if (head.ConvKernel < 0 || head.ConvKernel > Training.JobOptions.MaxConvKernel || (head.ConvKernel > 0 && head.ConvKernel % 2 == 0))
+        {
+            violations.Add(new(f("head.conv_kernel"), $"{head.ConvKernel} is not a kernel width: use an odd number of frames from 1 to {Training.JobOptions.MaxConvKernel}, or 0 for 5"));
+        }
+
+        if ((head.ConvWidth != 0 || head.ConvKernel != 0) && head.Pooling != "conv_max")
+        {
+            violations.Add(new(f(head.ConvWidth != 0 ? "head.conv_width" : "head.conv_kernel"), "is for pooling \"conv_max\""));
         }
     }
 
@@ -275,6 +291,11 @@ internal static partial class JobSpecValidator
             {
                 violations.Add(new(f($"optimization.{field}"), $"{value} is negative: use a positive number, or 0 for the default"));
             }
+        }
+
+        if (!(o.HeadWeightDecay is >= 0 and < 1))
+        {
+            violations.Add(new(f("optimization.head_weight_decay"), $"{o.HeadWeightDecay} is not a weight decay: use a number in [0, 1), e.g. 0.01, or 0 for none"));
         }
 
         var fractions = new[] { (o.WarmupFraction, "warmup_fraction"), (o.HoldFraction, "hold_fraction"), (o.DecayFraction, "decay_fraction") };

@@ -8,7 +8,9 @@ namespace S3Router.TrainingService.Training;
 /// <summary>
 /// Adam (Kingma and Ba, arXiv:1412.6980) over named parameters with its state in plain tensors, so a checkpoint can
 /// hold it by name. Parameters without a gradient in a step (frozen for now) are skipped and keep their own step
-/// count. Betas and epsilon follow the wav2vec2 finetuning recipes: (0.9, 0.98), 1e-8.
+/// count. Betas and epsilon follow the wav2vec2 finetuning recipes: (0.9, 0.98), 1e-8. Optional decoupled weight
+/// decay per parameter (AdamW, Loshchilov and Hutter, arXiv:1711.05101): each step first scales the parameter by
+/// <c>1 − lr · decay</c>, as PyTorch's AdamW.
 /// </summary>
 internal sealed class AdamOptimizer : IDisposable
 {
@@ -26,10 +28,15 @@ internal sealed class AdamOptimizer : IDisposable
     private readonly Scalar _oneMinusBeta2 = (1 - Beta2).ToScalar();
     private readonly Scalar _epsilon = Epsilon.ToScalar();
 
-    public AdamOptimizer(IEnumerable<(string Name, Parameter Parameter)> parameters)
+    /// <param name="parameters">The parameters by checkpoint name.</param>
+    /// <param name="weightDecay">Decoupled weight decay of a parameter by its name, in [0, 1); null: none.</param>
+    public AdamOptimizer(IEnumerable<(string Name, Parameter Parameter)> parameters, Func<string, double>? weightDecay = null)
     {
         _slots = parameters
-            .Select(p => new Slot(p.Name, p.Parameter, torch.zeros_like(p.Parameter).DetachFromDisposeScope(), torch.zeros_like(p.Parameter).DetachFromDisposeScope()))
+            .Select(p => new Slot(p.Name, p.Parameter, torch.zeros_like(p.Parameter).DetachFromDisposeScope(), torch.zeros_like(p.Parameter).DetachFromDisposeScope())
+            {
+                WeightDecay = weightDecay?.Invoke(p.Name) ?? 0,
+            })
             .ToList();
     }
 
@@ -57,6 +64,12 @@ internal sealed class AdamOptimizer : IDisposable
             }
 
             slot.Steps++;
+            if (slot.WeightDecay > 0)
+            {
+                using var keep = (1 - (lr * slot.WeightDecay)).ToScalar();
+                slot.Parameter.mul_(keep);
+            }
+
             slot.Mean.mul_(_beta1).add_(grad, alpha: _oneMinusBeta1);
             slot.Variance.mul_(_beta2).addcmul_(grad, grad, value: _oneMinusBeta2);
             using var varianceCorrection = (1 - Math.Pow(Beta2, slot.Steps)).ToScalar();
@@ -129,5 +142,7 @@ internal sealed class AdamOptimizer : IDisposable
         public Tensor Variance { get; } = variance;
 
         public long Steps { get; set; }
+
+        public double WeightDecay { get; init; }
     }
 }

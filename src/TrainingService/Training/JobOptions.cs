@@ -44,6 +44,12 @@ internal sealed record JobOptions
     /// <summary>Most k-means clusters a pretraining job accepts.</summary>
     public const int MaxPretrainClusters = 10_000;
 
+    /// <summary>Most output channels of a conv_max head's convolution.</summary>
+    public const int MaxConvWidth = 4096;
+
+    /// <summary>Widest kernel (frames) of a conv_max head's convolution.</summary>
+    public const int MaxConvKernel = 63;
+
     /// <summary>Global L2 norm of the gradients is clipped to this.</summary>
     public const double GradientClipNorm = 10.0;
 
@@ -74,6 +80,18 @@ internal sealed record JobOptions
 
     /// <summary>Classifier pooling (ignored by CTC heads).</summary>
     public required Heads.ClassifierPooling Pooling { get; init; }
+
+    /// <summary>Output channels of a conv_max head's convolution. Default: <see cref="Heads.ConvMaxHead.DefaultWidth"/>.</summary>
+    public int ConvWidth { get; init; } = Heads.ConvMaxHead.DefaultWidth;
+
+    /// <summary>Kernel width (frames, odd) of a conv_max head's convolution. Default: <see cref="Heads.ConvMaxHead.DefaultKernel"/>.</summary>
+    public int ConvKernel { get; init; } = Heads.ConvMaxHead.DefaultKernel;
+
+    /// <summary>Decoupled (AdamW) weight decay of the head's parameters, in [0, 1). Default: 0 (none).</summary>
+    public double HeadWeightDecay { get; init; }
+
+    /// <summary>Whether the head reads the all-states features (<see cref="Wav2Vec2Model.OutputsAllStates"/>): stats and conv_max classifiers.</summary>
+    public bool ReadsAllStates => !IsCtc && Pooling is Heads.ClassifierPooling.Stats or Heads.ClassifierPooling.ConvMax;
 
     public required double PruneRate { get; init; }
 
@@ -171,9 +189,19 @@ internal sealed record JobOptions
             _ => string.Equals(spec.Task, "asr", StringComparison.OrdinalIgnoreCase),
         };
         var pooling = string.IsNullOrEmpty(head.Pooling) ? "mean" : head.Pooling;
-        Check(pooling is "mean" or "attentive" or "stats", "head.pooling", $"pooling must be \"mean\", \"attentive\" or \"stats\"; found \"{pooling}\".");
-        // Token dropping removes frames between the conv features and the transformer, which statistics pooling reads together.
-        Check(isCtc || pooling != "stats" || spec.TokenDropping is null, "head.pooling", "pooling \"stats\" cannot be combined with token_dropping.");
+        Check(pooling is "mean" or "attentive" or "stats" or "conv_max", "head.pooling",
+            $"pooling must be \"mean\", \"attentive\", \"stats\" or \"conv_max\"; found \"{pooling}\".");
+        // Token dropping removes frames between the conv features and the transformer; the all-states heads are served
+        // from the all-states session, which runs without it.
+        Check(isCtc || pooling is not ("stats" or "conv_max") || spec.TokenDropping is null, "head.pooling",
+            $"pooling \"{pooling}\" cannot be combined with token_dropping.");
+        var convMax = !isCtc && pooling == "conv_max";
+        Check(head.ConvWidth == 0 || convMax, "head.conv_width", "conv_width is for a classifier with pooling \"conv_max\".");
+        Check(head.ConvKernel == 0 || convMax, "head.conv_kernel", "conv_kernel is for a classifier with pooling \"conv_max\".");
+        Check(head.ConvWidth is >= 0 and <= MaxConvWidth, "head.conv_width",
+            $"conv_width must be in [1, {MaxConvWidth}] (0 = {Heads.ConvMaxHead.DefaultWidth}); found {head.ConvWidth}.");
+        Check(head.ConvKernel == 0 || (head.ConvKernel is > 0 and <= MaxConvKernel && head.ConvKernel % 2 == 1), "head.conv_kernel",
+            $"conv_kernel must be odd, in [1, {MaxConvKernel}] (0 = {Heads.ConvMaxHead.DefaultKernel}), so the convolution is centred on its frame; found {head.ConvKernel}.");
 
         var dataset = spec.Dataset ?? new DatasetSpec();
         var labelExtension = string.IsNullOrEmpty(dataset.LabelExtension) ? (isCtc ? "ltr" : "label") : dataset.LabelExtension;
@@ -219,6 +247,8 @@ internal sealed record JobOptions
         Check(optimization.HeadWarmupSteps >= 0, "optimization.head_warmup_steps", "head_warmup_steps must be ≥ 0.");
         Check(optimization.HeadWarmupLearningRate >= 0 && double.IsFinite(optimization.HeadWarmupLearningRate), "optimization.head_warmup_learning_rate",
             "head_warmup_learning_rate must be a finite number ≥ 0.");
+        Check(optimization.HeadWeightDecay is >= 0 and < 1, "optimization.head_weight_decay",
+            $"head_weight_decay must be in [0, 1); found {optimization.HeadWeightDecay}.");
         Check(optimization.EvalIntervalSteps >= 0, "optimization.eval_interval_steps", "eval_interval_steps must be ≥ 0.");
         Check(optimization.CheckpointIntervalSteps >= 0, "optimization.checkpoint_interval_steps", "checkpoint_interval_steps must be ≥ 0.");
         double warmup = optimization.WarmupFraction, hold = optimization.HoldFraction, decay = optimization.DecayFraction;
@@ -274,8 +304,12 @@ internal sealed record JobOptions
             {
                 "attentive" => Heads.ClassifierPooling.Attentive,
                 "stats" => Heads.ClassifierPooling.Stats,
+                "conv_max" => Heads.ClassifierPooling.ConvMax,
                 _ => Heads.ClassifierPooling.Mean,
             },
+            ConvWidth = head.ConvWidth == 0 ? Heads.ConvMaxHead.DefaultWidth : head.ConvWidth,
+            ConvKernel = head.ConvKernel == 0 ? Heads.ConvMaxHead.DefaultKernel : head.ConvKernel,
+            HeadWeightDecay = optimization.HeadWeightDecay,
             PruneRate = pruneRate,
             InitScore = init!.Value,
             InitScoreName = initName,

@@ -116,10 +116,8 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             backbone.InitializeScores(options.InitScore);
         }
 
-        backbone.OutputsAllStates = !options.IsCtc && options.Pooling == ClassifierPooling.Stats;
-        using TaskHead head = options.IsCtc
-            ? new CtcHead(backbone.Config.HiddenSize, data.Labels.Count)
-            : new ClassifierHead(backbone.OutputWidth, data.Labels.Count, options.Pooling);
+        backbone.OutputsAllStates = options.ReadsAllStates;
+        using var head = CreateHead(options, backbone, data.Labels.Count);
         if (finetunedHead is { } start)
         {
             head.Import(start.Tensors);
@@ -146,7 +144,8 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         }
 
         var backboneTrainable = backbone.named_parameters().Where(p => p.parameter.requires_grad).Select(p => ("backbone." + p.name, p.parameter)).ToList();
-        using var optimizer = new AdamOptimizer(backboneTrainable.Concat(head.named_parameters().Select(p => ("head." + p.name, p.parameter))));
+        using var optimizer = new AdamOptimizer(
+            backboneTrainable.Concat(head.named_parameters().Select(p => ("head." + p.name, p.parameter))), HeadWeightDecay(options));
         var store = new CheckpointStore(context.WorkDirectory);
         var specDigest = SpecDigest(spec);
         var state = store.TryLoad(optimizer, specDigest);
@@ -283,6 +282,16 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         }
     }
 
+    /// <summary>The job's head on <paramref name="backbone"/> (whose <see cref="Wav2Vec2Model.OutputsAllStates"/> is already set).</summary>
+    private static TaskHead CreateHead(JobOptions options, Wav2Vec2Model backbone, int classes) =>
+        options.IsCtc ? new CtcHead(backbone.Config.HiddenSize, classes)
+        : options.Pooling == ClassifierPooling.ConvMax ? new ConvMaxHead(backbone.Config, classes, options.ConvWidth, options.ConvKernel)
+        : new ClassifierHead(backbone.OutputWidth, classes, options.Pooling);
+
+    // Only the head decays (optimizer names "head.*"): the backbone's weights and mask scores are never pulled to zero.
+    private static Func<string, double> HeadWeightDecay(JobOptions options) =>
+        name => name.StartsWith("head.", StringComparison.Ordinal) ? options.HeadWeightDecay : 0;
+
     private static IReadOnlyList<long[]> Targets(JobData data, IReadOnlyList<int> batch) => batch.Select(i => data.Train.Items[i].Targets).ToList();
 
     /// <summary>
@@ -304,7 +313,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             p.requires_grad = true;
         }
 
-        using (var optimizer = new AdamOptimizer(head.named_parameters().Select(p => ("head." + p.name, p.parameter))))
+        using (var optimizer = new AdamOptimizer(head.named_parameters().Select(p => ("head." + p.name, p.parameter)), HeadWeightDecay(options)))
         {
             head.train();
             var (epoch, position) = (0L, 0);
@@ -372,6 +381,10 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         if (features is null)
         {
             TrainingLog.FeaturesNotCached(logger, context.JobId);
+        }
+        else if (features.IsHalfPrecision)
+        {
+            TrainingLog.FeaturesCachedAsHalf(logger, context.JobId);
         }
 
         return features;

@@ -52,4 +52,7 @@ internal static partial class TrainingLog
 
     [LoggerMessage(EventId = 6015, Level = LogLevel.Information, Message = "Job {JobId}: statistics-pooling head standardized on {Utterances} training utterances ({Width} pooled values)")]
     public static partial void HeadStandardized(ILogger logger, string jobId, int utterances, long width);
+
+    [LoggerMessage(EventId = 6016, Level = LogLevel.Information, Message = "Job {JobId}: the training set's features exceed the cache budget as float32; cached as float16")]
+    public static partial void FeaturesCachedAsHalf(ILogger logger, string jobId);
 }

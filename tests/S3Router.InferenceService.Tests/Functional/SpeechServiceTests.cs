@@ -354,6 +354,63 @@ public sealed class SpeechServiceTests(ServingPlatform platform) : IClassFixture
         Assert.Equal("asr", response.Results[1].Route.Task);
     }
 
+    [Fact]
+    public async Task Recognize_ConvMaxRouteWithAnotherRoute_ClassesAndScoresOfTheHeadOnAllStates()
+    {
+        // Arrange: a masked conv_max route with a random head; the expected scores come from the whole graph's all states
+        // and the head's formula written out (ConvMaxReference).
+        var (config, weights) = await BackboneCheckpoint.LoadAsync(platform.BackboneDirectory, Token);
+        var (h, l, channels, kernel) = (config.HiddenSize, config.NumHiddenLayers, 12, 5);
+        var classes = ServingPlatform.Speakers.Count;
+        var random = new Random(91);
+        float[] Values(int n, double center, double spread) => [.. Enumerable.Range(0, n).Select(_ => (float)(center + (spread * ((2 * random.NextDouble()) - 1))))];
+        var tensors = new Dictionary<string, (long[] Shape, float[] Values)>
+        {
+            ["head.layer_logits"] = ([l + 1], Values(l + 1, 0, 1.5)),
+            ["head.norm.weight"] = ([h], Values(h, 1, 0.3)),
+            ["head.norm.bias"] = ([h], Values(h, 0, 0.3)),
+            ["head.conv.weight"] = ([channels, h, kernel], Values(channels * h * kernel, 0, 0.2)),
+            ["head.conv.bias"] = ([channels], Values(channels, 0, 0.1)),
+            ["head.proj.weight"] = ([classes, channels], Values(classes * channels, 0, 1.0)),
+            ["head.proj.bias"] = ([classes], [0.1f, -0.2f, 0.05f]),
+        };
+        var bundle = new MaskBundle
+        {
+            Task = "intentconv",
+            BackboneDigest = platform.BackboneHex,
+            HeadKind = MaskHeadKind.Classifier,
+            Labels = [.. ServingPlatform.Speakers],
+            Masks = TestBundles.FfnMasks(config, seed: 92),
+            Heads = [.. tensors.Select(t => new HeadTensor(t.Key, t.Value.Shape, t.Value.Values))],
+        };
+        await platform.Registry.PublishAsync(bundle, "production", Token);
+        var request = Request("intentconv", "und");
+        request.Config.MaxClasses = classes;
+        request.AdditionalRoutes.Add(new RouteSelector { Task = "asr", LanguageCode = "en" });
+        var samples = AudioDecoder.Decode(request.Audio.Content.Span, Core.Audio.AudioEncoding.Linear16, 16000).Samples;
+        var mask = bundle.Masks.ToDictionary(m => Wav2Vec2Weights.CanonicalName(m.Name), m => m.Unpack());
+        using var session = OnnxBackboneSession.Create(config, weights, mask, new OnnxBuildOptions { HiddenStates = true });
+        var x = session.RunFrames([samples])[0].States!;
+        var values = tensors.ToDictionary(t => t.Key, t => t.Value.Values);
+        var expected = Inference.Heads.ConvMaxReference.Probabilities(values, Inference.Heads.ConvMaxReference.Pooled(values, x, h, l, channels, kernel));
+
+        // Act
+        var response = await platform.Speech.RecognizeAsync(request, cancellationToken: Token);
+
+        // Assert
+        Assert.Equal(2, response.Results.Count);
+        var served = response.Results[0].Classification.Classes;
+        var order = Enumerable.Range(0, classes).OrderByDescending(c => expected[c]).ToList();
+        Assert.Equal(order.Select(c => ServingPlatform.Speakers[c]), served.Select(c => c.ClassName));
+        for (var i = 0; i < classes; i++)
+        {
+            Assert.Equal(expected[order[i]], served[i].Score, 4);
+        }
+
+        Assert.True(expected.Max() - expected.Min() > 0.05, "the head should separate the classes");
+        Assert.Equal("asr", response.Results[1].Route.Task);
+    }
+
     // softmax(W · (f - mean) / std + b), f = [mean_t x | population std_t x].
     private static double[] ExpectedScores(float[,] x, float[] normMean, float[] normStd, float[] weight, float[] bias)
     {

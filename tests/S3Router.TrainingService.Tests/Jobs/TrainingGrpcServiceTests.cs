@@ -57,6 +57,11 @@ public sealed class TrainingGrpcServiceTests : IDisposable
     [InlineData("prune_rate_nan", "spec.mask.prune_rate")]
     [InlineData("init_score", "spec.mask.init_score")]
     [InlineData("pooling", "spec.head.pooling")]
+    [InlineData("conv_kernel_even", "spec.head.conv_kernel")]
+    [InlineData("conv_kernel_negative", "spec.head.conv_kernel")]
+    [InlineData("conv_width_negative", "spec.head.conv_width")]
+    [InlineData("conv_width_with_stats", "spec.head.conv_width")]
+    [InlineData("head_weight_decay", "spec.optimization.head_weight_decay")]
     [InlineData("fractions", "spec.optimization.warmup_fraction")]
     [InlineData("max_steps", "spec.optimization.max_steps")]
     [InlineData("alias_without_publish", "spec.publish.set_alias")]
@@ -77,6 +82,11 @@ public sealed class TrainingGrpcServiceTests : IDisposable
             case "prune_rate_nan": spec.Mask.PruneRate = double.NaN; break;
             case "init_score": spec.Mask.InitScore = "random"; break;
             case "pooling": spec.Head = new HeadSpec { Pooling = "max" }; break;
+            case "conv_kernel_even": spec.Head = new HeadSpec { Pooling = "conv_max", ConvKernel = 4 }; break;
+            case "conv_kernel_negative": spec.Head = new HeadSpec { Pooling = "conv_max", ConvKernel = -5 }; break;
+            case "conv_width_negative": spec.Head = new HeadSpec { Pooling = "conv_max", ConvWidth = -1 }; break;
+            case "conv_width_with_stats": spec.Head = new HeadSpec { Pooling = "stats", ConvWidth = 64 }; break;
+            case "head_weight_decay": spec.Optimization.HeadWeightDecay = 1.5; break;
             case "fractions": spec.Optimization.WarmupFraction = 0.5; spec.Optimization.HoldFraction = 0.6; break;
             case "max_steps": spec.Optimization.MaxSteps = -1; break;
             case "alias_without_publish": spec.Publish = new PublishSpec { SetAlias = "canary" }; break;

@@ -194,6 +194,108 @@ public sealed class JobOptionsTests
         Assert.Equal(S3Router.TrainingService.Training.Heads.ClassifierPooling.Stats, options.Pooling);
     }
 
+    [Fact]
+    public void Resolve_ConvMaxPoolingWithoutSizes_Width256Kernel5NoDecay()
+    {
+        // Arrange
+        var spec = Spec(JobKind.Head);
+        spec.Task = "intent";
+        spec.Head = new HeadSpec { Pooling = "conv_max" };
+
+        // Act
+        var options = JobOptions.Resolve(spec);
+
+        // Assert
+        Assert.Equal(S3Router.TrainingService.Training.Heads.ClassifierPooling.ConvMax, options.Pooling);
+        Assert.Equal((256, 5, 0.0), (options.ConvWidth, options.ConvKernel, options.HeadWeightDecay));
+        Assert.True(options.ReadsAllStates);
+    }
+
+    [Fact]
+    public void Resolve_ConvMaxPoolingWithSizesAndDecay_TakesThem()
+    {
+        // Arrange
+        var spec = Spec(JobKind.Head);
+        spec.Task = "intent";
+        spec.Head = new HeadSpec { Pooling = "conv_max", ConvWidth = 64, ConvKernel = 7 };
+        spec.Optimization = new OptimizationSpec { HeadWeightDecay = 0.01 };
+
+        // Act
+        var options = JobOptions.Resolve(spec);
+
+        // Assert
+        Assert.Equal((64, 7, 0.01), (options.ConvWidth, options.ConvKernel, options.HeadWeightDecay));
+    }
+
+    [Theory]
+    [InlineData(256, 4, "head.conv_kernel")]
+    [InlineData(256, -3, "head.conv_kernel")]
+    [InlineData(256, 65, "head.conv_kernel")]
+    [InlineData(-1, 5, "head.conv_width")]
+    [InlineData(5000, 5, "head.conv_width")]
+    public void Resolve_ConvMaxBadWidthOrKernel_InvalidInputNamingTheField(int width, int kernel, string field)
+    {
+        // Arrange
+        var spec = Spec(JobKind.Head);
+        spec.Task = "intent";
+        spec.Head = new HeadSpec { Pooling = "conv_max", ConvWidth = width, ConvKernel = kernel };
+
+        // Act
+        var error = Assert.Throws<InvalidInputException>(() => JobOptions.Resolve(spec));
+
+        // Assert
+        Assert.Equal(field, Assert.Single(error.Violations).Field);
+    }
+
+    [Fact]
+    public void Resolve_ConvKernelWithStatsPooling_InvalidInputNamingConvKernel()
+    {
+        // Arrange
+        var spec = Spec(JobKind.Head);
+        spec.Task = "speaker";
+        spec.Head = new HeadSpec { Pooling = "stats", ConvKernel = 5 };
+
+        // Act
+        var error = Assert.Throws<InvalidInputException>(() => JobOptions.Resolve(spec));
+
+        // Assert
+        Assert.Equal("head.conv_kernel", Assert.Single(error.Violations).Field);
+    }
+
+    [Fact]
+    public void Resolve_ConvMaxPoolingWithTokenDropping_InvalidInputNamingPooling()
+    {
+        // Arrange
+        var spec = Spec(JobKind.Head);
+        spec.Task = "intent";
+        spec.Head = new HeadSpec { Pooling = "conv_max" };
+        spec.TokenDropping = new TokenDroppingSpec { SilenceDbfs = -50 };
+
+        // Act
+        var error = Assert.Throws<InvalidInputException>(() => JobOptions.Resolve(spec));
+
+        // Assert
+        Assert.Equal("head.pooling", Assert.Single(error.Violations).Field);
+        Assert.Contains("token_dropping", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.0)]
+    [InlineData(double.NaN)]
+    public void Resolve_HeadWeightDecayOutsideRange_InvalidInputNamingIt(double decay)
+    {
+        // Arrange
+        var spec = Spec(JobKind.Head);
+        spec.Optimization = new OptimizationSpec { HeadWeightDecay = decay };
+
+        // Act
+        var error = Assert.Throws<InvalidInputException>(() => JobOptions.Resolve(spec));
+
+        // Assert
+        Assert.Equal("optimization.head_weight_decay", Assert.Single(error.Violations).Field);
+    }
+
     private static JobSpec Spec(JobKind kind) => new()
     {
         Kind = kind,

@@ -232,6 +232,39 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_HeadJobWithConvMaxPooling_WritesConvMaxHeadThatTheEvaluatorRebuilds()
+    {
+        // Arrange: a small conv_max head (8 channels, kernel 3) with weight decay on the tones.
+        var spec = ClassifierSpec(JobKind.Head, steps: 20, pooling: "conv_max");
+        spec.Head.ConvWidth = 8;
+        spec.Head.ConvKernel = 3;
+        spec.Optimization.HeadWeightDecay = 0.01;
+        var config = TrainingTestData.TinyConfig;
+
+        // Act
+        var result = await Runner().RunAsync(spec, Context("convmax"), TestContext.Current.CancellationToken);
+        var score = S3Router.TrainingService.Training.Scoring.RouteEvaluator.Evaluate(
+            new S3Router.TrainingService.Training.Scoring.RouteScoreRequest { RoutePath = result.OutputPath, BackbonePath = _data.BackboneDir, ManifestDir = spec.Dataset.ManifestDir, MaxTokens = 60_000 },
+            null, TestContext.Current.CancellationToken);
+
+        // Assert: the evaluator rebuilds the head from the bundle alone (its kind from head.layer_logits, its width and
+        // kernel from head.conv.weight), so equal metrics mean the bundle holds all of it.
+        var bundle = MaskBundle.Read(result.OutputPath);
+        Assert.Empty(bundle.Masks);
+        var shapes = bundle.Heads.ToDictionary(h => h.Name, h => h.Shape.ToArray());
+        Assert.Equal(
+            ["head.conv.bias", "head.conv.weight", "head.layer_logits", "head.norm.bias", "head.norm.weight", "head.proj.bias", "head.proj.weight"],
+            shapes.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal([config.NumHiddenLayers + 1L], shapes["head.layer_logits"]);
+        Assert.Equal([8L, config.HiddenSize, 3], shapes["head.conv.weight"]);
+        Assert.Equal([bundle.Labels.Count, 8L], shapes["head.proj.weight"]);
+        Assert.NotEqual(new float[config.NumHiddenLayers + 1], bundle.Heads.Single(h => h.Name == "head.layer_logits").Values.ToArray());
+        Assert.Equal(result.Metrics["test_accuracy"], score.Metrics["test_accuracy"], 6);
+        Assert.Equal(result.Metrics["test_loss"], score.Metrics["test_loss"], 4);
+        output.WriteLine($"conv_max head after 20 steps: test accuracy {result.Metrics["test_accuracy"]:F3}");
+    }
+
+    [Fact]
     public async Task RunAsync_MissingManifestDirectory_ThrowsNotFound()
     {
         // Arrange

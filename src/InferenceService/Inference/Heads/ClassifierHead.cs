@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Numerics.Tensors;
 using S3Router.Core.Errors;
 
 namespace S3Router.InferenceService.Inference.Heads;
@@ -7,7 +9,9 @@ namespace S3Router.InferenceService.Inference.Heads;
 /// pooling <c>a = softmax_t(h[t] · w + b)</c> when the bundle has <c>head.attention.*</c>; then
 /// <c>softmax(W · pooled + b)</c> over the class names. Statistics pooling (<see cref="Statistics"/>, the bundle has
 /// <c>head.norm.mean</c>) reads the all-states features x[t] (width W) instead: pooled <c>f = [mean_t x | std_t x]</c>
-/// (population std), normalised <c>z = (f - norm.mean) / norm.std</c>, then <c>softmax(W · z + b)</c>.
+/// (population std), normalised <c>z = (f - norm.mean) / norm.std</c>, then <c>softmax(W · z + b)</c>. Conv-max pooling
+/// (<see cref="ConvMax"/>, the bundle has <c>head.layer_logits</c>) reads the all-states features too: <c>p</c> of
+/// <see cref="ConvMaxPooling"/>, then <c>softmax(W · p + b)</c>.
 /// </summary>
 internal sealed class ClassifierHead
 {
@@ -23,6 +27,7 @@ internal sealed class ClassifierHead
     private readonly float _attentionBias;
     private readonly float[]? _normMean; // [2W]
     private readonly float[]? _normStd;  // [2W]
+    private readonly ConvMaxPooling? _convMax;
     private readonly IReadOnlyList<string> _labels;
     private readonly int _hidden; // width of an input frame: H, or W for statistics pooling
     private readonly int _pooled; // width of the pooled vector: H, or 2W
@@ -57,11 +62,41 @@ internal sealed class ClassifierHead
         _pooled = 2 * width;
     }
 
+    private ClassifierHead(float[] weight, float[] bias, ConvMaxPooling convMax, IReadOnlyList<string> labels)
+    {
+        _weight = weight;
+        _bias = bias;
+        _convMax = convMax;
+        _labels = labels;
+        _hidden = convMax.InputWidth;
+        _pooled = convMax.Channels;
+    }
+
     /// <summary>Number of classes.</summary>
     public int LabelCount => _labels.Count;
 
     /// <summary>Whether the head pools statistics of the all-states features (input [frames, W]) rather than the last hidden state.</summary>
     public bool PoolsStatistics => _normMean is not null;
+
+    /// <summary>Whether the head reads the all-states features [frames, W] (statistics and conv-max pooling) rather than the last hidden state.</summary>
+    public bool ReadsAllStates => _normMean is not null || _convMax is not null;
+
+    /// <summary>
+    /// A conv-max head: <paramref name="pooling"/> (C_out channels) then <paramref name="weight"/> [C, C_out] and
+    /// <paramref name="bias"/> [C].
+    /// </summary>
+    /// <exception cref="FailedPreconditionException">head.proj.weight or head.proj.bias has the wrong size.</exception>
+    public static ClassifierHead ConvMax(float[] weight, float[] bias, ConvMaxPooling pooling, IReadOnlyList<string> labels)
+    {
+        ArgumentNullException.ThrowIfNull(pooling);
+        if (labels.Count < 1 || weight.Length != labels.Count * pooling.Channels || bias.Length != labels.Count)
+        {
+            throw new FailedPreconditionException(
+                $"The conv_max head needs head.proj.weight [{labels.Count}, {pooling.Channels}] and head.proj.bias [{labels.Count}]; found {weight.Length} and {bias.Length} values.");
+        }
+
+        return new ClassifierHead(weight, bias, pooling, labels);
+    }
 
     /// <summary>
     /// A statistics-pooling head over all-states features of <paramref name="width"/> W per frame: <paramref name="normMean"/>
@@ -115,6 +150,13 @@ internal sealed class ClassifierHead
             return PoolStatistics(hidden);
         }
 
+        if (_convMax is not null)
+        {
+            var p = new float[_pooled];
+            _convMax.Pool(hidden, p);
+            return Array.ConvertAll(p, v => (double)v);
+        }
+
         var weights = new double[frames];
         if (_attentionWeight is null)
         {
@@ -159,6 +201,11 @@ internal sealed class ClassifierHead
     /// </summary>
     public IReadOnlyList<ClassProbability> Classify(float[,] hidden, int top)
     {
+        if (_convMax is not null)
+        {
+            return Ranked(ConvMaxLogits(hidden), top);
+        }
+
         var pooled = Pool(hidden);
         if (_normMean is not null)
         {
@@ -180,12 +227,45 @@ internal sealed class ClassifierHead
             logits[c] = s;
         }
 
+        return Ranked(logits, top);
+    }
+
+    private IReadOnlyList<ClassProbability> Ranked(double[] logits, int top)
+    {
         var probabilities = Linear.Softmax(logits);
         return Enumerable.Range(0, probabilities.Length)
             .OrderByDescending(c => probabilities[c])
             .Take(Math.Max(1, top))
             .Select(c => new ClassProbability(_labels[c], probabilities[c]))
             .ToList();
+    }
+
+    // W · p + b with p from the conv-max pooling, in a pooled buffer.
+    private double[] ConvMaxLogits(float[,] states)
+    {
+        var frames = states.GetLength(0);
+        if (frames == 0 || states.GetLength(1) != _hidden)
+        {
+            throw new InvalidInputException($"The audio is too short to classify ({frames} frames).", "audio");
+        }
+
+        var rented = ArrayPool<float>.Shared.Rent(_pooled);
+        try
+        {
+            var p = rented.AsSpan(0, _pooled);
+            _convMax!.Pool(states, p);
+            var logits = new double[_labels.Count];
+            for (var c = 0; c < logits.Length; c++)
+            {
+                logits[c] = _bias[c] + (double)TensorPrimitives.Dot<float>(_weight.AsSpan(c * _pooled, _pooled), p);
+            }
+
+            return logits;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rented);
+        }
     }
 
     // f = [mean_t x | sqrt(mean_t (x - mean)^2)], two passes in double.

@@ -37,7 +37,7 @@ internal sealed class RouteModel
 
     /// <summary>
     /// sha256 of the masks (and token dropping, which is part of the graph), with the suffix <c>+states</c> for a
-    /// statistics-pooling route (its graph also outputs every hidden state): equal keys mean the same session.
+    /// statistics-pooling or conv_max route (its graph also outputs every hidden state): equal keys mean the same session.
     /// </summary>
     public string MaskKey { get; }
 
@@ -47,8 +47,8 @@ internal sealed class RouteModel
     /// <summary>The head of a classifier route, else null.</summary>
     public ClassifierHead? Classifier { get; }
 
-    /// <summary>Whether the route's head reads the all-states features (statistics pooling), so its session outputs every hidden state.</summary>
-    public bool NeedsHiddenStates => Classifier?.PoolsStatistics == true;
+    /// <summary>Whether the route's head reads the all-states features (statistics or conv_max pooling), so its session outputs every hidden state.</summary>
+    public bool NeedsHiddenStates => Classifier?.ReadsAllStates == true;
 
     /// <summary>Size of the bundle file, the cold footprint.</summary>
     public long Bytes { get; }
@@ -57,7 +57,7 @@ internal sealed class RouteModel
     /// Verifies the bytes against the version's digest, reads the bundle and checks it fits the backbone.
     /// </summary>
     /// <exception cref="FailedPreconditionException">
-    /// Digest mismatch, another backbone, other shapes, a malformed head, or statistics pooling with token dropping.
+    /// Digest mismatch, another backbone, other shapes, a malformed head, or statistics or conv_max pooling with token dropping.
     /// </exception>
     public static RouteModel Create(MaskVersion version, byte[] bytes, LoadedBackbone backbone)
     {
@@ -115,6 +115,29 @@ internal sealed class RouteModel
                 throw new FailedPreconditionException($"The bundle of {route} does not fit this pod's backbone: {e.Message}", e);
             }
         }
+        else if (bundle.Heads.Any(h => h.Name == ConvMaxPooling.LayerLogitsTensor))
+        {
+            if (bundle.TokenDropping is { IsActive: true })
+            {
+                throw new FailedPreconditionException(
+                    $"Route {route} has a conv_max head but its bundle drops tokens: the head is served from the all-states session, which runs without token dropping; not supported with conv_max pooling.");
+            }
+
+            try
+            {
+                var convWeight = bundle.Heads.FirstOrDefault(h => h.Name == ConvMaxPooling.ConvWeightTensor)
+                    ?? throw new FailedPreconditionException($"The bundle of {route} has no head tensor '{ConvMaxPooling.ConvWeightTensor}' (docs/formats.md, route heads).");
+                var pooling = ConvMaxPooling.Create(
+                    Head(bundle, ConvMaxPooling.LayerLogitsTensor, route), Head(bundle, ConvMaxPooling.NormWeightTensor, route),
+                    Head(bundle, ConvMaxPooling.NormBiasTensor, route), convWeight.Values.ToArray(), convWeight.Shape,
+                    Head(bundle, ConvMaxPooling.ConvBiasTensor, route), hidden, backbone.Config.NumHiddenLayers, backbone.Config.AllStatesWidth);
+                classifier = ClassifierHead.ConvMax(weight, bias, pooling, bundle.Labels);
+            }
+            catch (FailedPreconditionException e)
+            {
+                throw new FailedPreconditionException($"The bundle of {route} does not fit this pod's backbone: {e.Message}", e);
+            }
+        }
         else
         {
             var attention = bundle.Heads.Any(h => h.Name == "head.attention.weight") ? Head(bundle, "head.attention.weight", route) : null;
@@ -123,7 +146,7 @@ internal sealed class RouteModel
         }
 
         var maskKey = MaskKeyOf(bundle);
-        if (classifier?.PoolsStatistics == true)
+        if (classifier?.ReadsAllStates == true)
         {
             maskKey += StatesKeySuffix;
         }

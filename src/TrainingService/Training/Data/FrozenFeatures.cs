@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using S3Router.TrainingService.Model;
 using static TorchSharp.torch;
 
@@ -5,34 +6,49 @@ namespace S3Router.TrainingService.Training.Data;
 
 /// <summary>
 /// The features of a frozen backbone for every training utterance (its last hidden states, or the all-states
-/// features of a statistics-pooling head), computed once (eval mode, no gradients). A head job trains only its head, so every epoch after the first would recompute the same features:
-/// with them cached a step costs the head alone, which makes thousands of probe steps cheap.
+/// features of a statistics-pooling or conv_max head), computed once (eval mode, no gradients). A head job trains only
+/// its head, so every epoch after the first would recompute the same features: with them cached a step costs the head
+/// alone, which makes thousands of probe steps cheap. Stored as float32 when they fit the budget, else as float16
+/// (half the bytes; relative rounding ≤ 2^-11, values beyond ±65504 saturate) when that fits, else not at all.
 /// </summary>
 internal sealed class FrozenFeatures
 {
-    // 2 GiB of float32 hidden states: about 11 h of audio for a 256-wide backbone, 3.6 h for a 768-wide one.
-    private const long BudgetBytes = 2L << 30;
+    /// <summary>Memory budget of the cache. 2 GiB of float32 hidden states: about 11 h of audio for a 256-wide backbone, 3.6 h for a 768-wide one; all-states features are (L+1)·H + conv_dim wide, hence float16.</summary>
+    public const long BudgetBytes = 2L << 30;
 
-    private readonly float[][] _hidden;
+    private const float MaxHalf = 65504f;
+    private const float MinHalf = -MaxHalf;
+
+    private readonly float[][]? _single;
+    private readonly Half[][]? _half;
     private readonly int[] _frames;
     private readonly int _width;
 
-    private FrozenFeatures(float[][] hidden, int[] frames, int width) => (_hidden, _frames, _width) = (hidden, frames, width);
+    private FrozenFeatures(float[][]? single, Half[][]? half, int[] frames, int width) => (_single, _half, _frames, _width) = (single, half, frames, width);
+
+    /// <summary>Whether the features are held as float16 (they did not fit the budget as float32).</summary>
+    public bool IsHalfPrecision => _half is not null;
 
     /// <summary>
     /// Features of every item of <paramref name="train"/>, or null when they would not fit the memory budget.
     /// <paramref name="progress"/> receives (utterances done, total) after each batch.
     /// </summary>
-    public static FrozenFeatures? TryCompute(Wav2Vec2Model backbone, SpeechDataset train, long maxTokens, Action<int, int> progress)
+    public static FrozenFeatures? TryCompute(Wav2Vec2Model backbone, SpeechDataset train, long maxTokens, Action<int, int> progress) =>
+        TryCompute(backbone, train, maxTokens, BudgetBytes, progress);
+
+    /// <summary>As <see cref="TryCompute(Wav2Vec2Model, SpeechDataset, long, Action{int, int})"/> with a budget of <paramref name="budgetBytes"/>.</summary>
+    internal static FrozenFeatures? TryCompute(Wav2Vec2Model backbone, SpeechDataset train, long maxTokens, long budgetBytes, Action<int, int> progress)
     {
         var width = (int)backbone.OutputWidth;
-        var totalFrames = train.Items.Sum(i => backbone.OutputFrames(i.Samples));
-        if (totalFrames * width * sizeof(float) > BudgetBytes)
+        var values = train.Items.Sum(i => backbone.OutputFrames(i.Samples)) * width;
+        if (values * 2 > budgetBytes)
         {
             return null;
         }
 
-        var hidden = new float[train.Count][];
+        var half = values * sizeof(float) > budgetBytes;
+        var single = half ? null : new float[train.Count][];
+        var halves = half ? new Half[train.Count][] : null;
         var frames = new int[train.Count];
         var done = 0;
         foreach (var batch in DynamicBatcher.CreateBatches(train.Items.Select(i => i.Samples).ToList(), maxTokens))
@@ -42,16 +58,28 @@ internal sealed class FrozenFeatures
             {
                 var item = features[i];
                 frames[batch[i]] = item.GetLength(0);
-                var flat = new float[item.Length];
-                Buffer.BlockCopy(item, 0, flat, 0, item.Length * sizeof(float));
-                hidden[batch[i]] = flat;
+                var source = item.Length == 0 ? [] : MemoryMarshal.CreateReadOnlySpan(ref item[0, 0], item.Length);
+                if (halves is not null)
+                {
+                    var flat = new Half[item.Length];
+                    for (var j = 0; j < flat.Length; j++)
+                    {
+                        flat[j] = (Half)Math.Clamp(source[j], MinHalf, MaxHalf);
+                    }
+
+                    halves[batch[i]] = flat;
+                }
+                else
+                {
+                    single![batch[i]] = source.ToArray();
+                }
             }
 
             done += batch.Length;
             progress(done, train.Count);
         }
 
-        return new FrozenFeatures(hidden, frames, width);
+        return new FrozenFeatures(single, halves, frames, width);
     }
 
     /// <summary>
@@ -78,7 +106,19 @@ internal sealed class FrozenFeatures
         for (var b = 0; b < spans.Count; b++)
         {
             var (item, offset, length) = spans[b];
-            Array.Copy(_hidden[item], offset * _width, padded, b * longest * _width, length * _width);
+            var target = padded.AsSpan(b * longest * _width, length * _width);
+            if (_half is not null)
+            {
+                var source = _half[item].AsSpan(offset * _width, length * _width);
+                for (var j = 0; j < target.Length; j++)
+                {
+                    target[j] = (float)source[j];
+                }
+            }
+            else
+            {
+                _single![item].AsSpan(offset * _width, length * _width).CopyTo(target);
+            }
         }
 
         return (tensor(padded, [spans.Count, longest, _width]), tensor(spans.Select(s => (long)s.Length).ToArray()));

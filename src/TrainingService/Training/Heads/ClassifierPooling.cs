@@ -11,4 +11,7 @@ internal enum ClassifierPooling
 
     /// <summary>Mean and standard deviation of the all-states features, standardized ("stats").</summary>
     Stats,
+
+    /// <summary>Mixed hidden states, layer norm, a convolution over time, ReLU, maximum over time ("conv_max", <see cref="ConvMaxHead"/>).</summary>
+    ConvMax,
 }

@@ -25,7 +25,7 @@ internal static class HeadFile
         }
 
         writer.SetMetadata("head_kind", isCtc ? "ctc" : "classifier");
-        writer.SetMetadata("pooling", pooling.ToString().ToLowerInvariant());
+        writer.SetMetadata("pooling", pooling == ClassifierPooling.ConvMax ? "conv_max" : pooling.ToString().ToLowerInvariant());
         writer.SetMetadata("labels", JsonSerializer.Serialize(labels));
         writer.SetMetadata("task", task);
         writer.SetMetadata("language", language);

@@ -74,7 +74,8 @@ public static class RouteEvaluator
                 backbone.LoadWeights(ApplyMasks(weights, bundle.Masks));
             }
 
-            var head = CreateHead(backbone, bundle.HeadKind == MaskHeadKind.Ctc, bundle.Labels.Count, bundle.Heads.Select(h => h.Name));
+            var head = CreateHead(backbone, bundle.HeadKind == MaskHeadKind.Ctc, bundle.Labels.Count,
+                bundle.Heads.ToDictionary(h => h.Name, h => (IReadOnlyList<long>)h.Shape, StringComparer.Ordinal));
             head.Import(bundle.Heads.ToDictionary(h => h.Name, h => new HostTensor(h.Values.ToArray(), [.. h.Shape]), StringComparer.Ordinal));
             return new LoadedRoute(backbone, head, bundle.Labels, bundle.HeadKind == MaskHeadKind.Ctc, bundle.Task, bundle.Language);
         }
@@ -92,7 +93,7 @@ public static class RouteEvaluator
         var backbone = Wav2Vec2Model.LoadHuggingFace(directory);
         try
         {
-            var head = CreateHead(backbone, isCtc, labels.Count, tensors.Keys);
+            var head = CreateHead(backbone, isCtc, labels.Count, tensors.ToDictionary(t => t.Key, t => (IReadOnlyList<long>)t.Value.Shape, StringComparer.Ordinal));
             head.Import(tensors);
             return new LoadedRoute(backbone, head, labels, isCtc, task, language);
         }
@@ -103,20 +104,41 @@ public static class RouteEvaluator
         }
     }
 
-    /// <summary>The head a bundle's tensors describe; a statistics-pooling head also switches the backbone to its all-states features.</summary>
-    private static TaskHead CreateHead(Wav2Vec2Model backbone, bool isCtc, int labels, IEnumerable<string> tensorNames)
+    /// <summary>
+    /// The head a bundle's tensors describe (by name; a conv_max head's width and kernel from <c>head.conv.weight</c>);
+    /// a statistics-pooling or conv_max head also switches the backbone to its all-states features.
+    /// </summary>
+    private static TaskHead CreateHead(Wav2Vec2Model backbone, bool isCtc, int labels, IReadOnlyDictionary<string, IReadOnlyList<long>> shapes)
     {
         if (isCtc)
         {
             return new CtcHead(backbone.Config.HiddenSize, labels);
         }
 
+        var pooling = PoolingOf(shapes.Keys);
+        backbone.OutputsAllStates = pooling is ClassifierPooling.Stats or ClassifierPooling.ConvMax;
+        if (pooling != ClassifierPooling.ConvMax)
+        {
+            return new ClassifierHead(backbone.OutputWidth, labels, pooling);
+        }
+
+        const string convWeight = HeadTensor.NamePrefix + "conv.weight";
+        if (!shapes.TryGetValue(convWeight, out var conv) || conv.Count != 3 || conv[0] < 1 || conv[2] < 1 || conv[2] % 2 == 0)
+        {
+            throw new InvalidInputException($"A conv_max head needs '{convWeight}' [C_out, H, K] with an odd K.", convWeight);
+        }
+
+        return new ConvMaxHead(backbone.Config, labels, conv[0], conv[2]);
+    }
+
+    /// <summary>The classifier pooling whose identifying tensor is present (docs/formats.md, "Route heads").</summary>
+    internal static ClassifierPooling PoolingOf(IEnumerable<string> tensorNames)
+    {
         var names = tensorNames.ToHashSet(StringComparer.Ordinal);
-        var pooling = names.Contains(HeadTensor.NamePrefix + "norm.mean") ? ClassifierPooling.Stats
+        return names.Contains(HeadTensor.NamePrefix + "layer_logits") ? ClassifierPooling.ConvMax
+            : names.Contains(HeadTensor.NamePrefix + "norm.mean") ? ClassifierPooling.Stats
             : names.Contains(HeadTensor.NamePrefix + "attention.weight") ? ClassifierPooling.Attentive
             : ClassifierPooling.Mean;
-        backbone.OutputsAllStates = pooling == ClassifierPooling.Stats;
-        return new ClassifierHead(backbone.OutputWidth, labels, pooling);
     }
 
     private static Dictionary<string, HostTensor> ApplyMasks(IReadOnlyDictionary<string, HostTensor> weights, IReadOnlyList<MaskTensor> masks)

@@ -63,6 +63,50 @@ public sealed class FrozenFeaturesTests : IDisposable
         Assert.Equal(1, matches);
     }
 
+    [Fact]
+    public void TryCompute_OverBudgetAsFloat32ButNotAsFloat16_CachesHalfPrecisionWithinRounding()
+    {
+        // Arrange: a budget between the float16 and the float32 size of the features.
+        using var backbone = TinyBackbone();
+        var dataset = Dataset(4_000, 6_400);
+        var values = dataset.Items.Sum(i => backbone.OutputFrames(i.Samples)) * backbone.OutputWidth;
+
+        // Act
+        var half = FrozenFeatures.TryCompute(backbone, dataset, maxTokens: 20_000, budgetBytes: 3 * values, (_, _) => { });
+        var none = FrozenFeatures.TryCompute(backbone, dataset, maxTokens: 20_000, budgetBytes: values, (_, _) => { });
+        using var scope = NewDisposeScope();
+        var (hidden, frames) = half!.Batch([1], cropFrames: null, cropSeed: 0);
+
+        // Assert: float16 keeps 11 significant bits, a relative rounding of at most 2^-11.
+        Assert.True(half.IsHalfPrecision);
+        Assert.Null(none);
+        var alone = backbone.ExtractFeatures(dataset.LoadAudio(1));
+        Assert.Equal(alone.GetLength(0), frames[0].item<long>());
+        var cached = hidden[0].contiguous().data<float>().ToArray();
+        for (var t = 0; t < alone.GetLength(0); t++)
+        {
+            for (var d = 0; d < alone.GetLength(1); d++)
+            {
+                var expected = alone[t, d];
+                Assert.True(MathF.Abs(cached[(t * alone.GetLength(1)) + d] - expected) <= (MathF.Abs(expected) / 2048f) + 1e-7f, $"frame {t}, feature {d}");
+            }
+        }
+    }
+
+    [Fact]
+    public void TryCompute_WithinBudgetAsFloat32_KeepsFloat32()
+    {
+        // Arrange
+        using var backbone = TinyBackbone();
+        var dataset = Dataset(4_000);
+
+        // Act
+        var features = FrozenFeatures.TryCompute(backbone, dataset, maxTokens: 20_000, (_, _) => { });
+
+        // Assert
+        Assert.False(features!.IsHalfPrecision);
+    }
+
     private static Wav2Vec2Model TinyBackbone()
     {
         manual_seed(11);
