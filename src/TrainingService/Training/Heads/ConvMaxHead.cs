@@ -66,17 +66,18 @@ internal sealed class ConvMaxHead : TaskHead
         var states = hidden.narrow(2, _inputWidth - (_states * _hidden), _states * _hidden).reshape(batch, frames, _states, _hidden); // [B, T, L+1, H]
         var mix = layer_logits.softmax(0).reshape(1, 1, _states, 1);
         var n = norm.call((states * mix).sum(2)); // [B, T, H]
-        if (frameLengths is not null)
+        var valid = frameLengths is null
+            ? null
+            : torch.arange(HeldScalar.Of(frames), device: hidden.device).unsqueeze(0) < frameLengths.unsqueeze(1); // [B, T]
+        if (valid is not null)
         {
-            var valid = torch.arange(frames, device: hidden.device).unsqueeze(0) < frameLengths.unsqueeze(1); // [B, T]
             n = n * valid.unsqueeze(-1).to(n.dtype);
         }
 
         var c = torch.nn.functional.relu(conv.call(n.transpose(1, 2))); // [B, C_out, T]
-        if (frameLengths is not null)
+        if (valid is not null)
         {
             // c ≥ 0 after ReLU, so zeroing the frames past each length leaves the maximum over the valid frames.
-            var valid = torch.arange(frames, device: hidden.device).unsqueeze(0) < frameLengths.unsqueeze(1);
             c = c * valid.unsqueeze(1).to(c.dtype);
         }
 
