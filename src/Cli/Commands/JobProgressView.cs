@@ -17,7 +17,7 @@ internal static class JobProgressView
             var sinceLine = Stopwatch.StartNew();
             await foreach (var job in updates.WithCancellation(cancellationToken))
             {
-                var important = last is null || last.State != job.State || job.Progress?.Step == job.Progress?.TotalSteps;
+                var important = last is null || last.State != job.State || job.Progress is { Phase.Length: 0 } p && p.Step == p.TotalSteps;
                 if (important || sinceLine.Elapsed >= TimeSpan.FromSeconds(1))
                 {
                     Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {Line(job)}");
@@ -117,10 +117,16 @@ internal static class JobProgressView
 
     public static string State(JobState state) => state.ToString().ToUpperInvariant();
 
-    private static string Line(Job job)
+    internal static string Line(Job job)
     {
         var p = job.Progress ?? new JobProgress();
         var line = $"{job.Spec?.Task}/{job.Spec?.LanguageCode} {State(job.State)} step {p.Step}/{p.TotalSteps}";
+        if (p.Phase.Length > 0)
+        {
+            // Work between steps (feature caching, evaluation) can take minutes: say what it is and how far it got.
+            return line + $" {p.Phase.Replace('_', ' ')}" + (p.PhaseTotal > 0 ? $" {p.PhaseDone}/{p.PhaseTotal}" : "");
+        }
+
         if (p.Step > 0)
         {
             line += string.Create(CultureInfo.InvariantCulture, $" loss {p.Loss:0.0000} lr {p.LearningRate:0.###e0} {p.ExamplesPerSecond:0.#} ex/s");

@@ -149,25 +149,28 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         var store = new CheckpointStore(context.WorkDirectory);
         var specDigest = SpecDigest(spec);
         var state = store.TryLoad(optimizer, specDigest);
+        var progress = new ProgressRelay(context.ReportProgress, options.MaxSteps);
         if (state is not null)
         {
             backbone.InvalidateMasks();
             TrainingLog.Resumed(logger, context.JobId, state.Step);
+            progress.Resumed(state.Step);
         }
 
         if (state is null && options.HeadWarmupSteps > 0)
         {
-            WarmUpHead(options, context, data, backbone, head, cancellationToken);
+            WarmUpHead(options, context, progress, data, backbone, head, cancellationToken);
         }
 
         state ??= new TrainingState { SpecDigest = specDigest };
         TrainingLog.JobStarting(logger, context.JobId, options.Kind.ToString(), data.Train.Count, data.Labels.Count, options.MaxSteps);
 
-        Train(options, context, data, backbone, head, backboneTrainable.Select(p => p.parameter).ToList(), optimizer, store, state, cancellationToken);
+        Train(options, context, progress, data, backbone, head, backboneTrainable.Select(p => p.parameter).ToList(), optimizer, store, state, cancellationToken);
 
         var testMetrics = data.Test is null
             ? []
-            : Finite(Evaluator.Evaluate(backbone, head, data.Test, data.Labels, options.IsCtc, options.MaxTokens, "test", beam: true));
+            : Finite(Evaluator.Evaluate(backbone, head, data.Test, data.Labels, options.IsCtc, options.MaxTokens, "test", beam: true,
+                progress.Phase(JobPhase.Testing)));
         var result = new JobResult();
         result.Metrics.Add(testMetrics);
         if (options.Kind == JobKind.Weights)
@@ -212,6 +215,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
     private void Train(
         JobOptions options,
         JobRunContext context,
+        ProgressRelay progress,
         JobData data,
         Wav2Vec2Model backbone,
         TaskHead head,
@@ -229,7 +233,9 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         var order = DynamicBatcher.EpochOrder(batches.Count, options.Seed, epoch);
         var evalMetrics = state.EvalMetrics;
         var checkpointStep = state.Step;
-        var cached = options.HeadOnly && state.Step < options.MaxSteps ? CacheFeatures(context, data, backbone, options.MaxTokens) : null;
+        var cached = options.HeadOnly && state.Step < options.MaxSteps
+            ? CacheFeatures(context, data, backbone, options.MaxTokens, progress.Phase(JobPhase.CachingFeatures))
+            : null;
         long? cropFrames = crop is { } c ? backbone.OutputFrames(c) : null;
         var meter = new ProgressMeter(timeProvider, state.Step, options.MaxSteps);
         long examples = 0;
@@ -267,7 +273,8 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             var completed = step + 1;
             if (data.Valid is not null && completed % options.EvalIntervalSteps == 0)
             {
-                evalMetrics = Finite(Evaluator.Evaluate(backbone, head, data.Valid, data.Labels, options.IsCtc, options.MaxTokens, "valid", beam: false));
+                evalMetrics = Finite(Evaluator.Evaluate(backbone, head, data.Valid, data.Labels, options.IsCtc, options.MaxTokens, "valid", beam: false,
+                    progress.Phase(JobPhase.Evaluating)));
                 TrainingLog.Evaluated(logger, context.JobId, completed,
                     string.Join(", ", evalMetrics.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key}={m.Value:F4}"))));
             }
@@ -278,7 +285,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
                 checkpointStep = completed;
             }
 
-            context.ReportProgress(meter.At(completed, loss, lr, examples, checkpointStep, evalMetrics));
+            progress.Step(meter.At(completed, loss, lr, examples, checkpointStep, evalMetrics));
         }
     }
 
@@ -299,9 +306,9 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
     /// job's own steps start from a head that already reads the features instead of a random one. Not checkpointed:
     /// a job interrupted here starts over, a job past it resumes from its checkpoint (which holds the head).
     /// </summary>
-    private void WarmUpHead(JobOptions options, JobRunContext context, JobData data, Wav2Vec2Model backbone, TaskHead head, CancellationToken cancellationToken)
+    private void WarmUpHead(JobOptions options, JobRunContext context, ProgressRelay progress, JobData data, Wav2Vec2Model backbone, TaskHead head, CancellationToken cancellationToken)
     {
-        var features = CacheFeatures(context, data, backbone, options.MaxTokens)
+        var features = CacheFeatures(context, data, backbone, options.MaxTokens, progress.Phase(JobPhase.CachingFeatures))
             ?? throw new FailedPreconditionException("head_warmup_steps needs the training set's backbone features in memory, and they exceed the cache budget; set head_warmup_steps to 0.");
         long? crop = options.IsCtc ? null : Math.Min(JobOptions.MaxClassifierSamples, options.MaxTokens);
         long? cropFrames = crop is { } c ? backbone.OutputFrames(c) : null;
@@ -313,6 +320,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             p.requires_grad = true;
         }
 
+        var warmupProgress = progress.Phase(JobPhase.HeadWarmup);
         using (var optimizer = new AdamOptimizer(head.named_parameters().Select(p => ("head." + p.name, p.parameter)), HeadWeightDecay(options)))
         {
             head.train();
@@ -334,6 +342,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
                 if ((step + 1) % 100 == 0 || step + 1 == options.HeadWarmupSteps)
                 {
                     TrainingLog.HeadWarmup(logger, context.JobId, step + 1, options.HeadWarmupSteps, loss);
+                    warmupProgress(step + 1, (int)options.HeadWarmupSteps);
                 }
             }
         }
@@ -367,11 +376,12 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
     }
 
     /// <summary>A head job's frozen features, computed once before its first step (null when over the memory budget).</summary>
-    private FrozenFeatures? CacheFeatures(JobRunContext context, JobData data, Wav2Vec2Model backbone, long maxTokens)
+    private FrozenFeatures? CacheFeatures(JobRunContext context, JobData data, Wav2Vec2Model backbone, long maxTokens, Action<int, int> progress)
     {
         var reported = 0;
         var features = FrozenFeatures.TryCompute(backbone, data.Train, maxTokens, (done, total) =>
         {
+            progress(done, total);
             if (done * 10 / total > reported || done == total)
             {
                 reported = done * 10 / total;

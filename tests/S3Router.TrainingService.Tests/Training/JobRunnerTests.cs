@@ -25,7 +25,7 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
 
         // Act
         var untrained = await Runner().RunAsync(untrainedSpec, Context("untrained"), TestContext.Current.CancellationToken);
-        var trained = await Runner().RunAsync(spec, Context("trained", p => losses.Add(p.Loss)), TestContext.Current.CancellationToken);
+        var trained = await Runner().RunAsync(spec, Context("trained", p => { if (p.Phase.Length == 0) { losses.Add(p.Loss); } }), TestContext.Current.CancellationToken);
 
         // Assert
         output.WriteLine($"untrained CER {untrained.Metrics["test_cer"]:F3}, trained CER {trained.Metrics["test_cer"]:F3} (beam {trained.Metrics["test_cer_beam"]:F3}), loss {losses.Take(10).Average():F2} -> {losses.TakeLast(10).Average():F2}");
@@ -119,7 +119,7 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
         var secondRun = new List<JobProgress>();
 
         // Act
-        var result = await Runner().RunAsync(spec, Context("resumed", secondRun.Add), TestContext.Current.CancellationToken);
+        var result = await Runner().RunAsync(spec, Context("resumed", p => { if (p.Phase.Length == 0) { secondRun.Add(p); } }), TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(5, firstRun[^1].CheckpointStep);
@@ -208,6 +208,32 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_HeadJob_ReportsFeatureCachingBeforeItsStepsAndTestingAfterThem()
+    {
+        // Arrange
+        var spec = ClassifierSpec(JobKind.Head, steps: 3, pooling: "mean");
+        var reports = new List<JobProgress>();
+
+        // Act
+        await Runner().RunAsync(spec, Context("phases", p => { lock (reports) { reports.Add(p.Clone()); } }), TestContext.Current.CancellationToken);
+
+        // Assert: minutes of caching show as such (not as "step 0"), then steps without a phase, then the test split.
+        var firstStep = reports.FindIndex(p => p.Phase.Length == 0);
+        var caching = reports.Where(p => p.Phase == "caching_features").ToList();
+        Assert.NotEmpty(caching);
+        Assert.True(reports.FindLastIndex(p => p.Phase == "caching_features") < firstStep);
+        Assert.Equal(caching[^1].PhaseTotal, caching[^1].PhaseDone);
+        Assert.All(caching, p => Assert.Equal(0, p.Step));
+        Assert.Equal(3, reports.Where(p => p.Phase.Length == 0).Max(p => p.Step));
+        var testing = reports[^1];
+        Assert.Equal("testing", testing.Phase);
+        Assert.True(testing.PhaseTotal > 0);
+        Assert.Equal(testing.PhaseTotal, testing.PhaseDone);
+        Assert.Equal(reports.Last(p => p.Phase.Length == 0).Loss, testing.Loss); // the last step's figures stay visible
+        Assert.Equal(3, testing.Step);
+    }
+
+    [Fact]
     public async Task RunAsync_MaskJobWithStatsPooling_WritesStandardizedHeadThatScoresAsTheJobDid()
     {
         // Arrange
@@ -287,8 +313,13 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
         {
             var last = TimeProvider.System.GetTimestamp();
             var list = times.TryGetValue(kind, out var existing) ? existing : times[kind] = [];
-            await Runner().RunAsync(_data.AsrSpec(kind, manifests, steps: 20, lr: 1e-3), Context($"time-{kind}-{list.Count}", _ =>
+            await Runner().RunAsync(_data.AsrSpec(kind, manifests, steps: 20, lr: 1e-3), Context($"time-{kind}-{list.Count}", p =>
             {
+                if (p.Phase.Length > 0)
+                {
+                    return; // evaluation, not a step
+                }
+
                 list.Add(TimeProvider.System.GetElapsedTime(last));
                 last = TimeProvider.System.GetTimestamp();
             }), TestContext.Current.CancellationToken);
