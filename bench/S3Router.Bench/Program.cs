@@ -16,6 +16,9 @@ internal static class Program
                   [--gateway-only [--with-tiered-jit]]
                                              only gateway vs direct: an instant backend, then the inference service
                                              (--with-tiered-jit: also a gateway with tiered JIT on, as before issue 7)
+          gateway-hop [--seconds N] [--concurrency N] [--delay-ms N] [--env KEY=VALUE]...
+                                             the gateway hop alone (instant backend, or one answering after N ms) for
+                                             profiling: gateway CPU per call; --env goes to the gateway process
           route-churn [--routes N] [--hot N] [--passes N] [--native] [--trim]
                                              hot-tier churn in process: RSS, GC and malloc heap per pass
           session-cost [--count N] [--threads N] [--unshared]
@@ -35,6 +38,11 @@ internal static class Program
             case "serving":
                 await ServingBenchmark.RunAsync(quick: args.Contains("--quick"), memoryOnly: args.Contains("--memory-only"), gatewayOnly: args.Contains("--gateway-only"),
                     withTieredJit: args.Contains("--with-tiered-jit"));
+                return 0;
+            case "gateway-hop":
+                await ServingBenchmark.GatewayHopOnlyAsync(Option(args, "--seconds", 30), Option(args, "--concurrency", 1), Option(args, "--delay-ms", 0),
+                    args.Select((a, i) => (a, i)).Where(p => p.a == "--env" && p.i + 1 < args.Length).Select(p => args[p.i + 1].Split('=', 2))
+                        .ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : ""));
                 return 0;
             case "session-cost":
                 await SessionCostBenchmark.RunAsync(Option(args, "--count", 8), Option(args, "--threads", 2), args.Contains("--unshared"));

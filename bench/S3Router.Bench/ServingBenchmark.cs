@@ -255,6 +255,61 @@ internal static class ServingBenchmark
         processes.Remove(gateway);
     }
 
+    /// <summary>
+    /// The gateway hop alone, for profiling: an <see cref="InstantSpeech"/> backend in this process, a gateway process in
+    /// front of it (extra environment from <paramref name="gatewayEnvironment"/>, e.g. <c>DOTNET_PerfMapEnabled=1</c>),
+    /// <paramref name="seconds"/> of Recognize calls at <paramref name="concurrency"/> after a warm-up (the backend answers
+    /// after <paramref name="delayMs"/>, a stand-in for model time); prints the
+    /// gateway's process id before the measured phase (attach <c>perf record -p</c> to it) and its CPU per call.
+    /// </summary>
+    public static async Task GatewayHopOnlyAsync(int seconds, int concurrency, int delayMs, IReadOnlyDictionary<string, string> gatewayEnvironment)
+    {
+        InstantSpeech.Delay = TimeSpan.FromMilliseconds(delayMs);
+        var repository = Path.GetDirectoryName(FindUp("S3RouterServices.sln"))!;
+        var root = Directory.CreateTempSubdirectory("s3r-bench-hop-");
+        var processes = new List<BenchProcess>();
+        try
+        {
+            Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load average at start {LoadAverage()}; {Environment.ProcessorCount} cores");
+            var wav = Synthesize(root.FullName);
+            await using var instant = await S3Router.Testing.LoopbackService.StartAsync(
+                [], _ => { }, app => app.MapGrpcService<InstantSpeech>(), CancellationToken.None);
+            var settings = new Dictionary<string, string>(gatewayEnvironment) { ["Gateway__Endpoints__0"] = instant.Address };
+            var gateway = Start(processes, repository, "Gateway", "gateway-hop", settings);
+            await gateway.WaitReadyAsync();
+            using var channel = GrpcChannel.ForAddress(gateway.Address);
+            var client = new Speech.SpeechClient(channel);
+            var content = ByteString.CopyFrom(wav);
+            var asr = new RouteSelector { Task = "asr", LanguageCode = "en" };
+            await LoadRunner.RunAsync(concurrency, delayMs > 0 ? concurrency * 20 : 1000, _ => RecognizeAsync(client, content, asr));
+            Console.WriteLine($"gateway pid {gateway.ProcessId}; measuring {seconds} s at c{concurrency}, {wav.Length} byte WAV, backend delay {delayMs} ms");
+            var cpuBefore = gateway.CpuSeconds();
+            var wall = Stopwatch.StartNew();
+            var calls = 0;
+            var latencies = new List<LoadResult>();
+            while (wall.Elapsed.TotalSeconds < seconds)
+            {
+                var result = await LoadRunner.RunAsync(concurrency, delayMs > 0 ? concurrency * 5 : concurrency * 50, _ => RecognizeAsync(client, content, asr));
+                calls += result.Latencies.Length + result.Failed;
+                latencies.Add(result);
+            }
+
+            var cpu = gateway.CpuSeconds() - cpuBefore;
+            var merged = Merge(latencies);
+            Console.WriteLine($"calls {calls} ({merged.Failed} failed) in {wall.Elapsed.TotalSeconds:F1} s; p50 {Ms(merged.P50)} ms, p99 {Ms(merged.P99)} ms; " +
+                $"gateway CPU {cpu * 1000 / calls:F3} ms per call; load average at end {LoadAverage()}");
+        }
+        finally
+        {
+            foreach (var process in Enumerable.Reverse(processes))
+            {
+                process.Dispose();
+            }
+
+            root.Delete(recursive: true);
+        }
+    }
+
     /// <summary>Gateway vs direct with the real inference service (route asr/en) only: section 1 of the full run.</summary>
     private static async Task GatewayVsDirectAsync(
         List<BenchProcess> processes, string repository, string backboneDirectory, BenchProcess registry, List<MaskBundle> demo, byte[] wav, bool quick,
