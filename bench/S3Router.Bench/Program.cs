@@ -13,9 +13,10 @@ internal static class Program
           prune-tokens [--route FILE] [--manifest-dir DIR] [...]
                                              structured pruning CER vs compute, token dropping speedup vs CER
           serving [--quick] [--memory-only]  end-to-end latency, gateway vs direct, mixed routes, memory per route
-                  [--gateway-only [--with-tiered-jit]]
+                  [--gateway-only [--with-tiered-jit] [--with-parsing-gateway]]
                                              only gateway vs direct: an instant backend, then the inference service
-                                             (--with-tiered-jit: also a gateway with tiered JIT on, as before issue 7)
+                                             (--with-tiered-jit: also a gateway with tiered JIT on, as before issue 7;
+                                             --with-parsing-gateway: also one as before the Recognize pass-through)
           gateway-hop [--seconds N] [--concurrency N] [--delay-ms N] [--env KEY=VALUE]...
                                              the gateway hop alone (instant backend, or one answering after N ms) for
                                              profiling: gateway CPU per call; --env goes to the gateway process
@@ -37,7 +38,7 @@ internal static class Program
                 return 0;
             case "serving":
                 await ServingBenchmark.RunAsync(quick: args.Contains("--quick"), memoryOnly: args.Contains("--memory-only"), gatewayOnly: args.Contains("--gateway-only"),
-                    withTieredJit: args.Contains("--with-tiered-jit"));
+                    withTieredJit: args.Contains("--with-tiered-jit"), withParsingGateway: args.Contains("--with-parsing-gateway"));
                 return 0;
             case "gateway-hop":
                 await ServingBenchmark.GatewayHopOnlyAsync(Option(args, "--seconds", 30), Option(args, "--concurrency", 1), Option(args, "--delay-ms", 0),
