@@ -34,6 +34,9 @@ internal sealed class BenchProcess : IDisposable
 
     public int MetricsPort { get; }
 
+    /// <summary>The operating system's id of the process.</summary>
+    public int ProcessId => _process.Id;
+
     public string Address => $"http://127.0.0.1:{GrpcPort}";
 
     /// <summary>Resident set size now (VmRSS), in bytes.</summary>

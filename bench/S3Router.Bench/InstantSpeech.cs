@@ -10,8 +10,21 @@ namespace S3Router.Bench;
 /// </summary>
 internal sealed class InstantSpeech : Speech.SpeechBase
 {
-    public override Task<RecognizeResponse> Recognize(RecognizeRequest request, ServerCallContext context) =>
-        Task.FromResult(new RecognizeResponse
+    /// <summary>How long each answer waits (a stand-in for model time); zero answers at once. Set before the service starts.</summary>
+    public static TimeSpan Delay { get; set; }
+
+    public override async Task<RecognizeResponse> Recognize(RecognizeRequest request, ServerCallContext context)
+    {
+        if (Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(Delay, context.CancellationToken);
+        }
+
+        return Answer(request);
+    }
+
+    private static RecognizeResponse Answer(RecognizeRequest request) =>
+        new RecognizeResponse
         {
             RequestId = "instant",
             Results =
@@ -25,5 +38,5 @@ internal sealed class InstantSpeech : Speech.SpeechBase
                     },
                 },
             },
-        });
+        };
 }

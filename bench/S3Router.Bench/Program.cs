@@ -13,10 +13,14 @@ internal static class Program
           prune-tokens [--route FILE] [--manifest-dir DIR] [...]
                                              structured pruning CER vs compute, token dropping speedup vs CER
           serving [--quick] [--memory-only]  end-to-end latency, gateway vs direct, mixed routes, memory per route
-                  [--gateway-only [--with-tiered-jit]] [--mixed-only]
+                  [--gateway-only [--with-tiered-jit] [--with-parsing-gateway]] [--mixed-only]
                                              only gateway vs direct: an instant backend, then the inference service
-                                             (--with-tiered-jit: also a gateway with tiered JIT on, as before issue 7)
+                                             (--with-tiered-jit: also a gateway with tiered JIT on, as before issue 7;
+                                             --with-parsing-gateway: also one as before the Recognize pass-through)
                                              --mixed-only: only 8 mixed routes vs 1 route, per Inference:IntraOpSpinning
+          gateway-hop [--seconds N] [--concurrency N] [--delay-ms N] [--env KEY=VALUE]...
+                                             the gateway hop alone (instant backend, or one answering after N ms) for
+                                             profiling: gateway CPU per call; --env goes to the gateway process
           route-churn [--routes N] [--hot N] [--passes N] [--native] [--trim]
                                              hot-tier churn in process: RSS, GC and malloc heap per pass
           session-cost [--count N] [--threads N] [--unshared]
@@ -37,7 +41,12 @@ internal static class Program
                 return 0;
             case "serving":
                 await ServingBenchmark.RunAsync(quick: args.Contains("--quick"), memoryOnly: args.Contains("--memory-only"), gatewayOnly: args.Contains("--gateway-only"),
-                    withTieredJit: args.Contains("--with-tiered-jit"), mixedOnly: args.Contains("--mixed-only"));
+                    withTieredJit: args.Contains("--with-tiered-jit"), withParsingGateway: args.Contains("--with-parsing-gateway"), mixedOnly: args.Contains("--mixed-only"));
+                return 0;
+            case "gateway-hop":
+                await ServingBenchmark.GatewayHopOnlyAsync(Option(args, "--seconds", 30), Option(args, "--concurrency", 1), Option(args, "--delay-ms", 0),
+                    args.Select((a, i) => (a, i)).Where(p => p.a == "--env" && p.i + 1 < args.Length).Select(p => args[p.i + 1].Split('=', 2))
+                        .ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : ""));
                 return 0;
             case "session-cost":
                 await SessionCostBenchmark.RunAsync(Option(args, "--count", 8), Option(args, "--threads", 2), args.Contains("--unshared"));

@@ -26,7 +26,7 @@ internal static class ServingBenchmark
     private const string Utterance = "please turn on the lights in the kitchen";
     private static readonly int[] Concurrencies = [1, 8, 32];
 
-    public static async Task RunAsync(bool quick, bool memoryOnly, bool gatewayOnly = false, bool withTieredJit = false, bool mixedOnly = false)
+    public static async Task RunAsync(bool quick, bool memoryOnly, bool gatewayOnly = false, bool withTieredJit = false, bool withParsingGateway = false, bool mixedOnly = false)
     {
         var repository = Path.GetDirectoryName(FindUp("S3RouterServices.sln"))!;
         var backboneDirectory = Path.Combine(repository, "models", "tiny-ssl");
@@ -42,7 +42,7 @@ internal static class ServingBenchmark
 
             if (gatewayOnly)
             {
-                await GatewayHopAsync(processes, repository, wav, quick);
+                await GatewayHopAsync(processes, repository, wav, quick, withParsingGateway);
             }
 
             // Registry with the backbone, the 3 demo routes and 64 variants (own masks, same heads; none with --gateway-only).
@@ -64,7 +64,7 @@ internal static class ServingBenchmark
 
             if (gatewayOnly)
             {
-                await GatewayVsDirectAsync(processes, repository, backboneDirectory, registry, demo, wav, quick, withTieredJit);
+                await GatewayVsDirectAsync(processes, repository, backboneDirectory, registry, demo, wav, quick, withTieredJit, withParsingGateway);
                 Console.WriteLine();
                 Console.WriteLine($"failed calls in the load phases: {Failed}");
                 Console.WriteLine($"load average at end {LoadAverage()}; wall {wall.Elapsed.TotalMinutes:F1} min");
@@ -321,31 +321,114 @@ internal static class ServingBenchmark
     /// process like a service, with the service defaults): the same request straight to the backend vs through a
     /// gateway process in front of it.
     /// </summary>
-    private static async Task GatewayHopAsync(List<BenchProcess> processes, string repository, byte[] wav, bool quick)
+    private static async Task GatewayHopAsync(List<BenchProcess> processes, string repository, byte[] wav, bool quick, bool withParsingGateway)
     {
         await using var instant = await S3Router.Testing.LoopbackService.StartAsync(
             [], _ => { }, app => app.MapGrpcService<InstantSpeech>(), CancellationToken.None);
-        var gateway = Start(processes, repository, "Gateway", "gateway-instant", new() { ["Gateway__Endpoints__0"] = instant.Address });
-        await gateway.WaitReadyAsync();
-        using var gatewayChannel = GrpcChannel.ForAddress(gateway.Address);
+        var started = new List<BenchProcess> { Start(processes, repository, "Gateway", "gateway-instant", new() { ["Gateway__Endpoints__0"] = instant.Address }) };
+        if (withParsingGateway)
+        {
+            started.Add(Start(processes, repository, "Gateway", "gateway-instant-parsing", ParsingGateway(instant.Address)));
+        }
+        foreach (var process in started)
+        {
+            await process.WaitReadyAsync();
+        }
+        var channels = started.Select(p => GrpcChannel.ForAddress(p.Address)).ToList();
         var direct = new Speech.SpeechClient(instant.Channel);
-        var viaGateway = new Speech.SpeechClient(gatewayChannel);
+        var gateways = started.Select((p, i) => (i == 0 ? "gateway" : ParsingGatewayName, new Speech.SpeechClient(channels[i]), (Func<double>)p.CpuSeconds)).ToList();
         var content = ByteString.CopyFrom(wav);
         var asr = new RouteSelector { Task = "asr", LanguageCode = "en" };
-        // Warm-up: enough calls for tiered JIT to settle on both sides.
-        await LoadRunner.RunAsync(4, quick ? 200 : 1000, i => RecognizeAsync(i % 2 == 0 ? direct : viaGateway, content, asr));
+        // Warm-up: enough calls for the first-call JIT to be over on every side.
+        var clients = gateways.Select(g => g.Item2).Prepend(direct).ToList();
+        await LoadRunner.RunAsync(4, quick ? 200 : 1000, i => RecognizeAsync(clients[i % clients.Count], content, asr));
         using var self = Process.GetCurrentProcess();
         await GatewayVsDirectTableAsync($"gateway hop: instant backend (in the bench process), {wav.Length} byte WAV inline ({(quick ? 1 : 3)} interleaved rounds)",
-            direct, [("gateway", viaGateway, gateway.CpuSeconds)], () => { self.Refresh(); return self.TotalProcessorTime.TotalSeconds; },
+            direct, gateways, () => { self.Refresh(); return self.TotalProcessorTime.TotalSeconds; },
             client => RecognizeAsync(client, content, asr), quick ? 1 : 3, c => quick ? c * 20 : c == 1 ? 300 : c * 60);
-        gateway.Dispose();
-        processes.Remove(gateway);
+        foreach (var process in started)
+        {
+            process.Dispose();
+            processes.Remove(process);
+        }
+        channels.ForEach(c => c.Dispose());
+    }
+
+    private const string ParsingGatewayName = "gateway, before pass-through";
+
+    /// <summary>
+    /// The gateway as it was before the pass-through (issue 7): Recognize parsed and re-serialised, thread-pool workers
+    /// spinning before they sleep (the runtime's default 70), the request's audio on the large object heap (default
+    /// threshold 85,000 bytes). The environment overrides the gateway's runtimeconfig (hex values).
+    /// </summary>
+    private static Dictionary<string, string> ParsingGateway(string endpoint) => new()
+    {
+        ["Gateway__Endpoints__0"] = endpoint,
+        ["Gateway__CallTimeout"] = "00:02:00",
+        ["Gateway__RecognizePassThrough"] = "false",
+        ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0x46",
+        ["DOTNET_GCLOHThreshold"] = "0x14C08",
+    };
+
+    /// <summary>
+    /// The gateway hop alone, for profiling: an <see cref="InstantSpeech"/> backend in this process, a gateway process in
+    /// front of it (extra environment from <paramref name="gatewayEnvironment"/>, e.g. <c>DOTNET_PerfMapEnabled=1</c>),
+    /// <paramref name="seconds"/> of Recognize calls at <paramref name="concurrency"/> after a warm-up (the backend answers
+    /// after <paramref name="delayMs"/>, a stand-in for model time); prints the
+    /// gateway's process id before the measured phase (attach <c>perf record -p</c> to it) and its CPU per call.
+    /// </summary>
+    public static async Task GatewayHopOnlyAsync(int seconds, int concurrency, int delayMs, IReadOnlyDictionary<string, string> gatewayEnvironment)
+    {
+        InstantSpeech.Delay = TimeSpan.FromMilliseconds(delayMs);
+        var repository = Path.GetDirectoryName(FindUp("S3RouterServices.sln"))!;
+        var root = Directory.CreateTempSubdirectory("s3r-bench-hop-");
+        var processes = new List<BenchProcess>();
+        try
+        {
+            Console.WriteLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load average at start {LoadAverage()}; {Environment.ProcessorCount} cores");
+            var wav = Synthesize(root.FullName);
+            await using var instant = await S3Router.Testing.LoopbackService.StartAsync(
+                [], _ => { }, app => app.MapGrpcService<InstantSpeech>(), CancellationToken.None);
+            var settings = new Dictionary<string, string>(gatewayEnvironment) { ["Gateway__Endpoints__0"] = instant.Address };
+            var gateway = Start(processes, repository, "Gateway", "gateway-hop", settings);
+            await gateway.WaitReadyAsync();
+            using var channel = GrpcChannel.ForAddress(gateway.Address);
+            var client = new Speech.SpeechClient(channel);
+            var content = ByteString.CopyFrom(wav);
+            var asr = new RouteSelector { Task = "asr", LanguageCode = "en" };
+            await LoadRunner.RunAsync(concurrency, delayMs > 0 ? concurrency * 20 : 1000, _ => RecognizeAsync(client, content, asr));
+            Console.WriteLine($"gateway pid {gateway.ProcessId}; measuring {seconds} s at c{concurrency}, {wav.Length} byte WAV, backend delay {delayMs} ms");
+            var cpuBefore = gateway.CpuSeconds();
+            var wall = Stopwatch.StartNew();
+            var calls = 0;
+            var latencies = new List<LoadResult>();
+            while (wall.Elapsed.TotalSeconds < seconds)
+            {
+                var result = await LoadRunner.RunAsync(concurrency, delayMs > 0 ? concurrency * 5 : concurrency * 50, _ => RecognizeAsync(client, content, asr));
+                calls += result.Latencies.Length + result.Failed;
+                latencies.Add(result);
+            }
+
+            var cpu = gateway.CpuSeconds() - cpuBefore;
+            var merged = Merge(latencies);
+            Console.WriteLine($"calls {calls} ({merged.Failed} failed) in {wall.Elapsed.TotalSeconds:F1} s; p50 {Ms(merged.P50)} ms, p99 {Ms(merged.P99)} ms; " +
+                $"gateway CPU {cpu * 1000 / calls:F3} ms per call; load average at end {LoadAverage()}");
+        }
+        finally
+        {
+            foreach (var process in Enumerable.Reverse(processes))
+            {
+                process.Dispose();
+            }
+
+            root.Delete(recursive: true);
+        }
     }
 
     /// <summary>Gateway vs direct with the real inference service (route asr/en) only: section 1 of the full run.</summary>
     private static async Task GatewayVsDirectAsync(
         List<BenchProcess> processes, string repository, string backboneDirectory, BenchProcess registry, List<MaskBundle> demo, byte[] wav, bool quick,
-        bool withTieredJit)
+        bool withTieredJit, bool withParsingGateway)
     {
         var preload = new Dictionary<string, string>();
         for (var i = 0; i < demo.Count; i++)
@@ -372,6 +455,7 @@ internal static class ServingBenchmark
         var rounds = quick ? 1 : 3;
         var gateways = new List<(string, Speech.SpeechClient, Func<double>)> { ("gateway", viaGateway, gateway.CpuSeconds) };
         using var tieredChannel = withTieredJit ? await StartTieredGatewayAsync() : null;
+        using var parsingChannel = withParsingGateway ? await StartParsingGatewayAsync() : null;
         await GatewayVsDirectTableAsync($"gateway vs direct (inference, route {Name(demo[0])}, {rounds} interleaved rounds)", direct,
             gateways, inference.CpuSeconds, client => RecognizeAsync(client, content, asr), rounds, c => quick ? c * 2 : c == 1 ? 30 : c * 4);
 
@@ -389,6 +473,17 @@ internal static class ServingBenchmark
             var client = new Speech.SpeechClient(channel);
             await LoadRunner.RunAsync(2, 20, _ => RecognizeAsync(client, content, asr));
             gateways.Add(("gateway, tiered JIT", client, tiered.CpuSeconds));
+            return channel;
+        }
+
+        async Task<GrpcChannel> StartParsingGatewayAsync()
+        {
+            var parsing = Start(processes, repository, "Gateway", "gateway-parsing", ParsingGateway(inference.Address));
+            await parsing.WaitReadyAsync();
+            var channel = GrpcChannel.ForAddress(parsing.Address);
+            var client = new Speech.SpeechClient(channel);
+            await LoadRunner.RunAsync(2, 20, _ => RecognizeAsync(client, content, asr));
+            gateways.Add((ParsingGatewayName, client, parsing.CpuSeconds));
             return channel;
         }
     }

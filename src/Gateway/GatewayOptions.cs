@@ -120,6 +120,14 @@ public sealed class GatewayOptions
     [Range(1024, 1 << 30)]
     public int MaxAudioBytes { get; set; } = 10 * 1024 * 1024;
 
+    /// <summary>
+    /// Forward a Recognize request's bytes to the pod as they arrived, reading only the fields that validation and routing
+    /// need (the audio is not copied out, only its length is checked); false parses the whole request and serialises it
+    /// again, as before issue 7 (kept to measure the difference). Validation, errors and behaviour are the same either way.
+    /// Default: true.
+    /// </summary>
+    public bool RecognizePassThrough { get; set; } = true;
+
     /// <summary>Interval between HTTP/2 keepalive pings to an endpoint, so a dead pod is noticed on idle connections. Default: 20 s; 1 s to 10 min.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan KeepAlivePingDelay { get; set; } = TimeSpan.FromSeconds(20);

@@ -1,3 +1,4 @@
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using S3Router.Core.Hosting;
 using S3Router.Gateway.Auth;
@@ -43,6 +44,8 @@ public static class HostingExtensions
         services.AddSingleton<ApiKeyInterceptor>();
         services.AddSingleton<MetricsInterceptor>();
 
+        // The Speech methods are bound by SpeechMethodProvider (Recognize forwards the request's bytes).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<SpeechGrpcService>, SpeechMethodProvider>());
         // Metrics first, so calls refused by auth are counted too.
         services.AddGrpc().AddServiceOptions<SpeechGrpcService>(o =>
         {

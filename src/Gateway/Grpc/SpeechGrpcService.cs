@@ -6,16 +6,27 @@ using S3Router.Gateway.Validation;
 
 namespace S3Router.Gateway.Grpc;
 
-/// <summary>The public Speech API: validate, forward through <see cref="SpeechProxy"/>. Auth and metrics run in interceptors.</summary>
-internal sealed class SpeechGrpcService(SpeechRequestValidator validator, SpeechProxy proxy) : Speech.SpeechBase
+/// <summary>
+/// The public Speech API: validate, forward through <see cref="SpeechProxy"/>. Auth and metrics run in interceptors.
+/// Bound by <see cref="SpeechMethodProvider"/>.
+/// </summary>
+internal sealed class SpeechGrpcService(SpeechRequestValidator validator, SpeechProxy proxy) : SpeechService.Base
 {
-    public override Task<RecognizeResponse> Recognize(RecognizeRequest request, ServerCallContext context)
+    /// <summary>Recognize as the gateway serves it: the request's bytes go to the pod unchanged.</summary>
+    public Task<RecognizeResponse> Recognize(ForwardedRecognizeRequest request, ServerCallContext context)
     {
         validator.Validate(request);
         return proxy.RecognizeAsync(request, context.Deadline, context.CancellationToken);
     }
 
-    public override async Task StreamingRecognize(
+    /// <summary>Recognize over a parsed request (<see cref="GatewayOptions.RecognizePassThrough"/> false).</summary>
+    public Task<RecognizeResponse> Recognize(RecognizeRequest request, ServerCallContext context)
+    {
+        validator.Validate(request);
+        return proxy.RecognizeAsync(request, context.Deadline, context.CancellationToken);
+    }
+
+    public async Task StreamingRecognize(
         IAsyncStreamReader<StreamingRecognizeRequest> requestStream, IServerStreamWriter<StreamingRecognizeResponse> responseStream, ServerCallContext context)
     {
         if (!await requestStream.MoveNext(context.CancellationToken))
@@ -26,7 +37,7 @@ internal sealed class SpeechGrpcService(SpeechRequestValidator validator, Speech
         await proxy.StreamAsync(requestStream.Current, requestStream, responseStream, context.Deadline, context.CancellationToken);
     }
 
-    public override Task<ListRoutesResponse> ListRoutes(ListRoutesRequest request, ServerCallContext context)
+    public Task<ListRoutesResponse> ListRoutes(ListRoutesRequest request, ServerCallContext context)
     {
         SpeechRequestValidator.Validate(request);
         return proxy.ListRoutesAsync(request, context.Deadline, context.CancellationToken);

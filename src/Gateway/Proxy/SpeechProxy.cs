@@ -4,6 +4,7 @@ using Polly;
 using Polly.CircuitBreaker;
 using S3Router.Api.V1;
 using S3Router.Core.Errors;
+using S3Router.Gateway.Grpc;
 using S3Router.Gateway.Resilience;
 using S3Router.Gateway.Routing;
 using S3Router.Gateway.Validation;
@@ -34,16 +35,23 @@ internal sealed class SpeechProxy
         _listRoutes = resilience.CallPipeline<ListRoutesResponse>(nameof(Speech.SpeechClient.ListRoutes));
     }
 
+    /// <summary>Sends the request's bytes, unchanged, to the route's endpoint (every attempt sends the same bytes).</summary>
     /// <param name="request">A validated request.</param>
     /// <param name="deadline">The caller's deadline (UTC), <see cref="DateTime.MaxValue"/> when none.</param>
     /// <param name="cancellationToken">The call's token: fires on the deadline and when the caller goes away.</param>
+    public Task<RecognizeResponse> RecognizeAsync(ForwardedRecognizeRequest request, DateTime deadline, CancellationToken cancellationToken) =>
+        UnaryAsync(_recognize, RouteKey.Of(request.Task, request.LanguageCode),
+            (endpoint, call) => endpoint.Invoker.AsyncUnaryCall(SpeechMethods.ForwardedRecognize, null, call, request),
+            Deadline(deadline, _options.CallTimeout), cancellationToken);
+
+    /// <summary>Sends a parsed request, serialised again (<see cref="GatewayOptions.RecognizePassThrough"/> false).</summary>
     public Task<RecognizeResponse> RecognizeAsync(RecognizeRequest request, DateTime deadline, CancellationToken cancellationToken) =>
         UnaryAsync(_recognize, RouteKey.Of(request.Task, request.LanguageCode),
-            (client, call) => client.RecognizeAsync(request, call), Deadline(deadline, _options.CallTimeout), cancellationToken);
+            (endpoint, call) => endpoint.Client.RecognizeAsync(request, call), Deadline(deadline, _options.CallTimeout), cancellationToken);
 
     public Task<ListRoutesResponse> ListRoutesAsync(ListRoutesRequest request, DateTime deadline, CancellationToken cancellationToken) =>
         UnaryAsync(_listRoutes, RouteKey.ListRoutes,
-            (client, call) => client.ListRoutesAsync(request, call), Deadline(deadline, _options.CallTimeout), cancellationToken);
+            (endpoint, call) => endpoint.Client.ListRoutesAsync(request, call), Deadline(deadline, _options.CallTimeout), cancellationToken);
 
     /// <summary>Proxies a stream whose validated first message is <paramref name="first"/> to the route's endpoint.</summary>
     public async Task StreamAsync(
@@ -74,7 +82,7 @@ internal sealed class SpeechProxy
     private async Task<T> UnaryAsync<T>(
         ResiliencePipeline<T> pipeline,
         string routeKey,
-        Func<Speech.SpeechClient, CallOptions, AsyncUnaryCall<T>> invoke,
+        Func<InferenceEndpoint, CallOptions, AsyncUnaryCall<T>> invoke,
         DateTime deadline,
         CancellationToken cancellationToken)
     {
@@ -91,7 +99,7 @@ internal sealed class SpeechProxy
                     {
                         // The attempt's token fires on the caller's cancellation, the pipeline timeout, and a won hedge.
                         return await endpoint.Breaker.ExecuteAsync(
-                            async token => await invoke(endpoint.Client, new CallOptions(deadline: deadline, cancellationToken: token)),
+                            async token => await invoke(endpoint, new CallOptions(deadline: deadline, cancellationToken: token)),
                             ctx.CancellationToken);
                     }
                     finally

@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Grpc.Net.Client;
 using Polly;
 using Polly.CircuitBreaker;
@@ -21,6 +22,9 @@ internal sealed class InferenceEndpoint(
 
     /// <summary>The base address, e.g. <c>http://10.0.0.5:50052</c>.</summary>
     public string Address { get; } = address;
+
+    /// <summary>Calls to the pod with methods of the gateway's own (the pass-through Recognize).</summary>
+    public CallInvoker Invoker { get; } = channel.CreateCallInvoker();
 
     public Speech.SpeechClient Client { get; } = new(channel);
 

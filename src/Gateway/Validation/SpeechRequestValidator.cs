@@ -1,10 +1,9 @@
 using System.Globalization;
-using Google.Protobuf;
-using Google.Protobuf.Collections;
 using Microsoft.Extensions.Options;
 using S3Router.Api.V1;
 using S3Router.Core.Errors;
 using S3Router.Core.Routes;
+using S3Router.Gateway.Proxy;
 
 namespace S3Router.Gateway.Validation;
 
@@ -43,11 +42,31 @@ internal sealed class SpeechRequestValidator(IOptions<GatewayOptions> options)
 
     public void Validate(RecognizeRequest request)
     {
+        var audio = request.Audio?.AudioSourceCase ?? RecognitionAudio.AudioSourceOneofCase.None;
+        Validate(request.Task, request.LanguageCode, request.MaskRef, request.Config, request.AdditionalRoutes,
+            audio, audio == RecognitionAudio.AudioSourceOneofCase.Content ? request.Audio!.Content.Length : 0, request.Audio?.Uri ?? "");
+    }
+
+    /// <summary>Checks a request kept as its bytes: the same checks and messages as a parsed one; bytes that are no RecognizeRequest fail too.</summary>
+    public void Validate(ForwardedRecognizeRequest request)
+    {
+        if (request.Malformed is { } reason)
+        {
+            throw new InvalidInputException($"The request is not a valid s3router.v1.RecognizeRequest: {reason}.");
+        }
+        Validate(request.Task, request.LanguageCode, request.MaskRef, request.Config, request.AdditionalRoutes,
+            request.AudioSource, request.ContentLength, request.Uri);
+    }
+
+    private void Validate(
+        string task, string language, string maskRef, RecognitionConfig? config, IReadOnlyList<RouteSelector> additionalRoutes,
+        RecognitionAudio.AudioSourceOneofCase audio, int contentLength, string uri)
+    {
         var violations = new List<FieldViolation>();
-        CheckRoute(request.Task, request.LanguageCode, request.MaskRef, "", violations);
-        CheckConfig(request.Config, "config", violations);
-        CheckAudio(request.Audio, violations);
-        CheckAdditionalRoutes(request.Task, request.LanguageCode, request.AdditionalRoutes, "additional_routes", violations);
+        CheckRoute(task, language, maskRef, "", violations);
+        CheckConfig(config, "config", violations);
+        CheckAudio(audio, contentLength, uri, violations);
+        CheckAdditionalRoutes(task, language, additionalRoutes, "additional_routes", violations);
         InvalidInputException.ThrowIfAny(violations);
     }
 
@@ -117,7 +136,7 @@ internal sealed class SpeechRequestValidator(IOptions<GatewayOptions> options)
         RouteNames.ParseMaskRef(maskRef, prefix + "mask_ref", violations);
     }
 
-    private void CheckAdditionalRoutes(string task, string language, RepeatedField<RouteSelector> routes, string field, List<FieldViolation> violations)
+    private void CheckAdditionalRoutes(string task, string language, IReadOnlyList<RouteSelector> routes, string field, List<FieldViolation> violations)
     {
         if (routes.Count > _options.MaxAdditionalRoutes)
         {
@@ -165,15 +184,14 @@ internal sealed class SpeechRequestValidator(IOptions<GatewayOptions> options)
         }
     }
 
-    private void CheckAudio(RecognitionAudio? audio, List<FieldViolation> violations)
+    private void CheckAudio(RecognitionAudio.AudioSourceOneofCase audio, int contentLength, string uri, List<FieldViolation> violations)
     {
-        switch (audio?.AudioSourceCase ?? RecognitionAudio.AudioSourceOneofCase.None)
+        switch (audio)
         {
             case RecognitionAudio.AudioSourceOneofCase.Content:
-                CheckContent(audio!.Content, violations);
+                CheckContent(contentLength, violations);
                 break;
             case RecognitionAudio.AudioSourceOneofCase.Uri:
-                var uri = audio!.Uri;
                 if (uri.Length == 0 || uri.Length > MaxUriLength || !Uri.TryCreate(uri, UriKind.Absolute, out _))
                 {
                     violations.Add(new("audio.uri", $"must be an absolute URI of at most {MaxUriLength} characters"));
@@ -185,16 +203,16 @@ internal sealed class SpeechRequestValidator(IOptions<GatewayOptions> options)
         }
     }
 
-    private void CheckContent(ByteString content, List<FieldViolation> violations)
+    private void CheckContent(int length, List<FieldViolation> violations)
     {
-        if (content.Length == 0)
+        if (length == 0)
         {
             violations.Add(new("audio.content", "is empty"));
         }
-        else if (content.Length > _options.MaxAudioBytes)
+        else if (length > _options.MaxAudioBytes)
         {
             violations.Add(new("audio.content", string.Create(CultureInfo.InvariantCulture,
-                $"is {content.Length} bytes, more than the limit of {_options.MaxAudioBytes} bytes; send long audio with StreamingRecognize")));
+                $"is {length} bytes, more than the limit of {_options.MaxAudioBytes} bytes; send long audio with StreamingRecognize")));
         }
     }
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,6 +46,9 @@ internal sealed class FakeBackend : IAsyncDisposable
     /// <summary>Deadlines of the calls received, as this server saw them.</summary>
     public ConcurrentQueue<DateTime> Deadlines { get; } = new();
 
+    /// <summary>The serialized RecognizeRequest of every Recognize call received, byte for byte.</summary>
+    public ConcurrentQueue<byte[]> RecognizeMessages { get; } = new();
+
     /// <summary>Completes when the first call arrived.</summary>
     public TaskCompletionSource FirstCall { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -60,8 +64,22 @@ internal sealed class FakeBackend : IAsyncDisposable
         var holder = new Holder();
         builder.Services.AddSingleton(holder);
         var app = builder.Build();
+        FakeBackend? started = null;
+        app.Use(async (context, next) =>
+        {
+            // Keep each Recognize message's bytes as they arrived (after the 5-byte gRPC frame prefix), before gRPC parses them.
+            if (context.Request.Path == "/s3router.v1.Speech/Recognize")
+            {
+                context.Request.EnableBuffering();
+                using var body = new MemoryStream();
+                await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+                context.Request.Body.Position = 0;
+                started!.RecognizeMessages.Enqueue(body.ToArray()[5..]);
+            }
+            await next(context);
+        });
         app.MapGrpcService<FakeSpeech>();
-        var backend = new FakeBackend(name, app);
+        var backend = started = new FakeBackend(name, app);
         holder.Backend = backend;
         await app.StartAsync(TestContext.Current.CancellationToken);
         var port = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single()).Port;

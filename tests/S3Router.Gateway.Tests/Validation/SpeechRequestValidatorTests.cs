@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
 using S3Router.Api.V1;
 using S3Router.Core.Errors;
+using S3Router.Gateway.Proxy;
 using S3Router.Gateway.Tests.TestSupport;
 using S3Router.Gateway.Validation;
 
@@ -152,6 +153,64 @@ public sealed class SpeechRequestValidatorTests
         }
 
         Assert.Equal(["additional_routes"], FieldsOf(() => Validator.Validate(request)));
+    }
+
+    public static TheoryData<string, RecognizeRequest> BadRequests()
+    {
+        var data = new TheoryData<string, RecognizeRequest>();
+        var bad = Requests.Recognize(task: "ASR", language: "english");
+        bad.MaskRef = "sha256:xyz";
+        bad.Config.BeamWidth = 65;
+        data.Add("route and config", bad);
+        var large = Requests.Recognize();
+        large.Audio.Content = ByteString.CopyFrom(new byte[1025]);
+        data.Add("audio too large", large);
+        var empty = Requests.Recognize();
+        empty.Audio.Content = ByteString.Empty;
+        data.Add("audio empty", empty);
+        var uri = Requests.Recognize();
+        uri.Audio = new RecognitionAudio { Uri = "clip.wav" };
+        data.Add("relative uri", uri);
+        var none = Requests.Recognize();
+        none.Audio = null;
+        data.Add("no audio", none);
+        var routes = Requests.Recognize();
+        routes.AdditionalRoutes.Add(new RouteSelector { Task = "asr", LanguageCode = "en" });
+        routes.AdditionalRoutes.Add(new RouteSelector { Task = "speaker", LanguageCode = "" });
+        data.Add("additional routes", routes);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(BadRequests))]
+    public void Validate_ForwardedBytes_SameErrorAsTheParsedRequest(string name, RecognizeRequest request)
+    {
+        // Act
+        var parsed = Assert.Throws<InvalidInputException>(() => Validator.Validate(request));
+        var forwarded = Assert.Throws<InvalidInputException>(() => Validator.Validate(ForwardedRecognizeRequest.Of(request)));
+
+        // Assert
+        Assert.Equal(parsed.Message, forwarded.Message);
+        Assert.Equal(parsed.Violations, forwarded.Violations);
+        Assert.NotEmpty(name);
+    }
+
+    [Fact]
+    public void Validate_ForwardedGoodRequest_Passes()
+    {
+        var request = Requests.Recognize();
+        request.AdditionalRoutes.Add(new RouteSelector { Task = "speaker", LanguageCode = "und" });
+
+        Validator.Validate(ForwardedRecognizeRequest.Of(request));
+    }
+
+    [Fact]
+    public void Validate_ForwardedMalformedBytes_InvalidInputForTheWholeRequest()
+    {
+        var ex = Assert.Throws<InvalidInputException>(() => Validator.Validate(ForwardedRecognizeRequest.Read([0x0A, 0x05, 0x61])));
+
+        Assert.Empty(ex.Violations);
+        Assert.StartsWith("The request is not a valid s3router.v1.RecognizeRequest: ", ex.Message);
     }
 
     [Fact]
