@@ -18,6 +18,7 @@ internal static class Program
                                              (--with-tiered-jit: also a gateway with tiered JIT on, as before issue 7)
           route-churn [--routes N] [--hot N] [--passes N] [--native] [--trim]
                                              hot-tier churn in process: RSS, GC and malloc heap per pass
+          cold-fetch [--routes N]            the cold tier's fetch path in process: allocations and memory per route
           session-cost [--count N] [--threads N] [--unshared]
                                              what one hot route's encoder session costs (RSS, malloc, GC) vs the estimate
           training-step [--quick] [--presets tiny,base] [--no-malloc-tuning]
@@ -35,6 +36,9 @@ internal static class Program
             case "serving":
                 await ServingBenchmark.RunAsync(quick: args.Contains("--quick"), memoryOnly: args.Contains("--memory-only"), gatewayOnly: args.Contains("--gateway-only"),
                     withTieredJit: args.Contains("--with-tiered-jit"));
+                return 0;
+            case "cold-fetch":
+                await ColdFetchBenchmark.RunAsync(Option(args, "--routes", 64));
                 return 0;
             case "session-cost":
                 await SessionCostBenchmark.RunAsync(Option(args, "--count", 8), Option(args, "--threads", 2), args.Contains("--unshared"));

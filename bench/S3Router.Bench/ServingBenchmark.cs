@@ -549,7 +549,7 @@ internal static class ServingBenchmark
         return settings;
     }
 
-    private static async Task<(Wav2Vec2Config Config, string Hex)> RegisterBackboneAsync(BenchProcess registry, string directory)
+    internal static async Task<(Wav2Vec2Config Config, string Hex)> RegisterBackboneAsync(BenchProcess registry, string directory)
     {
         var config = await Wav2Vec2ConfigJson.LoadAsync(Path.Combine(directory, Wav2Vec2ConfigJson.FileName));
         var weightsPath = Path.Combine(directory, "model.safetensors");
@@ -562,7 +562,7 @@ internal static class ServingBenchmark
         return (config, hex);
     }
 
-    private static async Task PublishAsync(S3Router.Api.V1.MaskRegistry.MaskRegistryClient registry, MaskBundle bundle)
+    internal static async Task PublishAsync(S3Router.Api.V1.MaskRegistry.MaskRegistryClient registry, MaskBundle bundle)
     {
         using var call = registry.PublishMask();
         await call.RequestStream.WriteAsync(new PublishMaskRequest
