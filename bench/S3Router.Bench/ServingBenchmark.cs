@@ -386,6 +386,7 @@ internal static class ServingBenchmark
         var fullAt = 0;
         for (var i = 0; i < variants.Count; i++)
         {
+            var settles = await memory.MetricAsync(SettleCount);
             var started = Stopwatch.GetTimestamp();
             await RecognizeAsync(memoryClient, content, Selector(variants[i]));
             firstCall.Add(Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -395,6 +396,7 @@ internal static class ServingBenchmark
             if (i + 1 is 1 or 8 or 64 || full)
             {
                 await Task.Delay(2000);
+                await SettledAsync(memory, settles);
                 sessions[i + 1] = await memory.MetricAsync("s3router_inference_onnx_sessions");
                 rss[i + 1] = memory.ResidentBytes();
                 coldTier[i + 1] = await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"cold\"}");
@@ -421,12 +423,14 @@ internal static class ServingBenchmark
         }
 
         // A second pass over all 64 (each evicted and rebuilt again): does resident memory keep growing with churn?
+        var settlesBefore = await memory.MetricAsync(SettleCount);
         foreach (var variant in variants)
         {
             await RecognizeAsync(memoryClient, content, Selector(variant));
         }
 
         await Task.Delay(2000);
+        await SettledAsync(memory, settlesBefore);
         var rssSecondPass = memory.ResidentBytes();
         managed["64, second pass"] = await ManagedMemoryAsync(memory);
         var sessionsSecondPass = await memory.MetricAsync("s3router_inference_onnx_sessions");
@@ -462,8 +466,26 @@ internal static class ServingBenchmark
         Console.WriteLine($"(64 vs 8 loaded, {sessions[64] - 2} vs {sessions[8] - 2} route sessions: {perCold8 / 1024:F0} KiB = {perCold8 / packedBytes.Skip(8).Average():F2}x)");
         Console.WriteLine($"RSS per hot route (session) ({fullAt} vs 1 loaded): {(rss[fullAt] - rss[1]) / (sessions[fullAt] - sessions[1]) / 1048576.0:F1} MiB (the hot tier's estimate {routeBytes / 1048576.0:F1} MiB; hot tier's total estimate at {fullAt} routes {hotTier[fullAt] / 1048576.0:F1} MiB)");
 
+        var settleCount = await memory.MetricAsync(SettleCount);
+        var settleSum = await memory.MetricAsync("s3router_inference_memory_settle_seconds_sum");
+        Console.WriteLine(double.IsNaN(settleCount)
+            ? "memory settles: none (not in this build)"
+            : $"memory settles: {settleCount} after bursts of loads, mean pause {settleSum / settleCount * 1000:F1} ms");
         memory.Dispose();
         processes.Remove(memory);
+    }
+
+    private const string SettleCount = "s3router_inference_memory_settle_seconds_count";
+
+    // Samples are taken once the service settled after the loads (its settle runs 1 s after the last load, at most one
+    // per 10 s): up to 15 s more. A service without settles (the metric is absent) is sampled at once.
+    private static async Task SettledAsync(BenchProcess process, double before)
+    {
+        var waited = Stopwatch.StartNew();
+        while (await process.MetricAsync(SettleCount) is var now && !double.IsNaN(now) && now <= before && waited.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            await Task.Delay(250);
+        }
     }
 
     // The service's GC figures after its last collection (System.Runtime meter) and its anonymous vs file-backed RSS.
