@@ -53,6 +53,26 @@ internal sealed class BenchProcess : IDisposable
         throw new InvalidOperationException($"No VmRSS for {Name}.");
     }
 
+    /// <summary>Resident anonymous memory (heaps) and file-backed memory (code, mapped files) now, in bytes (RssAnon, RssFile).</summary>
+    public (long Anon, long File) ResidentAnonAndFile()
+    {
+        long anon = 0, file = 0;
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            var kib = () => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            if (line.StartsWith("RssAnon:", StringComparison.Ordinal))
+            {
+                anon = kib();
+            }
+            else if (line.StartsWith("RssFile:", StringComparison.Ordinal))
+            {
+                file = kib();
+            }
+        }
+
+        return (anon, file);
+    }
+
     /// <summary>CPU time the process has used so far (user + system, from /proc/PID/stat), in seconds.</summary>
     public double CpuSeconds()
     {

@@ -23,6 +23,7 @@ internal static class Program
                                              profiling: gateway CPU per call; --env goes to the gateway process
           route-churn [--routes N] [--hot N] [--passes N] [--native] [--trim]
                                              hot-tier churn in process: RSS, GC and malloc heap per pass
+          cold-fetch [--routes N]            the cold tier's fetch path in process: allocations and memory per route
           session-cost [--count N] [--threads N] [--unshared]
                                              what one hot route's encoder session costs (RSS, malloc, GC) vs the estimate
           mixed-routes [--rounds N] [--threads N] [--gate N]
@@ -47,6 +48,9 @@ internal static class Program
                 await ServingBenchmark.GatewayHopOnlyAsync(Option(args, "--seconds", 30), Option(args, "--concurrency", 1), Option(args, "--delay-ms", 0),
                     args.Select((a, i) => (a, i)).Where(p => p.a == "--env" && p.i + 1 < args.Length).Select(p => args[p.i + 1].Split('=', 2))
                         .ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : ""));
+                return 0;
+            case "cold-fetch":
+                await ColdFetchBenchmark.RunAsync(Option(args, "--routes", 64));
                 return 0;
             case "session-cost":
                 await SessionCostBenchmark.RunAsync(Option(args, "--count", 8), Option(args, "--threads", 2), args.Contains("--unshared"));

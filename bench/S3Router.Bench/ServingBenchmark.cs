@@ -559,18 +559,31 @@ internal static class ServingBenchmark
         var rss = new Dictionary<int, long> { [0] = memory.ResidentBytes() };
         var coldTier = new Dictionary<int, double> { [0] = await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"cold\"}") };
         var hotTier = new Dictionary<int, double> { [0] = await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"hot\"}") };
+        var managed = new Dictionary<string, string> { ["0"] = await ManagedMemoryAsync(memory) };
+        var sessions = new Dictionary<int, double> { [0] = await memory.MetricAsync("s3router_inference_onnx_sessions") };
         var firstCall = new List<double>();
+        // The cold-route figure compares two points with the same hot tier: 64 routes and the first point from 8 routes on
+        // where the tier is as full as it stays (no room for another route's session). Routes that share a session (the
+        // unmasked speaker variants) would otherwise leave the 8-route point with fewer sessions than the 64-route one.
+        var fullAt = 0;
         for (var i = 0; i < variants.Count; i++)
         {
+            var settles = await memory.MetricAsync(SettleCount);
             var started = Stopwatch.GetTimestamp();
             await RecognizeAsync(memoryClient, content, Selector(variants[i]));
             firstCall.Add(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            if (i + 1 is 1 or 8 or 64)
+            var full = fullAt == 0 && i + 1 >= 8
+                && await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"hot\"}") + routeBytes > hotBudget;
+            fullAt = full ? i + 1 : fullAt;
+            if (i + 1 is 1 or 8 or 64 || full)
             {
                 await Task.Delay(2000);
+                await SettledAsync(memory, settles);
+                sessions[i + 1] = await memory.MetricAsync("s3router_inference_onnx_sessions");
                 rss[i + 1] = memory.ResidentBytes();
                 coldTier[i + 1] = await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"cold\"}");
                 hotTier[i + 1] = await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"hot\"}");
+                managed[$"{i + 1}"] = await ManagedMemoryAsync(memory);
             }
         }
 
@@ -592,14 +605,17 @@ internal static class ServingBenchmark
         }
 
         // A second pass over all 64 (each evicted and rebuilt again): does resident memory keep growing with churn?
+        var settlesBefore = await memory.MetricAsync(SettleCount);
         foreach (var variant in variants)
         {
             await RecognizeAsync(memoryClient, content, Selector(variant));
         }
 
         await Task.Delay(2000);
+        await SettledAsync(memory, settlesBefore);
         var rssSecondPass = memory.ResidentBytes();
-        var sessions = await memory.MetricAsync("s3router_inference_onnx_sessions");
+        managed["64, second pass"] = await ManagedMemoryAsync(memory);
+        var sessionsSecondPass = await memory.MetricAsync("s3router_inference_onnx_sessions");
 
         Console.WriteLine("| route state | latency median ms (min-max) | calls |");
         Console.WriteLine("|---|---|---|");
@@ -607,21 +623,72 @@ internal static class ServingBenchmark
         Console.WriteLine($"| cold: bundle cached, session evicted (build session) | {Ms(Median(rebuilt))} ({Ms(rebuilt.Min())}-{Ms(rebuilt.Max())}) | {rebuilt.Count} |");
         Console.WriteLine($"| never seen (resolve, download, verify, build session) | {Ms(Median(firstCall))} ({Ms(firstCall.Min())}-{Ms(firstCall.Max())}) | {firstCall.Count} |");
         Console.WriteLine();
-        Console.WriteLine("| routes loaded | hot sessions | RSS MiB | RSS growth vs 0 routes MiB | hot tier (cache's estimate) MiB | cold tier (cache's estimate) KiB |");
+        Console.WriteLine("| routes loaded | hot route sessions | RSS MiB | RSS growth vs 0 routes MiB | hot tier (cache's estimate) MiB | cold tier (cache's estimate) KiB |");
         Console.WriteLine("|---|---|---|---|---|---|");
         foreach (var (count, bytes) in rss.OrderBy(r => r.Key))
         {
-            Console.WriteLine($"| {count} | {Math.Min(count, 8)} | {bytes / 1048576.0:F1} | {(bytes - rss[0]) / 1048576.0:F1} | {hotTier[count] / 1048576.0:F1} | {coldTier[count] / 1024:F0} |");
+            Console.WriteLine($"| {count} | {sessions[count] - 2} | {bytes / 1048576.0:F1} | {(bytes - rss[0]) / 1048576.0:F1} | {hotTier[count] / 1048576.0:F1} | {coldTier[count] / 1024:F0} |");
         }
 
-        Console.WriteLine($"| 64, after a second pass over all 64 (each session rebuilt again) | 8 | {rssSecondPass / 1048576.0:F1} | {(rssSecondPass - rss[0]) / 1048576.0:F1} | | |");
-        Console.WriteLine($"RSS growth of the second pass: {(rssSecondPass - rss[64]) / 1048576.0:F1} MiB; live ONNX sessions after it: {sessions} (frontend + unmasked + 8 hot)");
-        var perCold = (rss[64] - rss[8]) / 56.0;
-        Console.WriteLine($"RSS per extra cold route (64 vs 8 loaded, both with 8 hot): {perCold / 1024:F0} KiB = {perCold / packedBytes.Average():F2}x its packed size ({packedBytes.Average() / 1024:F0} KiB)");
-        Console.WriteLine($"RSS per hot route (8 vs 1 loaded): {(rss[8] - rss[1]) / 7.0 / 1048576.0:F1} MiB (the hot tier's estimate {routeBytes / 1048576.0:F1} MiB; hot tier's total estimate at 8 routes {hotTier[8] / 1048576.0:F1} MiB)");
+        Console.WriteLine($"| 64, after a second pass over all 64 (each session rebuilt again) | {sessionsSecondPass - 2} | {rssSecondPass / 1048576.0:F1} | {(rssSecondPass - rss[0]) / 1048576.0:F1} | | |");
+        Console.WriteLine($"RSS growth of the second pass: {(rssSecondPass - rss[64]) / 1048576.0:F1} MiB; live ONNX sessions after it: {sessionsSecondPass} (frontend + unmasked + the hot routes')");
+        Console.WriteLine();
+        Console.WriteLine("| routes loaded | GC committed MiB | GC heap MiB | of which LOH MiB (free in it) | managed MiB allocated so far | RSS anon / file MiB |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        foreach (var (point, line) in managed)
+        {
+            Console.WriteLine($"| {point} | {line} |");
+        }
 
+        // Packed size of the routes loaded between the two points (the speaker variants are smaller than the others).
+        var packedSpan = packedBytes.Skip(fullAt).Average();
+        var perCold = (rss[64] - rss[fullAt]) / (64.0 - fullAt);
+        Console.WriteLine($"RSS per extra cold route (64 vs {fullAt} loaded, both with the hot tier full: {sessions[64] - 2} / {sessions[fullAt] - 2} route sessions, hot tier estimate {hotTier[64] / 1048576.0:F1} / {hotTier[fullAt] / 1048576.0:F1} MiB): {perCold / 1024:F0} KiB = {perCold / packedSpan:F2}x its packed size ({packedSpan / 1024:F0} KiB)");
+        var perCold8 = (rss[64] - rss[8]) / 56.0;
+        Console.WriteLine($"(64 vs 8 loaded, {sessions[64] - 2} vs {sessions[8] - 2} route sessions: {perCold8 / 1024:F0} KiB = {perCold8 / packedBytes.Skip(8).Average():F2}x)");
+        Console.WriteLine($"RSS per hot route (session) ({fullAt} vs 1 loaded): {(rss[fullAt] - rss[1]) / (sessions[fullAt] - sessions[1]) / 1048576.0:F1} MiB (the hot tier's estimate {routeBytes / 1048576.0:F1} MiB; hot tier's total estimate at {fullAt} routes {hotTier[fullAt] / 1048576.0:F1} MiB)");
+
+        var settleCount = await memory.MetricAsync(SettleCount);
+        var settleSum = await memory.MetricAsync("s3router_inference_memory_settle_seconds_sum");
+        Console.WriteLine(double.IsNaN(settleCount)
+            ? "memory settles: none (not in this build)"
+            : $"memory settles: {settleCount} after bursts of loads, mean pause {settleSum / settleCount * 1000:F1} ms");
         memory.Dispose();
         processes.Remove(memory);
+    }
+
+    private const string SettleCount = "s3router_inference_memory_settle_seconds_count";
+
+    // Samples are taken once the service settled after the loads (its settle runs 1 s after the last load, at most one
+    // per 10 s): up to 15 s more. A service without settles (the metric is absent) is sampled at once.
+    private static async Task SettledAsync(BenchProcess process, double before)
+    {
+        var waited = Stopwatch.StartNew();
+        while (await process.MetricAsync(SettleCount) is var now && !double.IsNaN(now) && now <= before && waited.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            await Task.Delay(250);
+        }
+    }
+
+    // The service's GC figures after its last collection (System.Runtime meter) and its anonymous vs file-backed RSS.
+    private static async Task<string> ManagedMemoryAsync(BenchProcess process)
+    {
+        const string Gc = "system_runtime_dotnet_gc_last_collection_";
+        double Mib(double bytes) => bytes / 1048576.0;
+        var generations = new[] { "gen0", "gen1", "gen2", "loh", "poh" };
+        double heap = 0;
+        foreach (var generation in generations)
+        {
+            heap += await process.MetricAsync($"{Gc}heap_size{{gc_heap_generation=\"{generation}\"}}");
+        }
+
+        var loh = await process.MetricAsync($"{Gc}heap_size{{gc_heap_generation=\"loh\"}}");
+        var lohFree = await process.MetricAsync($"{Gc}heap_fragmentation_size{{gc_heap_generation=\"loh\"}}");
+        var committed = await process.MetricAsync($"{Gc}memory_committed_size");
+        var allocated = await process.MetricAsync("system_runtime_dotnet_gc_heap_total_allocated");
+        var (anon, file) = process.ResidentAnonAndFile();
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{Mib(committed):F1} | {Mib(heap):F1} | {Mib(loh):F1} ({Mib(lohFree):F1}) | {Mib(allocated):F0} | {Mib(anon):F1} / {Mib(file):F1}");
     }
 
     private static (double BytesPerRoute, double Ratio) ColdRouteFootprint(IReadOnlyList<MaskBundle> variants, LoadedBackbone backbone)
@@ -731,7 +798,7 @@ internal static class ServingBenchmark
         return settings;
     }
 
-    private static async Task<(Wav2Vec2Config Config, string Hex)> RegisterBackboneAsync(BenchProcess registry, string directory)
+    internal static async Task<(Wav2Vec2Config Config, string Hex)> RegisterBackboneAsync(BenchProcess registry, string directory)
     {
         var config = await Wav2Vec2ConfigJson.LoadAsync(Path.Combine(directory, Wav2Vec2ConfigJson.FileName));
         var weightsPath = Path.Combine(directory, "model.safetensors");
@@ -744,7 +811,7 @@ internal static class ServingBenchmark
         return (config, hex);
     }
 
-    private static async Task PublishAsync(S3Router.Api.V1.MaskRegistry.MaskRegistryClient registry, MaskBundle bundle)
+    internal static async Task PublishAsync(S3Router.Api.V1.MaskRegistry.MaskRegistryClient registry, MaskBundle bundle)
     {
         using var call = registry.PublishMask();
         await call.RequestStream.WriteAsync(new PublishMaskRequest

@@ -70,6 +70,19 @@ internal sealed class InferenceOptions
     public bool ReturnFreedNativeMemory { get; set; } = true;
 
     /// <summary>
+    /// Quiet time after the last route load (fetch, session build, eviction) before one memory settle: a blocking full
+    /// GC that compacts the large object heap and decommits, then a glibc trim, so a burst of loads does not leave its
+    /// garbage committed (bench/README.md, "Cold routes without fetch garbage"). Zero turns it off. Default: 1 s.
+    /// Range: 0 - 10 min.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan MemorySettleDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Least time between two memory settles (<see cref="MemorySettleDelay"/>). Default: 10 s. Range: 0 - 1 h.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan MemorySettleMinInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Backbone batches (frontend or encoder, any route) that may run at the same time in this process; 0 means
     /// cores / <see cref="IntraOpThreads"/> (at least 1). Batches beyond it wait and grow instead of oversubscribing the
     /// cores. Default: 0 (auto). Range: 0-256.

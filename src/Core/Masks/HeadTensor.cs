@@ -10,11 +10,24 @@ public sealed class HeadTensor
     /// <summary>Prefix every head tensor name carries, so head and mask tensors never collide.</summary>
     public const string NamePrefix = "head.";
 
-    private readonly float[] _values;
+    private readonly ReadOnlyMemory<float> _values;
 
     /// <summary>Creates a head tensor; <paramref name="values"/> are copied.</summary>
     /// <exception cref="InvalidInputException">The name does not start with <c>head.</c>, a dimension is negative, or the value count does not match the shape.</exception>
     public HeadTensor(string name, IReadOnlyList<long> shape, ReadOnlySpan<float> values)
+        : this(name, shape, values.Length)
+    {
+        _values = values.ToArray();
+    }
+
+    // Over values without a copy (a bundle read in place): the memory must not change while the tensor lives.
+    private HeadTensor(ReadOnlyMemory<float> values, string name, IReadOnlyList<long> shape)
+        : this(name, shape, values.Length)
+    {
+        _values = values;
+    }
+
+    private HeadTensor(string name, IReadOnlyList<long> shape, int valueCount)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(shape);
@@ -34,15 +47,14 @@ public sealed class HeadTensor
             count *= dim;
         }
 
-        if (values.Length != count)
+        if (valueCount != count)
         {
             throw new InvalidInputException(
-                $"head tensor '{name}' has {values.Length} values, shape [{string.Join(", ", shape)}] needs {count}", name);
+                $"head tensor '{name}' has {valueCount} values, shape [{string.Join(", ", shape)}] needs {count}", name);
         }
 
         Name = name;
         Shape = [.. shape];
-        _values = values.ToArray();
     }
 
     /// <summary>Tensor name, starting with <c>head.</c>.</summary>
@@ -52,5 +64,15 @@ public sealed class HeadTensor
     public IReadOnlyList<long> Shape { get; }
 
     /// <summary>The values, row-major.</summary>
-    public ReadOnlySpan<float> Values => _values;
+    public ReadOnlySpan<float> Values => _values.Span;
+
+    /// <summary>
+    /// The values as memory, for a consumer that keeps them (a route's head) without a copy. Read-only: for a bundle
+    /// read in place it is a view of the bundle's bytes.
+    /// </summary>
+    public ReadOnlyMemory<float> Memory => _values;
+
+    /// <summary>A head tensor over <paramref name="values"/> without a copy (see <see cref="MaskBundle.ReadInPlace"/>).</summary>
+    /// <exception cref="InvalidInputException">Bad name or shape, or the value count does not match the shape.</exception>
+    internal static HeadTensor Over(string name, IReadOnlyList<long> shape, ReadOnlyMemory<float> values) => new(values, name, shape);
 }

@@ -73,7 +73,15 @@ public sealed class MaskBundle
 
     /// <summary>Reads and validates a bundle from the bytes of a whole file.</summary>
     /// <exception cref="InvalidInputException">Not a valid bundle (a <see cref="Safetensors.SafetensorsFormatException"/> when not even valid safetensors).</exception>
-    public static MaskBundle Read(ReadOnlyMemory<byte> bytes) => MaskBundleFormat.Read(bytes);
+    public static MaskBundle Read(ReadOnlyMemory<byte> bytes) => MaskBundleFormat.Read(bytes, inPlace: false);
+
+    /// <summary>
+    /// Reads and validates a bundle whose masks and F32 head tensors are views of <paramref name="bytes"/>, without
+    /// copies: the bundle keeps the memory alive, and the caller must not change it afterwards. For a downloaded bundle
+    /// that becomes the route's own storage (one buffer of the file's size, nothing else large).
+    /// </summary>
+    /// <exception cref="InvalidInputException">Not a valid bundle (a <see cref="Safetensors.SafetensorsFormatException"/> when not even valid safetensors).</exception>
+    public static MaskBundle ReadInPlace(ReadOnlyMemory<byte> bytes) => MaskBundleFormat.Read(bytes, inPlace: true);
 
     /// <summary>Reads the rest of <paramref name="stream"/> and validates it as a bundle.</summary>
     /// <exception cref="InvalidInputException">Not a valid bundle.</exception>

@@ -118,7 +118,9 @@ internal static class MaskBundleFormat
         return writer.ToArray();
     }
 
-    public static MaskBundle Read(ReadOnlyMemory<byte> bytes)
+    /// <param name="bytes">The whole file.</param>
+    /// <param name="inPlace">Masks and F32 heads become views of <paramref name="bytes"/> (no copies) instead of copies.</param>
+    public static MaskBundle Read(ReadOnlyMemory<byte> bytes, bool inPlace)
     {
         using var file = SafetensorsFile.FromBytes(bytes);
         var metadata = file.Metadata;
@@ -137,7 +139,7 @@ internal static class MaskBundleFormat
             _ => throw Error($"head kind '{headKindName}' is unknown (expected ctc or classifier)", HeadKindKey),
         };
 
-        var masks = ReadMasks(file, ParseJson(metadata, MaskedTensorsKey));
+        var masks = ReadMasks(file, ParseJson(metadata, MaskedTensorsKey), inPlace);
         var heads = new List<HeadTensor>();
         foreach (var (name, info) in file.Tensors.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
@@ -148,7 +150,10 @@ internal static class MaskBundleFormat
                     throw Error($"head tensor '{name}' is {info.Dtype.ToHeaderName()}, expected F32", name);
                 }
 
-                heads.Add(new HeadTensor(name, info.Shape, file.ReadFloat32(name)));
+                // ReadFloat32 makes a new array: the tensor keeps it rather than copying it again.
+                heads.Add(inPlace && Float32Memory.TryCreate(file.GetMemory(name), out var view)
+                    ? HeadTensor.Over(name, info.Shape, view)
+                    : HeadTensor.Over(name, info.Shape, file.ReadFloat32(name)));
             }
             else if (!masks.Any(m => m.Name + MaskBundle.MaskSuffix == name))
             {
@@ -266,7 +271,7 @@ internal static class MaskBundleFormat
         }
     }
 
-    private static List<MaskTensor> ReadMasks(SafetensorsFile file, JsonElement list)
+    private static List<MaskTensor> ReadMasks(SafetensorsFile file, JsonElement list, bool inPlace)
     {
         if (list.ValueKind != JsonValueKind.Array)
         {
@@ -312,7 +317,9 @@ internal static class MaskBundleFormat
                 throw Error($"mask '{name}' is listed twice in '{MaskedTensorsKey}'", name);
             }
 
-            var mask = MaskTensor.FromPacked(name, shape, file.GetBytes(tensorName));
+            var mask = inPlace
+                ? MaskTensor.Over(name, shape, file.GetMemory(tensorName))
+                : MaskTensor.FromPacked(name, shape, file.GetBytes(tensorName));
             var ratio = ratioElement.GetDouble();
             // The metadata may hold the target ratio; top-k rounds k to a whole count, hence one element of slack.
             if (!(Math.Abs(ratio - mask.KeepRatio) <= 1.0 / mask.ElementCount + 1e-9))

@@ -9,15 +9,15 @@ namespace S3Router.Core.Masks;
 /// </summary>
 public sealed class MaskTensor
 {
-    private readonly byte[] _packed;
+    private readonly ReadOnlyMemory<byte> _packed;
 
-    private MaskTensor(string name, long[] shape, long elementCount, byte[] packed)
+    private MaskTensor(string name, long[] shape, long elementCount, ReadOnlyMemory<byte> packed)
     {
         Name = name;
         Shape = shape;
         ElementCount = elementCount;
         _packed = packed;
-        KeptCount = MaskBits.PopCount(packed);
+        KeptCount = MaskBits.PopCount(packed.Span);
     }
 
     /// <summary>The masked parameter's name.</summary>
@@ -36,7 +36,7 @@ public sealed class MaskTensor
     public double KeepRatio => (double)KeptCount / ElementCount;
 
     /// <summary>The packed bits, <c>ceil(ElementCount / 8)</c> bytes.</summary>
-    public ReadOnlySpan<byte> Packed => _packed;
+    public ReadOnlySpan<byte> Packed => _packed.Span;
 
     /// <summary>Creates a mask from one bool per element (true = kept), row-major.</summary>
     /// <exception cref="InvalidInputException">Empty name, non-positive dimension, or element count not matching the shape.</exception>
@@ -61,8 +61,20 @@ public sealed class MaskTensor
         return new MaskTensor(name, [.. shape], count, packed.ToArray());
     }
 
+    /// <summary>
+    /// A mask over <paramref name="packed"/> without a copy (a bundle read in place): the memory must not change
+    /// while the mask lives.
+    /// </summary>
+    /// <exception cref="InvalidInputException">Bad name or shape, wrong byte length, or non-zero padding bits.</exception>
+    internal static MaskTensor Over(string name, IReadOnlyList<long> shape, ReadOnlyMemory<byte> packed)
+    {
+        var count = CheckShape(name, shape);
+        MaskBits.Validate(packed.Span, count, name);
+        return new MaskTensor(name, [.. shape], count, packed);
+    }
+
     /// <summary>One bool per element, row-major.</summary>
-    public bool[] Unpack() => MaskBits.Unpack(_packed, ElementCount);
+    public bool[] Unpack() => MaskBits.Unpack(_packed.Span, ElementCount);
 
     private static long CheckShape(string name, IReadOnlyList<long> shape)
     {

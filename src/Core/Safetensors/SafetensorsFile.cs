@@ -203,6 +203,23 @@ public sealed unsafe class SafetensorsFile : IDisposable
             : throw new NotFoundException($"tensor '{name}' is not in the safetensors file");
     }
 
+    /// <summary>
+    /// The raw bytes of tensor <paramref name="name"/> as a slice of the memory this file was made from
+    /// (<see cref="FromBytes"/> only; a mapped file's view ends with the file).
+    /// </summary>
+    internal ReadOnlyMemory<byte> GetMemory(string name)
+    {
+        var info = GetInfo(name);
+        if (_mappedData is not null)
+        {
+            throw new InvalidOperationException("A memory-mapped safetensors file has no memory slices; use GetBytes.");
+        }
+
+        // Slice checks the length; an empty tensor has offsets in range too.
+        var length = Slice(info).Length;
+        return _memoryData.Slice((int)info.DataOffsets.Begin, length);
+    }
+
     private ReadOnlySpan<byte> Slice(TensorInfo info)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

@@ -24,8 +24,8 @@ public static class HostingExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<InferenceMetrics>();
         services.AddSingleton(sp => GrpcChannel.ForAddress(sp.GetRequiredService<IOptions<InferenceOptions>>().Value.RegistryAddress));
-        services.AddSingleton(sp => new Api.V1.MaskRegistry.MaskRegistryClient(sp.GetRequiredService<GrpcChannel>()));
-        services.AddSingleton<MaskRegistrySource>();
+        services.AddSingleton(sp => new MaskRegistrySource(
+            sp.GetRequiredService<GrpcChannel>().CreateCallInvoker(), sp.GetRequiredService<IOptions<InferenceOptions>>()));
         services.AddSingleton<RouteResolver>();
         services.AddSingleton<BackboneHost>();
         services.AddSingleton<RouteManager>();

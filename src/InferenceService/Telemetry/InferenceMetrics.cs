@@ -44,6 +44,10 @@ internal sealed class InferenceMetrics
         "1 for the memory settings in effect: GC mode, GC conserve-memory level, glibc malloc policy (return_freed or default).",
         "gc", "conserve_memory", "glibc");
 
+    private readonly Histogram _memorySettleSeconds = Metrics.CreateHistogram(
+        "s3router_inference_memory_settle_seconds", "Pause of each memory settle after a burst of route loads (compacting full GC and glibc trim).",
+        new HistogramConfiguration { Buckets = LatencyBuckets });
+
     private readonly Counter _registryEvents = Metrics.CreateCounter(
         "s3router_inference_registry_events_total", "WatchMasks events received.", "type");
 
@@ -82,6 +86,8 @@ internal sealed class InferenceMetrics
         var conserve = gc.TryGetValue("GCConserveMem", out var c) ? Convert.ToString(c, System.Globalization.CultureInfo.InvariantCulture) ?? "0" : "0";
         _memorySettings.WithLabels(server, conserve, returnFreedNativeMemory ? "return_freed" : "default").Set(1);
     }
+
+    public void MemorySettled(TimeSpan pause) => _memorySettleSeconds.Observe(pause.TotalSeconds);
 
     public void RegistryEvent(string type) => _registryEvents.WithLabels(type).Inc();
 }

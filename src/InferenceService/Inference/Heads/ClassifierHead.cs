@@ -21,22 +21,23 @@ internal sealed class ClassifierHead
     /// <summary>Bundle tensor of statistics pooling: [D], every value &gt; 0.</summary>
     public const string NormStdTensor = "head.norm.std";
 
-    private readonly float[] _weight; // [C, H] (statistics: [C, 2W])
-    private readonly float[] _bias;   // [C]
-    private readonly float[]? _attentionWeight; // [1, H]
+    // Views of the route's bundle bytes (MaskBundle.ReadInPlace), or arrays: read-only either way.
+    private readonly ReadOnlyMemory<float> _weight; // [C, H] (statistics: [C, 2W])
+    private readonly ReadOnlyMemory<float> _bias;   // [C]
+    private readonly ReadOnlyMemory<float>? _attentionWeight; // [1, H]
     private readonly float _attentionBias;
-    private readonly float[]? _normMean; // [2W]
-    private readonly float[]? _normStd;  // [2W]
+    private readonly ReadOnlyMemory<float>? _normMean; // [2W]
+    private readonly ReadOnlyMemory<float>? _normStd;  // [2W]
     private readonly ConvMaxPooling? _convMax;
     private readonly IReadOnlyList<string> _labels;
     private readonly int _hidden; // width of an input frame: H, or W for statistics pooling
     private readonly int _pooled; // width of the pooled vector: H, or 2W
 
     /// <summary>Creates the head; attentive pooling when <paramref name="attentionWeight"/> is given.</summary>
-    public ClassifierHead(float[] weight, float[] bias, float[]? attentionWeight, float attentionBias, IReadOnlyList<string> labels, int hidden)
+    public ClassifierHead(ReadOnlyMemory<float> weight, ReadOnlyMemory<float> bias, ReadOnlyMemory<float>? attentionWeight, float attentionBias, IReadOnlyList<string> labels, int hidden)
     {
         if (labels.Count < 1 || weight.Length != labels.Count * hidden || bias.Length != labels.Count
-            || (attentionWeight is not null && attentionWeight.Length != hidden))
+            || (attentionWeight is { } attention && attention.Length != hidden))
         {
             throw new FailedPreconditionException(
                 $"The classifier head needs head.proj.weight [{labels.Count}, {hidden}], head.proj.bias [{labels.Count}] and optionally head.attention.weight [1, {hidden}].");
@@ -51,7 +52,7 @@ internal sealed class ClassifierHead
         _pooled = hidden;
     }
 
-    private ClassifierHead(float[] weight, float[] bias, float[] normMean, float[] normStd, IReadOnlyList<string> labels, int width)
+    private ClassifierHead(ReadOnlyMemory<float> weight, ReadOnlyMemory<float> bias, ReadOnlyMemory<float> normMean, ReadOnlyMemory<float> normStd, IReadOnlyList<string> labels, int width)
     {
         _weight = weight;
         _bias = bias;
@@ -62,7 +63,7 @@ internal sealed class ClassifierHead
         _pooled = 2 * width;
     }
 
-    private ClassifierHead(float[] weight, float[] bias, ConvMaxPooling convMax, IReadOnlyList<string> labels)
+    private ClassifierHead(ReadOnlyMemory<float> weight, ReadOnlyMemory<float> bias, ConvMaxPooling convMax, IReadOnlyList<string> labels)
     {
         _weight = weight;
         _bias = bias;
@@ -86,7 +87,7 @@ internal sealed class ClassifierHead
     /// <paramref name="bias"/> [C].
     /// </summary>
     /// <exception cref="FailedPreconditionException">head.proj.weight or head.proj.bias has the wrong size.</exception>
-    public static ClassifierHead ConvMax(float[] weight, float[] bias, ConvMaxPooling pooling, IReadOnlyList<string> labels)
+    public static ClassifierHead ConvMax(ReadOnlyMemory<float> weight, ReadOnlyMemory<float> bias, ConvMaxPooling pooling, IReadOnlyList<string> labels)
     {
         ArgumentNullException.ThrowIfNull(pooling);
         if (labels.Count < 1 || weight.Length != labels.Count * pooling.Channels || bias.Length != labels.Count)
@@ -103,7 +104,8 @@ internal sealed class ClassifierHead
     /// and <paramref name="normStd"/> [2W] (std all &gt; 0), <paramref name="weight"/> [C, 2W], <paramref name="bias"/> [C].
     /// </summary>
     /// <exception cref="FailedPreconditionException">A tensor has the wrong size (naming it and D) or a std value ≤ 0.</exception>
-    public static ClassifierHead Statistics(float[] weight, float[] bias, float[] normMean, float[] normStd, IReadOnlyList<string> labels, int width)
+    public static ClassifierHead Statistics(
+        ReadOnlyMemory<float> weight, ReadOnlyMemory<float> bias, ReadOnlyMemory<float> normMean, ReadOnlyMemory<float> normStd, IReadOnlyList<string> labels, int width)
     {
         var d = 2 * width;
         if (normMean.Length != d)
@@ -118,10 +120,13 @@ internal sealed class ClassifierHead
                 $"{NormStdTensor} has {normStd.Length} values; statistics pooling over this backbone needs D = 2 · {width} = {d} (docs/formats.md, route heads).");
         }
 
-        var bad = Array.FindIndex(normStd, v => !(v > 0)); // NaN too
-        if (bad >= 0)
+        var std = normStd.Span;
+        for (var i = 0; i < std.Length; i++)
         {
-            throw new FailedPreconditionException($"{NormStdTensor}[{bad}] is {normStd[bad]}; every value must be > 0.");
+            if (!(std[i] > 0)) // NaN too
+            {
+                throw new FailedPreconditionException($"{NormStdTensor}[{i}] is {std[i]}; every value must be > 0.");
+            }
         }
 
         if (labels.Count < 1 || weight.Length != labels.Count * d || bias.Length != labels.Count)
@@ -158,19 +163,20 @@ internal sealed class ClassifierHead
         }
 
         var weights = new double[frames];
-        if (_attentionWeight is null)
+        if (_attentionWeight is not { } attentionMemory)
         {
             Array.Fill(weights, 1.0 / frames);
         }
         else
         {
+            var attention = attentionMemory.Span;
             var scores = new double[frames];
             for (var t = 0; t < frames; t++)
             {
                 double s = _attentionBias;
                 for (var i = 0; i < _hidden; i++)
                 {
-                    s += hidden[t, i] * _attentionWeight[i];
+                    s += hidden[t, i] * attention[i];
                 }
 
                 scores[t] = s;
@@ -207,21 +213,25 @@ internal sealed class ClassifierHead
         }
 
         var pooled = Pool(hidden);
-        if (_normMean is not null)
+        if (_normMean is { } normMean)
         {
+            var mean = normMean.Span;
+            var std = _normStd!.Value.Span;
             for (var i = 0; i < _pooled; i++)
             {
-                pooled[i] = (pooled[i] - _normMean[i]) / _normStd![i];
+                pooled[i] = (pooled[i] - mean[i]) / std[i];
             }
         }
 
+        var weight = _weight.Span;
+        var bias = _bias.Span;
         var logits = new double[_labels.Count];
         for (var c = 0; c < logits.Length; c++)
         {
-            double s = _bias[c];
+            double s = bias[c];
             for (var i = 0; i < _pooled; i++)
             {
-                s += _weight[(c * _pooled) + i] * pooled[i];
+                s += weight[(c * _pooled) + i] * pooled[i];
             }
 
             logits[c] = s;
@@ -255,9 +265,11 @@ internal sealed class ClassifierHead
             var p = rented.AsSpan(0, _pooled);
             _convMax!.Pool(states, p);
             var logits = new double[_labels.Count];
+            var weight = _weight.Span;
+            var bias = _bias.Span;
             for (var c = 0; c < logits.Length; c++)
             {
-                logits[c] = _bias[c] + (double)TensorPrimitives.Dot<float>(_weight.AsSpan(c * _pooled, _pooled), p);
+                logits[c] = bias[c] + (double)TensorPrimitives.Dot<float>(weight.Slice(c * _pooled, _pooled), p);
             }
 
             return logits;

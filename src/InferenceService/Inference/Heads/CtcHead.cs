@@ -13,14 +13,15 @@ internal sealed class CtcHead
     /// <summary>The word boundary label (fairseq's letter convention).</summary>
     public const string WordBoundary = "|";
 
-    private readonly float[] _weight; // [V, H]
-    private readonly float[] _bias;   // [V]
+    // Views of the route's bundle bytes (MaskBundle.ReadInPlace), or arrays: read-only either way.
+    private readonly ReadOnlyMemory<float> _weight; // [V, H]
+    private readonly ReadOnlyMemory<float> _bias;   // [V]
     private readonly IReadOnlyList<string> _labels;
     private readonly int _hidden;
     private readonly TimeSpan _frameHop;
 
     /// <summary>Creates the head; <paramref name="weight"/> is [labels, hidden] row-major.</summary>
-    public CtcHead(float[] weight, float[] bias, IReadOnlyList<string> labels, int hidden, TimeSpan frameHop)
+    public CtcHead(ReadOnlyMemory<float> weight, ReadOnlyMemory<float> bias, IReadOnlyList<string> labels, int hidden, TimeSpan frameHop)
     {
         if (labels.Count < 2 || weight.Length != labels.Count * hidden || bias.Length != labels.Count)
         {
@@ -55,7 +56,7 @@ internal sealed class CtcHead
 
     /// <summary>Per-frame log posteriors [frames, labels] of hidden states [frames, hidden].</summary>
     public float[,] LogProbabilities(float[,] hidden) =>
-        CtcDecoder.LogSoftmax(Linear.Apply(hidden, _weight, _bias, _labels.Count, _hidden));
+        CtcDecoder.LogSoftmax(Linear.Apply(hidden, _weight.Span, _bias.Span, _labels.Count, _hidden));
 
     /// <summary>
     /// Turns label ids into a transcript and words; a word spans its first token's start to its last token's end frame,

@@ -4,7 +4,7 @@ namespace S3Router.InferenceService.Inference.Heads;
 internal static class Linear
 {
     /// <summary>y[t] = x[t] · Wᵀ + b. x [rows, inputs], W [outputs, inputs] row-major, b [outputs] -> [rows, outputs].</summary>
-    public static float[,] Apply(float[,] x, float[] weight, float[] bias, int outputs, int inputs)
+    public static float[,] Apply(float[,] x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int outputs, int inputs)
     {
         var rows = x.GetLength(0);
         if (x.GetLength(1) != inputs)

@@ -9,8 +9,9 @@ namespace S3Router.InferenceService.Inference.Routes;
 /// The registry calls this pod makes, with its API key, and the registry's errors turned into what the caller of
 /// this pod should see (an unknown route stays NOT_FOUND; an unreachable registry is UNAVAILABLE).
 /// </summary>
-internal sealed class MaskRegistrySource(Api.V1.MaskRegistry.MaskRegistryClient client, IOptions<InferenceOptions> options)
+internal sealed class MaskRegistrySource(CallInvoker registry, IOptions<InferenceOptions> options)
 {
+    private readonly Api.V1.MaskRegistry.MaskRegistryClient _client = new(registry);
     private readonly Metadata? _headers = string.IsNullOrEmpty(options.Value.RegistryApiKey)
         ? null
         : new Metadata { { "x-api-key", options.Value.RegistryApiKey } };
@@ -20,7 +21,7 @@ internal sealed class MaskRegistrySource(Api.V1.MaskRegistry.MaskRegistryClient 
     {
         try
         {
-            var response = await client.ResolveMaskAsync(
+            var response = await _client.ResolveMaskAsync(
                 new ResolveMaskRequest { Task = task, LanguageCode = language, Ref = reference }, _headers, cancellationToken: cancellationToken);
             return response.Version;
         }
@@ -30,11 +31,17 @@ internal sealed class MaskRegistrySource(Api.V1.MaskRegistry.MaskRegistryClient 
         }
     }
 
-    /// <summary>Downloads the bundle of <paramref name="version"/> by its digest.</summary>
+    /// <summary>
+    /// Downloads the bundle of <paramref name="version"/> by its digest into one array of the registry's size, which the
+    /// caller keeps as the route's storage: each chunk is copied into it once from a pooled buffer, nothing else large is
+    /// allocated. A download of another length than the registry said comes back at its own length (its digest then
+    /// fails the check in <see cref="RouteModel.Create"/>).
+    /// </summary>
+    /// <exception cref="FailedPreconditionException">The registry's size or the bytes received are over <see cref="InferenceOptions.MaxBundleBytes"/>.</exception>
     public async Task<byte[]> DownloadAsync(MaskVersion version, CancellationToken cancellationToken)
     {
         var route = $"route {version.Task}/{version.LanguageCode} v{version.Version}";
-        var limit = options.Value.MaxBundleBytes;
+        var limit = Math.Min(options.Value.MaxBundleBytes, Array.MaxLength); // one array holds the bundle
         if (version.SizeBytes > limit)
         {
             throw new FailedPreconditionException($"The bundle of {route} is {version.SizeBytes} bytes, over this pod's limit of {limit}.");
@@ -42,25 +49,42 @@ internal sealed class MaskRegistrySource(Api.V1.MaskRegistry.MaskRegistryClient 
 
         try
         {
-            using var call = client.DownloadMask(
-                new DownloadMaskRequest { Task = version.Task, LanguageCode = version.LanguageCode, Ref = version.Digest },
-                _headers, cancellationToken: cancellationToken);
-            using var bytes = new MemoryStream(checked((int)Math.Max(version.SizeBytes, 0)));
-            await foreach (var message in call.ResponseStream.ReadAllAsync(cancellationToken))
+            using var call = registry.AsyncServerStreamingCall(
+                BundleChunks.DownloadMask, null, new CallOptions(_headers, cancellationToken: cancellationToken),
+                new DownloadMaskRequest { Task = version.Task, LanguageCode = version.LanguageCode, Ref = version.Digest });
+            // Sized from the registry's record (at most the limit, checked above).
+            var bytes = version.SizeBytes > 0 ? GC.AllocateUninitializedArray<byte>((int)version.SizeBytes) : [];
+            var length = 0;
+            await foreach (var part in call.ResponseStream.ReadAllAsync(cancellationToken))
             {
-                if (message.ContentCase == DownloadMaskResponse.ContentOneofCase.Chunk)
+                try
                 {
-                    if (bytes.Length + message.Chunk.Length > limit)
+                    if (!part.IsChunk)
+                    {
+                        continue;
+                    }
+
+                    if ((long)length + part.Length > limit)
                     {
                         throw new FailedPreconditionException($"The bundle of {route} exceeds this pod's limit of {limit} bytes.");
                     }
 
-                    message.Chunk.WriteTo(bytes);
+                    if (length + part.Length > bytes.Length)
+                    {
+                        // More than the registry said: kept so the digest check names the mismatch.
+                        Array.Resize(ref bytes, (int)Math.Min(limit, Math.Max(2L * bytes.Length, (long)length + part.Length)));
+                    }
+
+                    part.Bytes.CopyTo(bytes.AsSpan(length));
+                    length += part.Length;
+                }
+                finally
+                {
+                    part.Return();
                 }
             }
 
-            // Sized from the registry's record: when it was right, the buffer is the bundle (no second large copy).
-            return bytes.Length == bytes.Capacity ? bytes.GetBuffer() : bytes.ToArray();
+            return length == bytes.Length ? bytes : bytes.AsSpan(0, length).ToArray();
         }
         catch (RpcException e)
         {
@@ -73,7 +97,7 @@ internal sealed class MaskRegistrySource(Api.V1.MaskRegistry.MaskRegistryClient 
     {
         try
         {
-            return await client.ListMaskRoutesAsync(request, _headers, cancellationToken: cancellationToken);
+            return await _client.ListMaskRoutesAsync(request, _headers, cancellationToken: cancellationToken);
         }
         catch (RpcException e)
         {
@@ -90,7 +114,7 @@ internal sealed class MaskRegistrySource(Api.V1.MaskRegistry.MaskRegistryClient 
             request.AfterRevision = revision;
         }
 
-        return client.WatchMasks(request, _headers, cancellationToken: cancellationToken);
+        return _client.WatchMasks(request, _headers, cancellationToken: cancellationToken);
     }
 
     private static Exception Map(RpcException e, string what, CancellationToken cancellationToken) => e.StatusCode switch

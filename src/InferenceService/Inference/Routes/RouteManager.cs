@@ -27,6 +27,7 @@ internal sealed class RouteManager : IDisposable
     private readonly Dictionary<(string Task, string Language), (string Alias, RouteModel Model)> _preloaded = [];
     private readonly Lock _frontendLock = new();
     private readonly SemaphoreSlim _runs;
+    private readonly MemorySettler _settler;
     private FrontendEngine? _frontend;
     private EncoderSessionFactory? _encoders;
 
@@ -47,6 +48,8 @@ internal sealed class RouteManager : IDisposable
         _hot = new BudgetedLruCache<string, RouteEngine>(
             _options.MaskCacheBudgetBytes, "hot", metrics, returnFreed ? () => GlibcHeap.Trim() : null);
         _hot.Pin(RouteModel.BaseMaskKey);
+        _settler = new MemorySettler(
+            _options.MemorySettleDelay, _options.MemorySettleMinInterval, time, MemorySettler.Default(returnFreed), metrics);
         var concurrentRuns = _options.MaxConcurrentRuns > 0
             ? _options.MaxConcurrentRuns
             : Math.Max(1, Environment.ProcessorCount / _options.IntraOpThreads);
@@ -176,6 +179,7 @@ internal sealed class RouteManager : IDisposable
 
     public void Dispose()
     {
+        _settler.Dispose();
         _hot.Dispose();
         _cold.Dispose();
         lock (_frontendLock)
@@ -207,6 +211,7 @@ internal sealed class RouteManager : IDisposable
 
     private async Task<(RouteModel, long)> FetchAsync(MaskVersion version, LoadedBackbone backbone)
     {
+        using var load = _settler.Load();
         // Not the request's token: the fetch is shared with every request for this version.
         var bytes = await _registry.DownloadAsync(version, CancellationToken.None);
         var model = RouteModel.Create(version, bytes, backbone);
@@ -215,6 +220,7 @@ internal sealed class RouteManager : IDisposable
 
     private Task<(RouteEngine, long)> BuildEngineAsync(string maskKey, RouteModel? model)
     {
+        using var load = _settler.Load();
         var backbone = _backbone.Current;
         var masks = model?.Bundle.Masks;
         var tokenDropping = model?.Bundle.TokenDropping;

@@ -50,11 +50,15 @@ internal sealed class RouteModel
     /// <summary>Whether the route's head reads the all-states features (statistics or conv_max pooling), so its session outputs every hidden state.</summary>
     public bool NeedsHiddenStates => Classifier?.ReadsAllStates == true;
 
-    /// <summary>Size of the bundle file, the cold footprint.</summary>
+    /// <summary>
+    /// Size of the bundle file, the cold footprint: the masks and head tensors are views of the file's bytes
+    /// (<see cref="MaskBundle.ReadInPlace"/>), so the bytes are what the route holds, plus small objects.
+    /// </summary>
     public long Bytes { get; }
 
     /// <summary>
-    /// Verifies the bytes against the version's digest, reads the bundle and checks it fits the backbone.
+    /// Verifies the bytes against the version's digest, reads the bundle and checks it fits the backbone. The route
+    /// keeps <paramref name="bytes"/> as its storage (no copies): the caller must not change them afterwards.
     /// </summary>
     /// <exception cref="FailedPreconditionException">
     /// Digest mismatch, another backbone, other shapes, a malformed head, or statistics or conv_max pooling with token dropping.
@@ -71,7 +75,7 @@ internal sealed class RouteModel
         MaskBundle bundle;
         try
         {
-            bundle = MaskBundle.Read(bytes);
+            bundle = MaskBundle.ReadInPlace(bytes);
         }
         catch (InvalidInputException e)
         {
@@ -127,10 +131,11 @@ internal sealed class RouteModel
             {
                 var convWeight = bundle.Heads.FirstOrDefault(h => h.Name == ConvMaxPooling.ConvWeightTensor)
                     ?? throw new FailedPreconditionException($"The bundle of {route} has no head tensor '{ConvMaxPooling.ConvWeightTensor}' (docs/formats.md, route heads).");
+                // The pooling keeps its own rearranged copies (small next to the masks), not views of the bundle.
                 var pooling = ConvMaxPooling.Create(
-                    Head(bundle, ConvMaxPooling.LayerLogitsTensor, route), Head(bundle, ConvMaxPooling.NormWeightTensor, route),
-                    Head(bundle, ConvMaxPooling.NormBiasTensor, route), convWeight.Values.ToArray(), convWeight.Shape,
-                    Head(bundle, ConvMaxPooling.ConvBiasTensor, route), hidden, backbone.Config.NumHiddenLayers, backbone.Config.AllStatesWidth);
+                    Head(bundle, ConvMaxPooling.LayerLogitsTensor, route).ToArray(), Head(bundle, ConvMaxPooling.NormWeightTensor, route).ToArray(),
+                    Head(bundle, ConvMaxPooling.NormBiasTensor, route).ToArray(), convWeight.Memory.ToArray(), convWeight.Shape,
+                    Head(bundle, ConvMaxPooling.ConvBiasTensor, route).ToArray(), hidden, backbone.Config.NumHiddenLayers, backbone.Config.AllStatesWidth);
                 classifier = ClassifierHead.ConvMax(weight, bias, pooling, bundle.Labels);
             }
             catch (FailedPreconditionException e)
@@ -140,8 +145,8 @@ internal sealed class RouteModel
         }
         else
         {
-            var attention = bundle.Heads.Any(h => h.Name == "head.attention.weight") ? Head(bundle, "head.attention.weight", route) : null;
-            var attentionBias = attention is null ? 0f : Head(bundle, "head.attention.bias", route).FirstOrDefault();
+            ReadOnlyMemory<float>? attention = bundle.Heads.Any(h => h.Name == "head.attention.weight") ? Head(bundle, "head.attention.weight", route) : null;
+            var attentionBias = attention is null ? 0f : FirstOrZero(Head(bundle, "head.attention.bias", route).Span);
             classifier = new ClassifierHead(weight, bias, attention, attentionBias, bundle.Labels, hidden);
         }
 
@@ -182,7 +187,10 @@ internal sealed class RouteModel
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    private static float[] Head(MaskBundle bundle, string name, string route) =>
-        bundle.Heads.FirstOrDefault(h => h.Name == name)?.Values.ToArray()
+    // The head keeps the tensor's memory (a view of the bundle bytes), not a copy.
+    private static ReadOnlyMemory<float> Head(MaskBundle bundle, string name, string route) =>
+        bundle.Heads.FirstOrDefault(h => h.Name == name)?.Memory
         ?? throw new FailedPreconditionException($"The bundle of {route} has no head tensor '{name}' (docs/formats.md, route heads).");
+
+    private static float FirstOrZero(ReadOnlySpan<float> values) => values.IsEmpty ? 0f : values[0];
 }

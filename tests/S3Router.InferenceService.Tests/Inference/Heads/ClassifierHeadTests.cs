@@ -39,7 +39,7 @@ public sealed class ClassifierHeadTests
     public void Classify_AttentivePooling_AttendsToTheScoredFrame()
     {
         // Attention w = [10, 0, 0] scores frame 0 (h = [4,0,0]) at 40 and the others at 0: pooled ≈ frame 0.
-        var head = new ClassifierHead(Identity, new float[3], [10, 0, 0], 0, Classes, 3);
+        var head = new ClassifierHead(Identity, new float[3], new float[] { 10, 0, 0 }, 0, Classes, 3);
 
         var pooled = head.Pool(Hidden);
         var top = head.Classify(Hidden, top: 10);
@@ -55,7 +55,7 @@ public sealed class ClassifierHeadTests
     public void Pool_StatisticsPooling_MeanThenPopulationStdPerColumn()
     {
         // W = 2: column 0 = 1, 3 (mean 2, std 1); column 1 = 5, 5 (mean 5, std 0).
-        var head = ClassifierHead.Statistics(new float[4 * 3], new float[3], new float[4], [1, 1, 1, 1], Classes, width: 2);
+        var head = ClassifierHead.Statistics(new float[4 * 3], new float[3], new float[4], new float[] { 1, 1, 1, 1 }, Classes, width: 2);
         float[,] x = { { 1, 5 }, { 3, 5 } };
 
         var pooled = head.Pool(x);
@@ -67,7 +67,7 @@ public sealed class ClassifierHeadTests
     [Fact]
     public void Pool_StatisticsPoolingOneFrame_StdIsZero()
     {
-        var head = ClassifierHead.Statistics(new float[4 * 3], new float[3], new float[4], [1, 1, 1, 1], Classes, width: 2);
+        var head = ClassifierHead.Statistics(new float[4 * 3], new float[3], new float[4], new float[] { 1, 1, 1, 1 }, Classes, width: 2);
 
         var pooled = head.Pool(new float[,] { { 7, -2 } });
 
@@ -85,7 +85,7 @@ public sealed class ClassifierHeadTests
             0, 0, 1, 0,
             0, 0, 0, 4,
         ];
-        var head = ClassifierHead.Statistics(weight, [0, 1, 0], [1, 5, 0, -1], [0.5f, 1, 2, 4], Classes, width: 2);
+        var head = ClassifierHead.Statistics(weight, new float[] { 0, 1, 0 }, new float[] { 1, 5, 0, -1 }, new float[] { 0.5f, 1, 2, 4 }, Classes, width: 2);
         float[,] x = { { 1, 5 }, { 3, 5 } };
 
         var top = head.Classify(x, top: 3);
