@@ -2,6 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using S3Router.Api.V1;
 using S3Router.Core.Audio;
+using S3Router.Core.Backbones;
 using S3Router.Core.Masks;
 using S3Router.InferenceService.Onnx;
 using S3Router.Testing;
@@ -327,14 +328,7 @@ public sealed class SpeechServiceTests(ServingPlatform platform) : IClassFixture
                 new HeadTensor("head.proj.bias", [classes], bias),
             ],
         };
-        await platform.Registry.PublishAsync(bundle, "production", Token);
-        var request = Request("speakerstats", "und");
-        request.Config.MaxClasses = classes;
-        request.AdditionalRoutes.Add(new RouteSelector { Task = "asr", LanguageCode = "en" });
-        var samples = AudioDecoder.Decode(request.Audio.Content.Span, Core.Audio.AudioEncoding.Linear16, 16000).Samples;
-        var mask = bundle.Masks.ToDictionary(m => Wav2Vec2Weights.CanonicalName(m.Name), m => m.Unpack());
-        using var session = OnnxBackboneSession.Create(config, weights, mask, new OnnxBuildOptions { HiddenStates = true });
-        var x = session.RunFrames([samples])[0].States!;
+        var (request, x) = await PublishWithAllStatesAsync(bundle, config, weights, classes);
         var expected = ExpectedScores(x, normMean, normStd, weight, bias);
 
         // Act
@@ -374,14 +368,7 @@ public sealed class SpeechServiceTests(ServingPlatform platform) : IClassFixture
             Masks = TestBundles.FfnMasks(config, seed: 92),
             Heads = [.. tensors.Select(t => new HeadTensor(t.Key, t.Value.Shape, t.Value.Values))],
         };
-        await platform.Registry.PublishAsync(bundle, "production", Token);
-        var request = Request("intentconv", "und");
-        request.Config.MaxClasses = classes;
-        request.AdditionalRoutes.Add(new RouteSelector { Task = "asr", LanguageCode = "en" });
-        var samples = AudioDecoder.Decode(request.Audio.Content.Span, Core.Audio.AudioEncoding.Linear16, 16000).Samples;
-        var mask = bundle.Masks.ToDictionary(m => Wav2Vec2Weights.CanonicalName(m.Name), m => m.Unpack());
-        using var session = OnnxBackboneSession.Create(config, weights, mask, new OnnxBuildOptions { HiddenStates = true });
-        var x = session.RunFrames([samples])[0].States!;
+        var (request, x) = await PublishWithAllStatesAsync(bundle, config, weights, classes);
         var values = tensors.ToDictionary(t => t.Key, t => t.Value.Values);
         var expected = Inference.Heads.ConvMaxReference.Probabilities(values, Inference.Heads.ConvMaxReference.Pooled(values, x, h, l, channels, kernel));
 
@@ -425,5 +412,20 @@ public sealed class SpeechServiceTests(ServingPlatform platform) : IClassFixture
         }
 
         Assert.True(expected.Max() - expected.Min() > 0.05, "the head should separate the classes");
+    }
+
+    // Publishes a classifier bundle as production and returns a request for it (every class, an asr route beside it)
+    // with the all-states features of its audio from the whole graph under the bundle's masks.
+    private async Task<(RecognizeRequest Request, float[,] States)> PublishWithAllStatesAsync(
+        MaskBundle bundle, Wav2Vec2Config config, Dictionary<string, WeightTensor> weights, int classes)
+    {
+        await platform.Registry.PublishAsync(bundle, "production", Token);
+        var request = Request(bundle.Task, "und");
+        request.Config.MaxClasses = classes;
+        request.AdditionalRoutes.Add(new RouteSelector { Task = "asr", LanguageCode = "en" });
+        var samples = AudioDecoder.Decode(request.Audio.Content.Span, Core.Audio.AudioEncoding.Linear16, 16000).Samples;
+        var mask = bundle.Masks.ToDictionary(m => Wav2Vec2Weights.CanonicalName(m.Name), m => m.Unpack());
+        using var session = OnnxBackboneSession.Create(config, weights, mask, new OnnxBuildOptions { HiddenStates = true });
+        return (request, session.RunFrames([samples])[0].States!);
     }
 }
