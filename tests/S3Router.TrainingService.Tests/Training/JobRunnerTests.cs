@@ -242,9 +242,7 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
 
         // Act
         var result = await Runner().RunAsync(spec, Context("stats"), TestContext.Current.CancellationToken);
-        var score = S3Router.TrainingService.Training.Scoring.RouteEvaluator.Evaluate(
-            new S3Router.TrainingService.Training.Scoring.RouteScoreRequest { RoutePath = result.OutputPath, BackbonePath = _data.BackboneDir, ManifestDir = spec.Dataset.ManifestDir, MaxTokens = 60_000 },
-            null, TestContext.Current.CancellationToken);
+        var score = Rescore(result, spec);
 
         // Assert: the evaluator rebuilds the head from the bundle alone, so equal metrics mean the bundle holds all of it.
         var bundle = MaskBundle.Read(result.OutputPath);
@@ -269,9 +267,7 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
 
         // Act
         var result = await Runner().RunAsync(spec, Context("convmax"), TestContext.Current.CancellationToken);
-        var score = S3Router.TrainingService.Training.Scoring.RouteEvaluator.Evaluate(
-            new S3Router.TrainingService.Training.Scoring.RouteScoreRequest { RoutePath = result.OutputPath, BackbonePath = _data.BackboneDir, ManifestDir = spec.Dataset.ManifestDir, MaxTokens = 60_000 },
-            null, TestContext.Current.CancellationToken);
+        var score = Rescore(result, spec);
 
         // Assert: the evaluator rebuilds the head from the bundle alone (its kind from head.layer_logits, its width and
         // kernel from head.conv.weight), so equal metrics mean the bundle holds all of it.
@@ -344,6 +340,12 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
         Optimization = new OptimizationSpec { MaxSteps = steps, LearningRate = 2e-2, MaxTokens = 60_000, EvalIntervalSteps = 50, CheckpointIntervalSteps = 1000 },
         Seed = 5,
     };
+
+    // Scores the job's bundle again with the route evaluator, which rebuilds the head from the bundle alone.
+    private S3Router.TrainingService.Training.Scoring.RouteScore Rescore(JobResult result, JobSpec spec) =>
+        S3Router.TrainingService.Training.Scoring.RouteEvaluator.Evaluate(
+            new S3Router.TrainingService.Training.Scoring.RouteScoreRequest { RoutePath = result.OutputPath, BackbonePath = _data.BackboneDir, ManifestDir = spec.Dataset.ManifestDir, MaxTokens = 60_000 },
+            null, TestContext.Current.CancellationToken);
 
     private static JobRunner Runner() => new(NullLogger<JobRunner>.Instance, TimeProvider.System);
 
