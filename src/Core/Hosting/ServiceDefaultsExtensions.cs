@@ -3,9 +3,11 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Prometheus;
 using S3Router.Core.Errors;
 
@@ -23,9 +25,20 @@ public static class ServiceDefaultsExtensions
     /// <summary>gRPC health service name (and check tag) for liveness probes: only checks tagged with it count.</summary>
     public const string LiveTag = "live";
 
+    /// <summary>Log level key of ASP.NET Core's per-request logs; <c>Warning</c> unless configuration sets it.</summary>
+    public const string QuietRequestLogsKey = "Logging:LogLevel:Microsoft.AspNetCore";
+
     /// <summary>Adds the shared service defaults. The ports are used when configuration does not set them.</summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, int defaultGrpcPort, int defaultMetricsPort)
     {
+        // ASP.NET Core logs four Information lines per request (request start/end, endpoint start/end); a speech
+        // service at hundreds of calls per second wants its own events only. Lowest-priority source: any
+        // Logging:LogLevel setting (appsettings, environment, command line) still wins.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?> { [QuietRequestLogsKey] = nameof(LogLevel.Warning) },
+        });
+
         builder.Services.AddOptions<ServiceDefaultsOptions>()
             .BindConfiguration(ServiceDefaultsOptions.SectionName)
             .PostConfigure(o =>
