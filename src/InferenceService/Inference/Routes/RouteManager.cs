@@ -29,6 +29,9 @@ internal sealed class RouteManager : IDisposable
     private readonly Dictionary<(string Task, string Language), string> _coldPreloaded = [];
     private readonly Lock _frontendLock = new();
     private readonly SemaphoreSlim _runs;
+    // Cold prefetches one at a time: an alias event per route can come in bursts (one per route published), and
+    // parallel downloads would only grow the pooled chunk buffers and thread count that stay after the burst.
+    private readonly SemaphoreSlim _coldPrefetches = new(1, 1);
     private readonly MemorySettler _settler;
     private FrontendEngine? _frontend;
     private EncoderSessionFactory? _encoders;
@@ -172,7 +175,7 @@ internal sealed class RouteManager : IDisposable
         }
 
         return active ? CountedAsync("prefetch", "hot", () => PrefetchHotAsync(task, language, alias, cancellationToken), cancellationToken)
-            : cold ? CountedAsync("prefetch", "cold", () => LoadColdAsync(task, language, alias, cancellationToken), cancellationToken)
+            : cold ? CountedAsync("prefetch", "cold", () => PrefetchColdAsync(task, language, alias, cancellationToken), cancellationToken)
             : Task.CompletedTask;
     }
 
@@ -201,6 +204,7 @@ internal sealed class RouteManager : IDisposable
         }
 
         _runs.Dispose();
+        _coldPrefetches.Dispose();
     }
 
     private static string AliasOf(string reference) => reference.Length == 0 ? "production" : reference;
@@ -237,6 +241,19 @@ internal sealed class RouteManager : IDisposable
         var model = await LoadColdAsync(version, cancellationToken);
         var engine = await _hot.AcquireAsync(model.MaskKey, () => BuildEngineAsync(model.MaskKey, model), cancellationToken);
         return new RouteHandle(model, engine);
+    }
+
+    private async Task PrefetchColdAsync(string task, string language, string alias, CancellationToken cancellationToken)
+    {
+        await _coldPrefetches.WaitAsync(cancellationToken);
+        try
+        {
+            await LoadColdAsync(task, language, alias, cancellationToken);
+        }
+        finally
+        {
+            _coldPrefetches.Release();
+        }
     }
 
     private async Task LoadColdAsync(string task, string language, string reference, CancellationToken cancellationToken)
