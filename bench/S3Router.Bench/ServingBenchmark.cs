@@ -690,12 +690,13 @@ internal static class ServingBenchmark
         await process.WaitReadyAsync();
         using var channel = GrpcChannel.ForAddress(process.Address);
         var client = new Speech.SpeechClient(channel);
-        var settles = await process.MetricAsync(SettleCount);
         for (var i = 0; i < fullAt; i++)
         {
             await RecognizeAsync(client, content, Selector(variants[i]));
         }
 
+        // A settle after the last load, not one that ran between two loads (a slow call leaves 1 s of quiet).
+        var settles = await process.MetricAsync(SettleCount);
         await Task.Delay(2000);
         await SettledAsync(process, settles);
         var rssHot = process.ResidentBytes();
@@ -704,7 +705,6 @@ internal static class ServingBenchmark
         var managedHot = await ManagedMemoryAsync(process);
 
         const string Loaded = "s3router_inference_background_loads_total{trigger=\"prefetch\",tier=\"cold\",status=\"ok\"}";
-        settles = await process.MetricAsync(SettleCount);
         var started = Stopwatch.StartNew();
         using (var registryChannel = GrpcChannel.ForAddress(registry.Address))
         {
@@ -722,6 +722,7 @@ internal static class ServingBenchmark
         }
 
         var loadSeconds = started.Elapsed.TotalSeconds;
+        settles = await process.MetricAsync(SettleCount);
         await Task.Delay(2000);
         await SettledAsync(process, settles);
         var rssCold = process.ResidentBytes();
