@@ -561,6 +561,7 @@ internal static class ServingBenchmark
         var hotTier = new Dictionary<int, double> { [0] = await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"hot\"}") };
         var managed = new Dictionary<string, string> { ["0"] = await ManagedMemoryAsync(memory) };
         var sessions = new Dictionary<int, double> { [0] = await memory.MetricAsync("s3router_inference_onnx_sessions") };
+        var committed = new Dictionary<int, double> { [0] = await memory.MetricAsync(GcCommitted) };
         var firstCall = new List<double>();
         // The cold-route figure compares two points with the same hot tier: 64 routes and the first point from 8 routes on
         // where the tier is as full as it stays (no room for another route's session). Routes that share a session (the
@@ -584,6 +585,7 @@ internal static class ServingBenchmark
                 coldTier[i + 1] = await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"cold\"}");
                 hotTier[i + 1] = await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"hot\"}");
                 managed[$"{i + 1}"] = await ManagedMemoryAsync(memory);
+                committed[i + 1] = await memory.MetricAsync(GcCommitted);
             }
         }
 
@@ -655,6 +657,88 @@ internal static class ServingBenchmark
             : $"memory settles: {settleCount} after bursts of loads, mean pause {settleSum / settleCount * 1000:F1} ms");
         memory.Dispose();
         processes.Remove(memory);
+
+        // The same hot tier, then the other routes loaded cold only (no session built): what a cold route costs without
+        // the native slack of the session builds and evictions that the figure above charges to it.
+        var cold = await ColdOnlyAsync(processes, repository, backboneDirectory, registry, variants, content, label, settings, hotBudget, fullAt);
+        var coldPacked = packedBytes.Skip(fullAt).Average();
+        var churnCommitted = (committed[64] - committed[fullAt]) / (64.0 - fullAt);
+        Console.WriteLine();
+        Console.WriteLine($"| per extra cold route, {label} ({64 - fullAt} routes beyond {fullAt}, hot tier full) | RSS KiB | RSS x packed | GC committed KiB | GC committed x packed | route sessions at {fullAt} / 64 |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        Console.WriteLine($"| churn: each requested (fetched, session built), then evicted to the cold tier | {perCold / 1024:F0} | {perCold / coldPacked:F2} | {churnCommitted / 1024:F0} | {churnCommitted / coldPacked:F2} | {sessions[fullAt] - 2} / {sessions[64] - 2} |");
+        Console.WriteLine($"| cold-only: fetched on an alias event (Inference:PrefetchColdAliases), no session | {cold.RssPerRoute / 1024:F0} | {cold.RssPerRoute / coldPacked:F2} | {cold.CommittedPerRoute / 1024:F0} | {cold.CommittedPerRoute / coldPacked:F2} | {cold.Sessions} |");
+    }
+
+    private const string GcCommitted = "system_runtime_dotnet_gc_last_collection_memory_committed_size";
+
+    private static int _coldRuns;
+
+    // A fresh process with the same hot budget: the first fullAt routes requested (hot tier full), then the rest moved to
+    // an alias this process prefetches cold (Inference:PrefetchColdAliases), so they are fetched and checked but never
+    // built. Sampled after the settle at both points.
+    private static async Task<(double RssPerRoute, double CommittedPerRoute, string Sessions)> ColdOnlyAsync(
+        List<BenchProcess> processes, string repository, string backboneDirectory, BenchProcess registry, List<MaskBundle> variants,
+        ByteString content, string label, Dictionary<string, string> settings, long hotBudget, int fullAt)
+    {
+        var alias = $"cold{++_coldRuns}";
+        var process = Start(processes, repository, "InferenceService", "inference-cold-only", InferenceSettings(backboneDirectory, registry, new(settings)
+        {
+            ["Inference__MaskCacheBudgetBytes"] = hotBudget.ToString(CultureInfo.InvariantCulture),
+            ["Inference__PrefetchColdAliases__0"] = alias,
+        }));
+        await process.WaitReadyAsync();
+        using var channel = GrpcChannel.ForAddress(process.Address);
+        var client = new Speech.SpeechClient(channel);
+        for (var i = 0; i < fullAt; i++)
+        {
+            await RecognizeAsync(client, content, Selector(variants[i]));
+        }
+
+        // A settle after the last load, not one that ran between two loads (a slow call leaves 1 s of quiet).
+        var settles = await process.MetricAsync(SettleCount);
+        await Task.Delay(2000);
+        await SettledAsync(process, settles);
+        var rssHot = process.ResidentBytes();
+        var committedHot = await process.MetricAsync(GcCommitted);
+        var sessionsHot = await process.MetricAsync("s3router_inference_onnx_sessions");
+        var managedHot = await ManagedMemoryAsync(process);
+
+        const string Loaded = "s3router_inference_background_loads_total{trigger=\"prefetch\",tier=\"cold\",status=\"ok\"}";
+        var started = Stopwatch.StartNew();
+        using (var registryChannel = GrpcChannel.ForAddress(registry.Address))
+        {
+            var registryClient = new S3Router.Api.V1.MaskRegistry.MaskRegistryClient(registryChannel);
+            foreach (var variant in variants.Skip(fullAt))
+            {
+                await registryClient.SetAliasAsync(new SetAliasRequest { Task = variant.Task, LanguageCode = Language(variant), Alias = alias, Version = 1 });
+            }
+        }
+
+        var expected = variants.Count - fullAt;
+        while (await process.MetricAsync(Loaded) is var loaded && (double.IsNaN(loaded) || loaded < expected) && started.Elapsed < TimeSpan.FromSeconds(120))
+        {
+            await Task.Delay(100);
+        }
+
+        var loadSeconds = started.Elapsed.TotalSeconds;
+        settles = await process.MetricAsync(SettleCount);
+        await Task.Delay(2000);
+        await SettledAsync(process, settles);
+        var rssCold = process.ResidentBytes();
+        var committedCold = await process.MetricAsync(GcCommitted);
+        var sessionsCold = await process.MetricAsync("s3router_inference_onnx_sessions");
+        var coldTier = await process.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"cold\"}");
+        var loadedCold = await process.MetricAsync(Loaded);
+        Console.WriteLine();
+        Console.WriteLine($"### cold-only loads, {label} (fresh process, same hot budget; {fullAt} routes requested, then {expected} moved to alias \"{alias}\" and prefetched cold: {loadedCold} loaded in {loadSeconds:F1} s)");
+        Console.WriteLine("| point | route sessions | RSS MiB | cold tier (cache's estimate) KiB | GC committed MiB | GC heap MiB | of which LOH MiB (free in it) | managed MiB allocated so far | RSS anon / file MiB |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine($"| {fullAt} requested | {sessionsHot - 2} | {rssHot / 1048576.0:F1} | | {managedHot} |");
+        Console.WriteLine($"| + {expected} cold-only | {sessionsCold - 2} | {rssCold / 1048576.0:F1} | {coldTier / 1024:F0} | {await ManagedMemoryAsync(process)} |");
+        process.Dispose();
+        processes.Remove(process);
+        return ((rssCold - rssHot) / (double)expected, (committedCold - committedHot) / expected, $"{sessionsHot - 2} / {sessionsCold - 2}");
     }
 
     private const string SettleCount = "s3router_inference_memory_settle_seconds_count";

@@ -28,6 +28,27 @@ internal sealed class InferenceOptions
     /// </summary>
     public List<string> Preload { get; set; } = [];
 
+    /// <summary>
+    /// Routes fetched at start-up into the cold tier only, in the same form as <see cref="Preload"/>: the bundle is
+    /// downloaded, checked against its digest and the backbone and kept as packed bits, but no ONNX session is built
+    /// until the first request for the route (which then builds it, as for any route whose bundle is cached). Meant for
+    /// more routes than the hot tier holds. Not pinned: <see cref="ColdCacheBudgetBytes"/> and its LRU order apply, so
+    /// entries beyond the budget evict the earlier ones. Loaded after <see cref="Preload"/>, in order; an entry that
+    /// fails (unknown route, bad digest, another backbone) is logged and counted
+    /// (<c>s3router_inference_background_loads_total{trigger="preload",tier="cold"}</c>) and the others still load. When
+    /// the entry's alias moves, the new version is fetched cold too. Default: none.
+    /// </summary>
+    public List<string> PreloadCold { get; set; } = [];
+
+    /// <summary>
+    /// Aliases whose moves (WatchMasks <c>ALIAS_SET</c> events, which a publish with an alias also sends) fetch the new
+    /// version into the cold tier on routes this pod has not served yet, without building a session (e.g.
+    /// <c>production</c>). Routes the pod serves are prefetched hot on any alias move whatever this says. Off by
+    /// default because the gateway hashes routes onto pods: with it every pod fetches every route published under
+    /// these aliases, most of which other pods serve. Default: none.
+    /// </summary>
+    public List<string> PrefetchColdAliases { get; set; } = [];
+
     /// <summary>Largest number of utterances in one backbone batch. Default: 8. Range: 1-256.</summary>
     [Range(1, 256)]
     public int MaxBatchSize { get; set; } = 8;

@@ -100,7 +100,7 @@ internal sealed class RecognitionService(
         }
         catch (Exception e)
         {
-            metrics.RouteFailed(selectors[0].Task, StatusOf(e, cancellationToken));
+            metrics.RouteFailed(selectors[0].Task, StatusLabel.Of(e, cancellationToken));
             throw;
         }
         finally
@@ -129,17 +129,6 @@ internal sealed class RecognitionService(
             : output.Hidden;
         return new RouteOutcome(model.Version, null, classifier.Classify(input, settings.MaxClasses));
     }
-
-    private static string StatusOf(Exception e, CancellationToken cancellationToken) => e switch
-    {
-        OperationCanceledException when cancellationToken.IsCancellationRequested => "cancelled",
-        ResourceExhaustedException => "resource_exhausted",
-        NotFoundException => "not_found",
-        InvalidInputException => "invalid_argument",
-        FailedPreconditionException => "failed_precondition",
-        UnavailableException => "unavailable",
-        _ => "internal",
-    };
 
     private async Task<Onnx.BackboneOutput> RunEncoderAfterAsync(
         RouteEngine engine, Task<Onnx.FrontendOutput> frontend, CancellationToken cancellationToken)

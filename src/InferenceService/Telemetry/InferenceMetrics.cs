@@ -33,6 +33,11 @@ internal sealed class InferenceMetrics
     private readonly Counter _cacheEvictions = Metrics.CreateCounter(
         "s3router_inference_cache_evictions_total", "Mask cache evictions to stay within the budget.", "tier");
 
+    private readonly Counter _backgroundLoads = Metrics.CreateCounter(
+        "s3router_inference_background_loads_total",
+        "Route loads no request asked for, by trigger (preload: start-up lists; prefetch: registry events), tier loaded into (hot: bundle and session; cold: bundle only) and outcome (ok, or the error kind).",
+        "trigger", "tier", "status");
+
     private readonly Gauge _residentBytes = Metrics.CreateGauge(
         "s3router_inference_cache_resident_bytes", "Estimated bytes held by the mask cache.", "tier");
 
@@ -75,6 +80,11 @@ internal sealed class InferenceMetrics
     public void CacheMiss(string tier) => _cacheMisses.WithLabels(tier).Inc();
 
     public void CacheEvicted(string tier) => _cacheEvictions.WithLabels(tier).Inc();
+
+    public void BackgroundLoad(string trigger, string tier, string status) => _backgroundLoads.WithLabels(trigger, tier, status).Inc();
+
+    /// <summary>Background loads counted so far with these labels, in this process (tests, diagnostics).</summary>
+    public double BackgroundLoads(string trigger, string tier, string status) => _backgroundLoads.WithLabels(trigger, tier, status).Value;
 
     public void ResidentBytes(string tier, long bytes) => _residentBytes.WithLabels(tier).Set(bytes);
 

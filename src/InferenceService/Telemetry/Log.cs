@@ -14,11 +14,11 @@ internal static partial class Log
     [LoggerMessage(3002, LogLevel.Critical, "Loading the backbone from {Directory} failed; the pod stays not ready")]
     public static partial void BackboneFailed(ILogger logger, string directory, Exception exception);
 
-    [LoggerMessage(3003, LogLevel.Information, "Preloaded route {Route}")]
-    public static partial void Preloaded(ILogger logger, string route);
+    [LoggerMessage(3003, LogLevel.Information, "Preloaded route {Route} ({Tier})")]
+    public static partial void Preloaded(ILogger logger, string route, string tier);
 
-    [LoggerMessage(3004, LogLevel.Warning, "Preloading route {Route} failed")]
-    public static partial void PreloadFailed(ILogger logger, string route, Exception exception);
+    [LoggerMessage(3004, LogLevel.Warning, "Preloading route {Route} ({Tier}) failed; the pod serves without it")]
+    public static partial void PreloadFailed(ILogger logger, string route, string tier, Exception exception);
 
     [LoggerMessage(3005, LogLevel.Information, "Registry event {Type} on {Task}/{Language}: version {Version}")]
     public static partial void RegistryEvent(ILogger logger, string type, string task, string language, long version);

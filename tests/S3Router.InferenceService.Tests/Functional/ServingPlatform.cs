@@ -25,6 +25,7 @@ public sealed class ServingPlatform : IAsyncLifetime
     public static readonly IReadOnlyList<string> Speakers = TestBundles.Speakers;
 
     private readonly List<WebApplication> _apps = [];
+    private readonly List<GrpcChannel> _channels = [];
     private readonly string _root = Directory.CreateTempSubdirectory("s3r-inference-functional-").FullName;
 
     public Wav2Vec2Config Config { get; } = TinyConfigs.Base;
@@ -44,6 +45,12 @@ public sealed class ServingPlatform : IAsyncLifetime
 
     public Dictionary<string, MaskVersion> Published { get; } = [];
 
+    /// <summary>The registry's address (<c>http://127.0.0.1:port</c>).</summary>
+    public string RegistryAddress { get; private set; } = "";
+
+    /// <summary>The default pod's services (speaker/und preloaded hot).</summary>
+    public IServiceProvider InferenceServices { get; private set; } = null!;
+
     public async ValueTask InitializeAsync()
     {
         var token = TestContext.Current.CancellationToken;
@@ -60,7 +67,8 @@ public sealed class ServingPlatform : IAsyncLifetime
         registryApp.MapMaskRegistry();
         await registryApp.StartAsync(token);
         _apps.Add(registryApp);
-        RegistryChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{registryPort}");
+        RegistryAddress = $"http://127.0.0.1:{registryPort}";
+        RegistryChannel = GrpcChannel.ForAddress(RegistryAddress);
         Registry = new Api.V1.MaskRegistry.MaskRegistryClient(RegistryChannel);
 
         await Registry.RegisterBackboneAsync(BackboneHex, "tiny", Config, backbone.Shapes, token);
@@ -73,28 +81,44 @@ public sealed class ServingPlatform : IAsyncLifetime
         Published["speaker/und v1"] = await Registry.PublishAsync(TestBundles.SpeakerClassifier(Config, BackboneHex, seed: 5), "production", token);
         Published["asr/de v1"] = await Registry.PublishAsync(TestBundles.Ctc(Config, otherHex, "de", seed: 6), "production", token);
 
-        var inferencePort = LoopbackPort.Free();
-        var inference = Builder(inferencePort, new()
+        var pod = await StartInferenceAsync(new() { ["Inference:Preload:0"] = "speaker/und" }, token);
+        InferenceChannel = pod.Channel;
+        Speech = pod.Speech;
+        InferenceServices = pod.Services;
+    }
+
+    /// <summary>
+    /// Starts one more inference pod on this registry and backbone (one intra-op thread) with <paramref name="settings"/>
+    /// on top (<c>Inference:...</c> keys), and waits until it is ready. It stops with the platform.
+    /// </summary>
+    public async Task<InferencePod> StartInferenceAsync(Dictionary<string, string?> settings, CancellationToken token)
+    {
+        var port = LoopbackPort.Free();
+        var builder = Builder(port, new(settings)
         {
-            ["Inference:BackboneDirectory"] = backboneDirectory,
-            ["Inference:RegistryAddress"] = $"http://127.0.0.1:{registryPort}",
-            ["Inference:Preload:0"] = "speaker/und",
+            ["Inference:BackboneDirectory"] = BackboneDirectory,
+            ["Inference:RegistryAddress"] = RegistryAddress,
             ["Inference:IntraOpThreads"] = "1",
         });
-        inference.AddInferenceServices();
-        var inferenceApp = inference.Build();
-        inferenceApp.MapDefaultEndpoints();
-        inferenceApp.MapInference();
-        await inferenceApp.StartAsync(token);
-        _apps.Add(inferenceApp);
-        InferenceChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{inferencePort}");
-        Speech = new Speech.SpeechClient(InferenceChannel);
-        await WaitReadyAsync(token);
+        builder.AddInferenceServices();
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapInference();
+        await app.StartAsync(token);
+        _apps.Add(app);
+        var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
+        _channels.Add(channel);
+        await WaitReadyAsync(channel, token);
+        return new InferencePod(channel, new Speech.SpeechClient(channel), app.Services);
     }
 
     public async ValueTask DisposeAsync()
     {
-        InferenceChannel?.Dispose();
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+
         RegistryChannel?.Dispose();
         foreach (var app in Enumerable.Reverse(_apps))
         {
@@ -124,11 +148,11 @@ public sealed class ServingPlatform : IAsyncLifetime
         return builder;
     }
 
-    private async Task WaitReadyAsync(CancellationToken token)
+    private static async Task WaitReadyAsync(GrpcChannel channel, CancellationToken token)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
         timeout.CancelAfter(TimeSpan.FromSeconds(120));
-        var health = new Health.HealthClient(InferenceChannel);
+        var health = new Health.HealthClient(channel);
         while (true)
         {
             var reply = await health.CheckAsync(new HealthCheckRequest { Service = "ready" }, cancellationToken: timeout.Token);

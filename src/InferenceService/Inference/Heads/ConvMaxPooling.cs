@@ -10,7 +10,9 @@ namespace S3Router.InferenceService.Inference.Heads;
 /// all-states features x[t] [frames, W], of which it reads hidden states 0..L (the last (L+1)·H columns):
 /// <c>s[t] = Σ_l a_l · h_l[t]</c> with <c>a = softmax(layer_logits)</c>; <c>n[t] = LayerNorm(s[t])</c> (eps 1e-5);
 /// <c>c[t] = ReLU(conv.bias + Σ_k conv.weight[:, :, k] · n[t + k − (K−1)/2])</c> with <c>n</c> zero outside the
-/// utterance's frames; <c>p = max_t c[t]</c> [C_out]. SIMD through TensorPrimitives; the per-call buffer is pooled.
+/// utterance's frames; <c>p = max_t c[t]</c> [C_out]. SIMD through TensorPrimitives; the per-call buffers are pooled.
+/// The tensors stay views of the bundle (a cold route holds no copy of them): each output frame's window of <c>n</c> is
+/// laid out as the weight is, [H, K], so one channel's kernel is one contiguous row of the bundle's tensor.
 /// </summary>
 internal sealed class ConvMaxPooling
 {
@@ -31,17 +33,18 @@ internal sealed class ConvMaxPooling
 
     private const float LayerNormEpsilon = 1e-5f;
 
-    private readonly float[] _mix;        // softmax(layer_logits) [L+1]
-    private readonly float[] _normWeight; // [H]
-    private readonly float[] _normBias;   // [H]
-    private readonly float[] _kernel;     // [C_out, K·H]: kernel[o, k·H + i] = conv.weight[o, i, k], so a window of n is contiguous
-    private readonly float[] _convBias;   // [C_out]
+    private readonly float[] _mix;                     // softmax(layer_logits) [L+1]
+    private readonly ReadOnlyMemory<float> _normWeight; // [H]
+    private readonly ReadOnlyMemory<float> _normBias;   // [H]
+    private readonly ReadOnlyMemory<float> _kernel;     // conv.weight [C_out, H·K]: kernel[o, i·K + k] = conv.weight[o, i, k]
+    private readonly ReadOnlyMemory<float> _convBias;   // [C_out]
     private readonly int _hidden;
     private readonly int _states;
     private readonly int _kernelWidth;
     private readonly int _inputWidth;
 
-    private ConvMaxPooling(float[] mix, float[] normWeight, float[] normBias, float[] kernel, float[] convBias, int hidden, int states, int kernelWidth, int inputWidth)
+    private ConvMaxPooling(
+        float[] mix, ReadOnlyMemory<float> normWeight, ReadOnlyMemory<float> normBias, ReadOnlyMemory<float> kernel, ReadOnlyMemory<float> convBias, int hidden, int states, int kernelWidth, int inputWidth)
     {
         _mix = mix;
         _normWeight = normWeight;
@@ -62,7 +65,7 @@ internal sealed class ConvMaxPooling
 
     /// <summary>
     /// Checks the tensors against a backbone of <paramref name="hidden"/> H, <paramref name="layers"/> L and all-states
-    /// width <paramref name="inputWidth"/> W, and prepares them.
+    /// width <paramref name="inputWidth"/> W. Keeps the tensors (not copies): the caller must not change them.
     /// </summary>
     /// <param name="layerLogits"><c>head.layer_logits</c> [L+1].</param>
     /// <param name="normWeight"><c>head.norm.weight</c> [H].</param>
@@ -75,8 +78,8 @@ internal sealed class ConvMaxPooling
     /// <param name="inputWidth">All-states width W of the backbone.</param>
     /// <exception cref="FailedPreconditionException">A tensor has another shape (naming it and the expected shape).</exception>
     public static ConvMaxPooling Create(
-        float[] layerLogits, float[] normWeight, float[] normBias, float[] convWeight, IReadOnlyList<long> convWeightShape, float[] convBias,
-        int hidden, int layers, int inputWidth)
+        ReadOnlyMemory<float> layerLogits, ReadOnlyMemory<float> normWeight, ReadOnlyMemory<float> normBias, ReadOnlyMemory<float> convWeight,
+        IReadOnlyList<long> convWeightShape, ReadOnlyMemory<float> convBias, int hidden, int layers, int inputWidth)
     {
         ArgumentNullException.ThrowIfNull(convWeightShape);
         var states = layers + 1;
@@ -90,22 +93,11 @@ internal sealed class ConvMaxPooling
         Require(convWeight.Length == channels * hidden * kernelWidth, ConvWeightTensor, shape, $"{convWeight.Length} values");
         Require(convBias.Length == channels, ConvBiasTensor, $"[{channels}]", $"{convBias.Length} values");
 
-        var max = layerLogits.Max();
-        var exp = layerLogits.Select(v => Math.Exp(v - max)).ToArray();
+        var logits = layerLogits.ToArray();
+        var max = logits.Max();
+        var exp = logits.Select(v => Math.Exp(v - max)).ToArray();
         var mix = exp.Select(v => (float)(v / exp.Sum())).ToArray();
-        var kernel = new float[convWeight.Length];
-        for (var o = 0; o < channels; o++)
-        {
-            for (var i = 0; i < hidden; i++)
-            {
-                for (var k = 0; k < kernelWidth; k++)
-                {
-                    kernel[(((o * kernelWidth) + k) * hidden) + i] = convWeight[(((o * hidden) + i) * kernelWidth) + k];
-                }
-            }
-        }
-
-        return new ConvMaxPooling(mix, normWeight, normBias, kernel, convBias, hidden, states, kernelWidth, inputWidth);
+        return new ConvMaxPooling(mix, normWeight, normBias, convWeight, convBias, hidden, states, kernelWidth, inputWidth);
     }
 
     /// <summary>Writes p [C_out] of all-states features <paramref name="states"/> [frames ≥ 1, W] into <paramref name="pooled"/>.</summary>
@@ -123,6 +115,7 @@ internal sealed class ConvMaxPooling
         var offset = _inputWidth - (_states * h); // hidden state 0 starts here; the conv features before it are not read
         var x = MemoryMarshal.CreateReadOnlySpan(ref states[0, 0], states.Length);
         var rented = ArrayPool<float>.Shared.Rent((frames + _kernelWidth - 1) * h);
+        var windows = ArrayPool<float>.Shared.Rent(frames * window);
         try
         {
             // n with (K−1)/2 zero frames on each side: the window of output frame t is rows t..t+K−1, contiguous.
@@ -143,24 +136,43 @@ internal sealed class ConvMaxPooling
                 TensorPrimitives.Subtract(row, mean, row);
                 var scale = 1f / MathF.Sqrt((TensorPrimitives.SumOfSquares<float>(row) / h) + LayerNormEpsilon);
                 TensorPrimitives.Multiply(row, scale, row);
-                TensorPrimitives.MultiplyAdd(row, _normWeight, _normBias, row);
+                TensorPrimitives.MultiplyAdd(row, _normWeight.Span, _normBias.Span, row);
             }
 
-            // Channel-major: one kernel row (K·H) stays in cache while it slides over every frame.
+            // The window of output frame t, rows t..t+K−1 of n [K, H], transposed to the weight's layout [H, K]: K·H
+            // moves per frame against C_out·K·H multiply-adds below.
+            var u = windows.AsSpan(0, frames * window);
+            for (var t = 0; t < frames; t++)
+            {
+                var target = u.Slice(t * window, window);
+                for (var k = 0; k < _kernelWidth; k++)
+                {
+                    var source = n.Slice((t + k) * h, h);
+                    for (var i = 0; i < h; i++)
+                    {
+                        target[(i * _kernelWidth) + k] = source[i];
+                    }
+                }
+            }
+
+            // Channel-major: one kernel row (H·K) stays in cache while it slides over every frame.
+            var weights = _kernel.Span;
+            var convBias = _convBias.Span;
             for (var o = 0; o < pooled.Length; o++)
             {
-                var kernel = _kernel.AsSpan(o * window, window);
+                var kernel = weights.Slice(o * window, window);
                 var best = float.NegativeInfinity;
                 for (var t = 0; t < frames; t++)
                 {
-                    best = MathF.Max(best, TensorPrimitives.Dot<float>(kernel, n.Slice(t * h, window)));
+                    best = MathF.Max(best, TensorPrimitives.Dot<float>(kernel, u.Slice(t * window, window)));
                 }
 
-                pooled[o] = MathF.Max(0f, best + _convBias[o]); // max_t ReLU(c) = ReLU(max_t c)
+                pooled[o] = MathF.Max(0f, best + convBias[o]); // max_t ReLU(c) = ReLU(max_t c)
             }
         }
         finally
         {
+            ArrayPool<float>.Shared.Return(windows);
             ArrayPool<float>.Shared.Return(rented);
         }
     }

@@ -8,12 +8,30 @@ namespace S3Router.InferenceService.Inference.Routes;
 
 /// <summary>
 /// Start-up in the background (the gRPC endpoint answers meanwhile, not ready): load the backbone, compute its
-/// digest, build the unmasked session, mark ready, then preload the configured routes.
+/// digest, build the unmasked session, mark ready, then preload the configured routes: hot ones
+/// (<see cref="InferenceOptions.Preload"/>), then cold ones (<see cref="InferenceOptions.PreloadCold"/>).
 /// </summary>
 internal sealed class BackboneLoader(
     BackboneHost host, RouteManager routes, IOptions<InferenceOptions> options, ILogger<BackboneLoader> logger) : BackgroundService
 {
+    private readonly TaskCompletionSource _preloaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once both preload lists were worked through (each entry loaded or its failure logged), or the backbone failed.</summary>
+    public Task Preloaded => _preloaded.Task;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await LoadAsync(stoppingToken);
+        }
+        finally
+        {
+            _preloaded.TrySetResult();
+        }
+    }
+
+    private async Task LoadAsync(CancellationToken stoppingToken)
     {
         var directory = options.Value.BackboneDirectory;
         try
@@ -36,7 +54,14 @@ internal sealed class BackboneLoader(
             return;
         }
 
-        foreach (var entry in options.Value.Preload)
+        await PreloadAsync(options.Value.Preload, "hot", routes.PreloadAsync, stoppingToken);
+        await PreloadAsync(options.Value.PreloadCold, "cold", routes.PreloadColdAsync, stoppingToken);
+    }
+
+    private async Task PreloadAsync(
+        List<string> entries, string tier, Func<string, string, string, CancellationToken, Task> preload, CancellationToken stoppingToken)
+    {
+        foreach (var entry in entries)
         {
             if (!TryParse(entry, out var task, out var language, out var reference))
             {
@@ -46,12 +71,12 @@ internal sealed class BackboneLoader(
 
             try
             {
-                await routes.PreloadAsync(task, language, reference, stoppingToken);
-                Log.Preloaded(logger, entry);
+                await preload(task, language, reference, stoppingToken);
+                Log.Preloaded(logger, entry, tier);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                Log.PreloadFailed(logger, entry, e);
+                Log.PreloadFailed(logger, entry, tier, e);
             }
         }
     }

@@ -63,6 +63,9 @@ internal sealed class BudgetedLruCache<TKey, TValue> : IDisposable
     /// <summary>Number of evictions so far.</summary>
     public long Evictions { get; private set; }
 
+    /// <summary>Number of builds started so far (misses).</summary>
+    public long Builds { get; private set; }
+
     /// <summary>Whether <paramref name="key"/> is held (loaded or loading).</summary>
     public bool Contains(TKey key)
     {
@@ -115,6 +118,7 @@ internal sealed class BudgetedLruCache<TKey, TValue> : IDisposable
             {
                 entry = new Entry(key);
                 _metrics?.CacheMiss(_tier);
+                Builds++;
                 _entries[key] = entry;
                 _lru.AddLast(entry.Node);
                 entry.Loading = Task.Run(() => LoadAsync(entry, factory), CancellationToken.None);

@@ -6,7 +6,8 @@ namespace S3Router.InferenceService.Inference.Routes;
 
 /// <summary>
 /// Follows the registry's WatchMasks stream: every event clears the route's cached refs (so the next request
-/// resolves afresh) and an alias move on a route this pod serves prefetches the new version in the background.
+/// resolves afresh) and an alias move prefetches the new version in the background: hot on a route this pod serves,
+/// cold on a cold-preloaded route or for an alias of <see cref="InferenceOptions.PrefetchColdAliases"/>.
 /// Reconnects with its last revision, so no event is missed; after a gap, and once each new stream is established,
 /// everything cached is cleared (changes from before the first event carry no revision to replay from).
 /// </summary>

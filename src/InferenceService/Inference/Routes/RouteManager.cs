@@ -10,7 +10,8 @@ namespace S3Router.InferenceService.Inference.Routes;
 /// <summary>
 /// Route resolution and the two-tier mask cache: resolve the ref, fetch the bundle by digest (cold tier: packed bits,
 /// keyed by bundle digest), build or reuse the session of its masks (hot tier: <see cref="RouteEngine"/>, keyed by
-/// mask key, one per mask per STYLE rule 19). Preloaded routes are pinned in both tiers.
+/// mask key, one per mask per STYLE rule 19). Preloaded routes are pinned in both tiers; cold-preloaded and
+/// cold-prefetched routes only enter the cold tier (no session until their first request) and are not pinned.
 /// </summary>
 internal sealed class RouteManager : IDisposable
 {
@@ -25,8 +26,12 @@ internal sealed class RouteManager : IDisposable
     private readonly Lock _lock = new();
     private readonly HashSet<(string Task, string Language)> _active = [];
     private readonly Dictionary<(string Task, string Language), (string Alias, RouteModel Model)> _preloaded = [];
+    private readonly Dictionary<(string Task, string Language), string> _coldPreloaded = [];
     private readonly Lock _frontendLock = new();
     private readonly SemaphoreSlim _runs;
+    // Cold prefetches one at a time: an alias event per route can come in bursts (one per route published), and
+    // parallel downloads would only grow the pooled chunk buffers and thread count that stay after the burst.
+    private readonly SemaphoreSlim _coldPrefetches = new(1, 1);
     private readonly MemorySettler _settler;
     private FrontendEngine? _frontend;
     private EncoderSessionFactory? _encoders;
@@ -121,34 +126,91 @@ internal sealed class RouteManager : IDisposable
     }
 
     /// <summary>Loads a route version and keeps it hot (pinned) whatever the budget.</summary>
-    public async Task PreloadAsync(string task, string language, string reference, CancellationToken cancellationToken)
+    public Task PreloadAsync(string task, string language, string reference, CancellationToken cancellationToken) =>
+        CountedAsync("preload", "hot", async () =>
+        {
+            var version = await _resolver.ResolveAsync(task, language, reference, cancellationToken);
+            using var handle = await AcquireAsync(version, cancellationToken);
+            lock (_lock)
+            {
+                _active.Add((task, language));
+                _preloaded[(task, language)] = (AliasOf(reference), handle.Model);
+            }
+
+            _cold.Pin(version.Digest);
+            _hot.Pin(handle.Model.MaskKey);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Fetches a route version into the cold tier (digest and backbone checked) without building its session; the first
+    /// request builds it. Not pinned: the cold budget may evict it. Later moves of <paramref name="reference"/>'s alias
+    /// fetch the new version cold too (or hot, once the route has been served).
+    /// </summary>
+    /// <exception cref="Core.Errors.NotFoundException">Unknown route or version.</exception>
+    /// <exception cref="Core.Errors.FailedPreconditionException">The bundle does not match its digest or does not fit the backbone.</exception>
+    public Task PreloadColdAsync(string task, string language, string reference, CancellationToken cancellationToken)
     {
-        var version = await _resolver.ResolveAsync(task, language, reference, cancellationToken);
-        using var handle = await AcquireAsync(version, cancellationToken);
         lock (_lock)
         {
-            _active.Add((task, language));
-            _preloaded[(task, language)] = (AliasOf(reference), handle.Model);
+            _coldPreloaded[(task, language)] = AliasOf(reference);
         }
 
-        _cold.Pin(version.Digest);
-        _hot.Pin(handle.Model.MaskKey);
+        return CountedAsync("preload", "cold", () => LoadColdAsync(task, language, reference, cancellationToken), cancellationToken);
     }
 
     /// <summary>
-    /// After a registry event on a route this pod serves: loads the version <paramref name="alias"/> now points at,
-    /// so the next request finds it hot. A preloaded route moves its pins to the new version.
+    /// After an alias move: on a route this pod serves, loads the version <paramref name="alias"/> now points at, so the
+    /// next request finds it hot (a preloaded route moves its pins to the new version); on a route it has not served,
+    /// fetches that version cold when the route was cold-preloaded under this alias or the alias is one of
+    /// <see cref="InferenceOptions.PrefetchColdAliases"/>; otherwise nothing.
     /// </summary>
-    public async Task PrefetchAsync(string task, string language, string alias, CancellationToken cancellationToken)
+    public Task PrefetchAsync(string task, string language, string alias, CancellationToken cancellationToken)
     {
+        bool active, cold;
         lock (_lock)
         {
-            if (!_active.Contains((task, language)))
-            {
-                return;
-            }
+            active = _active.Contains((task, language));
+            cold = (_coldPreloaded.TryGetValue((task, language), out var preloadedAlias) && preloadedAlias == AliasOf(alias))
+                || _options.PrefetchColdAliases.Contains(alias, StringComparer.Ordinal);
         }
 
+        return active ? CountedAsync("prefetch", "hot", () => PrefetchHotAsync(task, language, alias, cancellationToken), cancellationToken)
+            : cold ? CountedAsync("prefetch", "cold", () => PrefetchColdAsync(task, language, alias, cancellationToken), cancellationToken)
+            : Task.CompletedTask;
+    }
+
+    /// <summary>Whether the session of <paramref name="maskKey"/> is hot (tests, diagnostics).</summary>
+    public bool IsHot(string maskKey) => _hot.Contains(maskKey);
+
+    /// <summary>Whether the bundle with <paramref name="digest"/> (<c>sha256:...</c>) is in the cold tier (tests, diagnostics).</summary>
+    public bool IsCold(string digest) => _cold.Contains(digest);
+
+    /// <summary>Both tiers' counts and estimates now (tests, diagnostics).</summary>
+    public RouteCacheState CacheState => new(
+        _hot.Count, _hot.ResidentBytes, _hot.Builds, _hot.Evictions, _cold.Count, _cold.ResidentBytes, _cold.Builds, _cold.Evictions);
+
+    public void Dispose()
+    {
+        _settler.Dispose();
+        _hot.Dispose();
+        _cold.Dispose();
+        lock (_frontendLock)
+        {
+            _frontend?.Dispose();
+            _frontend = null;
+            // After every session that took shared weights from it (the hot tier is disposed above).
+            _encoders?.Dispose();
+            _encoders = null;
+        }
+
+        _runs.Dispose();
+        _coldPrefetches.Dispose();
+    }
+
+    private static string AliasOf(string reference) => reference.Length == 0 ? "production" : reference;
+
+    private async Task PrefetchHotAsync(string task, string language, string alias, CancellationToken cancellationToken)
+    {
         var version = await _resolver.ResolveAsync(task, language, alias, cancellationToken);
         using var handle = await AcquireAsync(version, cancellationToken);
         RouteModel? previous = null;
@@ -174,39 +236,54 @@ internal sealed class RouteManager : IDisposable
         }
     }
 
-    /// <summary>Whether the session of <paramref name="maskKey"/> is hot (tests, diagnostics).</summary>
-    public bool IsHot(string maskKey) => _hot.Contains(maskKey);
-
-    public void Dispose()
-    {
-        _settler.Dispose();
-        _hot.Dispose();
-        _cold.Dispose();
-        lock (_frontendLock)
-        {
-            _frontend?.Dispose();
-            _frontend = null;
-            // After every session that took shared weights from it (the hot tier is disposed above).
-            _encoders?.Dispose();
-            _encoders = null;
-        }
-
-        _runs.Dispose();
-    }
-
-    private static string AliasOf(string reference) => reference.Length == 0 ? "production" : reference;
-
     private async Task<RouteHandle> AcquireAsync(MaskVersion version, CancellationToken cancellationToken)
     {
-        var backbone = _backbone.Current;
-        RouteModel model;
-        using (var cold = await _cold.AcquireAsync(version.Digest, () => FetchAsync(version, backbone), cancellationToken))
-        {
-            model = cold.Value;
-        }
-
+        var model = await LoadColdAsync(version, cancellationToken);
         var engine = await _hot.AcquireAsync(model.MaskKey, () => BuildEngineAsync(model.MaskKey, model), cancellationToken);
         return new RouteHandle(model, engine);
+    }
+
+    private async Task PrefetchColdAsync(string task, string language, string alias, CancellationToken cancellationToken)
+    {
+        await _coldPrefetches.WaitAsync(cancellationToken);
+        try
+        {
+            await LoadColdAsync(task, language, alias, cancellationToken);
+        }
+        finally
+        {
+            _coldPrefetches.Release();
+        }
+    }
+
+    private async Task LoadColdAsync(string task, string language, string reference, CancellationToken cancellationToken)
+    {
+        var version = await _resolver.ResolveAsync(task, language, reference, cancellationToken);
+        await LoadColdAsync(version, cancellationToken);
+    }
+
+    // The cold tier's lease ends here: the route stays cold (most recently used) until its session is built or the
+    // budget evicts it.
+    private async Task<RouteModel> LoadColdAsync(MaskVersion version, CancellationToken cancellationToken)
+    {
+        var backbone = _backbone.Current;
+        using var cold = await _cold.AcquireAsync(version.Digest, () => FetchAsync(version, backbone), cancellationToken);
+        return cold.Value;
+    }
+
+    private async Task CountedAsync(string trigger, string tier, Func<Task> load, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await load();
+        }
+        catch (Exception e)
+        {
+            _metrics.BackgroundLoad(trigger, tier, StatusLabel.Of(e, cancellationToken));
+            throw;
+        }
+
+        _metrics.BackgroundLoad(trigger, tier, "ok");
     }
 
     private async Task<(RouteModel, long)> FetchAsync(MaskVersion version, LoadedBackbone backbone)

@@ -131,11 +131,11 @@ internal sealed class RouteModel
             {
                 var convWeight = bundle.Heads.FirstOrDefault(h => h.Name == ConvMaxPooling.ConvWeightTensor)
                     ?? throw new FailedPreconditionException($"The bundle of {route} has no head tensor '{ConvMaxPooling.ConvWeightTensor}' (docs/formats.md, route heads).");
-                // The pooling keeps its own rearranged copies (small next to the masks), not views of the bundle.
+                // Views of the bundle, like the other heads: a conv_max route's weights are most of its bundle.
                 var pooling = ConvMaxPooling.Create(
-                    Head(bundle, ConvMaxPooling.LayerLogitsTensor, route).ToArray(), Head(bundle, ConvMaxPooling.NormWeightTensor, route).ToArray(),
-                    Head(bundle, ConvMaxPooling.NormBiasTensor, route).ToArray(), convWeight.Memory.ToArray(), convWeight.Shape,
-                    Head(bundle, ConvMaxPooling.ConvBiasTensor, route).ToArray(), hidden, backbone.Config.NumHiddenLayers, backbone.Config.AllStatesWidth);
+                    Head(bundle, ConvMaxPooling.LayerLogitsTensor, route), Head(bundle, ConvMaxPooling.NormWeightTensor, route),
+                    Head(bundle, ConvMaxPooling.NormBiasTensor, route), convWeight.Memory, convWeight.Shape,
+                    Head(bundle, ConvMaxPooling.ConvBiasTensor, route), hidden, backbone.Config.NumHiddenLayers, backbone.Config.AllStatesWidth);
                 classifier = ClassifierHead.ConvMax(weight, bias, pooling, bundle.Labels);
             }
             catch (FailedPreconditionException e)
