@@ -667,7 +667,8 @@ internal static class ServingBenchmark
         Console.WriteLine($"| per extra cold route, {label} ({64 - fullAt} routes beyond {fullAt}, hot tier full) | RSS KiB | RSS x packed | GC committed KiB | GC committed x packed | route sessions at {fullAt} / 64 |");
         Console.WriteLine("|---|---|---|---|---|---|");
         Console.WriteLine($"| churn: each requested (fetched, session built), then evicted to the cold tier | {perCold / 1024:F0} | {perCold / coldPacked:F2} | {churnCommitted / 1024:F0} | {churnCommitted / coldPacked:F2} | {sessions[fullAt] - 2} / {sessions[64] - 2} |");
-        Console.WriteLine($"| cold-only: fetched on an alias event (Inference:PrefetchColdAliases), no session | {cold.RssPerRoute / 1024:F0} | {cold.RssPerRoute / coldPacked:F2} | {cold.CommittedPerRoute / 1024:F0} | {cold.CommittedPerRoute / coldPacked:F2} | {cold.Sessions} |");
+        Console.WriteLine($"| cold-only: fetched on an alias event (Inference:PrefetchColdAliases), no session | {cold.RssRatio * coldPacked / 1024:F0} | {cold.RssRatio:F2} | {cold.CommittedRatio * coldPacked / 1024:F0} | {cold.CommittedRatio:F2} | {cold.Sessions} |");
+        Console.WriteLine($"| cold-only, marginal: the last {cold.MarginalRoutes} after a warm-up of the prefetch path | {cold.MarginalRssRatio * coldPacked / 1024:F0} | {cold.MarginalRssRatio:F2} | {cold.MarginalCommittedRatio * coldPacked / 1024:F0} | {cold.MarginalCommittedRatio:F2} | {cold.Sessions} |");
     }
 
     private const string GcCommitted = "system_runtime_dotnet_gc_last_collection_memory_committed_size";
@@ -676,11 +677,14 @@ internal static class ServingBenchmark
 
     // A fresh process with the same hot budget: the first fullAt routes requested (hot tier full), then the rest moved to
     // an alias this process prefetches cold (Inference:PrefetchColdAliases), so they are fetched and checked but never
-    // built. Sampled after the settle at both points.
-    private static async Task<(double RssPerRoute, double CommittedPerRoute, string Sessions)> ColdOnlyAsync(
+    // built: first a few (their loads run the prefetch path's code for the first time: JIT, tiering, thread-pool
+    // growth), then the others. Sampled after the settle at each point. Per route: over all cold-only routes, and the
+    // marginal cost over the last batch (what one more cold route costs once the path is warm).
+    private static async Task<ColdOnlyFigures> ColdOnlyAsync(
         List<BenchProcess> processes, string repository, string backboneDirectory, BenchProcess registry, List<MaskBundle> variants,
         ByteString content, string label, Dictionary<string, string> settings, long hotBudget, int fullAt)
     {
+        const int WarmUpRoutes = 5;
         var alias = $"cold{++_coldRuns}";
         var process = Start(processes, repository, "InferenceService", "inference-cold-only", InferenceSettings(backboneDirectory, registry, new(settings)
         {
@@ -695,51 +699,64 @@ internal static class ServingBenchmark
             await RecognizeAsync(client, content, Selector(variants[i]));
         }
 
+        using var registryChannel = GrpcChannel.ForAddress(registry.Address);
+        var registryClient = new S3Router.Api.V1.MaskRegistry.MaskRegistryClient(registryChannel);
+        const string Loaded = "s3router_inference_background_loads_total{trigger=\"prefetch\",tier=\"cold\",status=\"ok\"}";
+        var cold = variants.Skip(fullAt).ToList();
+        var batches = new[] { cold.Take(WarmUpRoutes).ToList(), cold.Skip(WarmUpRoutes).ToList() };
+        var points = new List<ColdOnlyPoint> { await SampleAsync(process, $"{fullAt} requested", 0) };
+        var loadedSoFar = 0;
+        foreach (var batch in batches)
+        {
+            var started = Stopwatch.StartNew();
+            foreach (var variant in batch)
+            {
+                await registryClient.SetAliasAsync(new SetAliasRequest { Task = variant.Task, LanguageCode = Language(variant), Alias = alias, Version = 1 });
+            }
+
+            loadedSoFar += batch.Count;
+            while (await process.MetricAsync(Loaded) is var loaded && (double.IsNaN(loaded) || loaded < loadedSoFar) && started.Elapsed < TimeSpan.FromSeconds(120))
+            {
+                await Task.Delay(100);
+            }
+
+            points.Add(await SampleAsync(process, $"+ {loadedSoFar} cold-only ({batch.Count} loaded in {started.Elapsed.TotalSeconds:F1} s)", loadedSoFar));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"### cold-only loads, {label} (fresh process, same hot budget; {fullAt} routes requested, then {cold.Count} moved to alias \"{alias}\" and prefetched cold: {await process.MetricAsync(Loaded)} loaded)");
+        Console.WriteLine("| point | route sessions | RSS MiB | cold tier (cache's estimate) KiB | GC committed MiB | GC heap MiB | of which LOH MiB (free in it) | managed MiB allocated so far | RSS anon / file MiB |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var point in points)
+        {
+            Console.WriteLine($"| {point.Name} | {point.Sessions - 2} | {point.Rss / 1048576.0:F1} | {point.ColdTier / 1024:F0} | {point.Managed} |");
+        }
+
+        process.Dispose();
+        processes.Remove(process);
+        var (hot, warm, all) = (points[0], points[1], points[^1]);
+        double Packed(IEnumerable<MaskBundle> routes) => routes.Sum(v => (double)v.ToBytes().Length);
+        return new ColdOnlyFigures(
+            (all.Rss - hot.Rss) / Packed(cold), (all.Committed - hot.Committed) / Packed(cold),
+            (all.Rss - warm.Rss) / Packed(batches[1]), (all.Committed - warm.Committed) / Packed(batches[1]),
+            batches[1].Count, $"{hot.Sessions - 2} / {all.Sessions - 2}");
+    }
+
+    private static async Task<ColdOnlyPoint> SampleAsync(BenchProcess process, string name, int coldLoads)
+    {
         // A settle after the last load, not one that ran between two loads (a slow call leaves 1 s of quiet).
         var settles = await process.MetricAsync(SettleCount);
         await Task.Delay(2000);
         await SettledAsync(process, settles);
-        var rssHot = process.ResidentBytes();
-        var committedHot = await process.MetricAsync(GcCommitted);
-        var sessionsHot = await process.MetricAsync("s3router_inference_onnx_sessions");
-        var managedHot = await ManagedMemoryAsync(process);
-
-        const string Loaded = "s3router_inference_background_loads_total{trigger=\"prefetch\",tier=\"cold\",status=\"ok\"}";
-        var started = Stopwatch.StartNew();
-        using (var registryChannel = GrpcChannel.ForAddress(registry.Address))
-        {
-            var registryClient = new S3Router.Api.V1.MaskRegistry.MaskRegistryClient(registryChannel);
-            foreach (var variant in variants.Skip(fullAt))
-            {
-                await registryClient.SetAliasAsync(new SetAliasRequest { Task = variant.Task, LanguageCode = Language(variant), Alias = alias, Version = 1 });
-            }
-        }
-
-        var expected = variants.Count - fullAt;
-        while (await process.MetricAsync(Loaded) is var loaded && (double.IsNaN(loaded) || loaded < expected) && started.Elapsed < TimeSpan.FromSeconds(120))
-        {
-            await Task.Delay(100);
-        }
-
-        var loadSeconds = started.Elapsed.TotalSeconds;
-        settles = await process.MetricAsync(SettleCount);
-        await Task.Delay(2000);
-        await SettledAsync(process, settles);
-        var rssCold = process.ResidentBytes();
-        var committedCold = await process.MetricAsync(GcCommitted);
-        var sessionsCold = await process.MetricAsync("s3router_inference_onnx_sessions");
-        var coldTier = await process.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"cold\"}");
-        var loadedCold = await process.MetricAsync(Loaded);
-        Console.WriteLine();
-        Console.WriteLine($"### cold-only loads, {label} (fresh process, same hot budget; {fullAt} routes requested, then {expected} moved to alias \"{alias}\" and prefetched cold: {loadedCold} loaded in {loadSeconds:F1} s)");
-        Console.WriteLine("| point | route sessions | RSS MiB | cold tier (cache's estimate) KiB | GC committed MiB | GC heap MiB | of which LOH MiB (free in it) | managed MiB allocated so far | RSS anon / file MiB |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
-        Console.WriteLine($"| {fullAt} requested | {sessionsHot - 2} | {rssHot / 1048576.0:F1} | | {managedHot} |");
-        Console.WriteLine($"| + {expected} cold-only | {sessionsCold - 2} | {rssCold / 1048576.0:F1} | {coldTier / 1024:F0} | {await ManagedMemoryAsync(process)} |");
-        process.Dispose();
-        processes.Remove(process);
-        return ((rssCold - rssHot) / (double)expected, (committedCold - committedHot) / expected, $"{sessionsHot - 2} / {sessionsCold - 2}");
+        return new ColdOnlyPoint(
+            name, process.ResidentBytes(), await process.MetricAsync(GcCommitted), await process.MetricAsync("s3router_inference_onnx_sessions"),
+            coldLoads == 0 ? 0 : await process.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"cold\"}"), await ManagedMemoryAsync(process));
     }
+
+    private sealed record ColdOnlyPoint(string Name, long Rss, double Committed, double Sessions, double ColdTier, string Managed);
+
+    // Growth per byte of packed bundle: over every cold-only route, and over the batch after the warm-up.
+    private sealed record ColdOnlyFigures(double RssRatio, double CommittedRatio, double MarginalRssRatio, double MarginalCommittedRatio, int MarginalRoutes, string Sessions);
 
     private const string SettleCount = "s3router_inference_memory_settle_seconds_count";
 
