@@ -83,6 +83,11 @@ internal static class MaskBundleFormat
                     w.WriteString("parent_bundle_digest", lineage.ParentBundleDigest);
                 }
 
+                if (lineage.TorchThreads > 0)
+                {
+                    w.WriteNumber("torch_threads", lineage.TorchThreads);
+                }
+
                 w.WriteEndObject();
             }))
             .SetMetadata(MetricsKey, Json(w =>
@@ -255,6 +260,11 @@ internal static class MaskBundleFormat
             throw Error($"lineage parent bundle digest '{lineage.ParentBundleDigest}' is not 64 lowercase hex digits", LineageKey);
         }
 
+        if (lineage.TorchThreads < 0)
+        {
+            throw Error($"lineage torch_threads {lineage.TorchThreads} is negative", LineageKey);
+        }
+
         if (lineage.ParentVersion is < 1)
         {
             throw Error($"lineage parent version {lineage.ParentVersion} is not a version number (>= 1)", LineageKey);
@@ -377,6 +387,13 @@ internal static class MaskBundleFormat
             parentBundle = parentDigest.GetString()!;
         }
 
+        var torchThreads = 0;
+        if (lineage.TryGetProperty("torch_threads", out var threads)
+            && (threads.ValueKind != JsonValueKind.Number || !threads.TryGetInt32(out torchThreads) || torchThreads < 1))
+        {
+            throw Error($"lineage torch_threads {threads.GetRawText()} is not a positive integer", LineageKey);
+        }
+
         return new MaskLineage
         {
             JobId = jobId.GetString()!,
@@ -385,6 +402,7 @@ internal static class MaskBundleFormat
             PruneRate = pruneRate.GetDouble(),
             InitScore = initScore.GetString()!,
             ParentBundleDigest = parentBundle,
+            TorchThreads = torchThreads,
         };
     }
 

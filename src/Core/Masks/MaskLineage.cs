@@ -23,4 +23,11 @@ public sealed record MaskLineage
 
     /// <summary>Score initialisation (<c>weight_rank</c>, <c>weight_magnitude_with_scale</c>, ...). Default: empty.</summary>
     public string InitScore { get; init; } = "";
+
+    /// <summary>
+    /// libtorch intra-op threads the job trained with, or 0 when not recorded. Part of the reproducibility contract:
+    /// the same spec, data and seed give the same bundle only with the same thread count (libtorch's reductions split
+    /// their work by thread). Stored as <c>torch_threads</c> only when set, so other bundles' bytes are unchanged. Default: 0.
+    /// </summary>
+    public int TorchThreads { get; init; }
 }

@@ -91,7 +91,11 @@ internal sealed class AdamOptimizer : IDisposable
         }
     }
 
-    /// <summary>Restores what <see cref="Save"/> wrote.</summary>
+    /// <summary>
+    /// Restores what <see cref="Save"/> wrote. A parameter that has stepped gets a zero gradient, as it has in the run
+    /// that saved it (<see cref="ZeroGrad"/> zeroes, it does not free): a step in which it receives no gradient
+    /// (its layer skipped by LayerDrop) then updates it from its moments in both runs, so a resumed run stays exact.
+    /// </summary>
     public void Load(SafetensorsFile file, IReadOnlyDictionary<string, long> steps)
     {
         using var noGrad = torch.no_grad();
@@ -101,6 +105,10 @@ internal sealed class AdamOptimizer : IDisposable
             Copy(file, "adam_m/" + slot.Name, slot.Mean);
             Copy(file, "adam_v/" + slot.Name, slot.Variance);
             slot.Steps = steps.GetValueOrDefault(slot.Name);
+            if (slot.Steps > 0 && slot.Parameter.grad is null)
+            {
+                slot.Parameter.grad = torch.zeros_like(slot.Parameter).DetachFromDisposeScope();
+            }
         }
     }
 

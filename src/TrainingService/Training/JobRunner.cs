@@ -68,6 +68,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
     private JobResult Run(JobSpec spec, JobOptions options, JobRunContext context, CancellationToken cancellationToken)
     {
         torch.set_num_threads(TorchThreads());
+        var threads = torch.get_num_threads(); // part of the reproducibility contract: recorded in checkpoints and the bundle
         GlibcHeap.KeepFreedMemory();
         Directory.CreateDirectory(context.WorkDirectory);
         torch.manual_seed(options.Seed);
@@ -148,12 +149,17 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             backboneTrainable.Concat(head.named_parameters().Select(p => ("head." + p.name, p.parameter))), HeadWeightDecay(options));
         var store = new CheckpointStore(context.WorkDirectory);
         var specDigest = SpecDigest(spec);
-        var state = store.TryLoad(optimizer, specDigest);
+        var state = store.TryLoad(optimizer, specDigest, data.DatasetDigest);
         var progress = new ProgressRelay(context.ReportProgress, options.MaxSteps);
         if (state is not null)
         {
             backbone.InvalidateMasks();
             TrainingLog.Resumed(logger, context.JobId, state.Step);
+            if (state.TorchThreads > 0 && state.TorchThreads != threads)
+            {
+                TrainingLog.ResumedWithOtherThreads(logger, context.JobId, threads, state.TorchThreads);
+            }
+
             progress.Resumed(state.Step);
         }
 
@@ -162,7 +168,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             WarmUpHead(options, context, progress, data, backbone, head, cancellationToken);
         }
 
-        state ??= new TrainingState { SpecDigest = specDigest };
+        state = (state ?? new TrainingState { SpecDigest = specDigest }) with { DatasetDigest = data.DatasetDigest, TorchThreads = threads };
         TrainingLog.JobStarting(logger, context.JobId, options.Kind.ToString(), data.Train.Count, data.Labels.Count, options.MaxSteps);
 
         Train(options, context, progress, data, backbone, head, backboneTrainable.Select(p => p.parameter).ToList(), optimizer, store, state, cancellationToken);
@@ -175,7 +181,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         result.Metrics.Add(testMetrics);
         if (options.Kind == JobKind.Weights)
         {
-            result.OutputPath = WriteModel(options, context, backbone, head, data, testMetrics);
+            result.OutputPath = WriteModel(options, context, backbone, head, data, testMetrics, threads);
         }
         else
         {
@@ -195,6 +201,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
                     PruneRate = options.IsMasked ? options.PruneRate : structured is { } s ? Math.Clamp(s.Info.ComputeKeep, 1e-6, 1) : startBundle?.Lineage.PruneRate ?? 1.0,
                     InitScore = options.IsMasked ? options.InitScoreName : structured is not null ? "structured_magnitude" : startBundle?.Lineage.InitScore ?? "",
                     ParentBundleDigest = parentDigest ?? "",
+                    TorchThreads = threads,
                 },
                 Metrics = testMetrics,
                 TokenDropping = options.TokenDropping,
@@ -281,7 +288,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
 
             if (completed % options.CheckpointIntervalSteps == 0 || completed == options.MaxSteps)
             {
-                store.Save(new TrainingState { Step = completed, Epoch = epoch, Position = position, EvalMetrics = evalMetrics, SpecDigest = state.SpecDigest }, optimizer);
+                store.Save(state with { Step = completed, Epoch = epoch, Position = position, EvalMetrics = evalMetrics }, optimizer);
                 checkpointStep = completed;
             }
 
@@ -533,7 +540,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
     }
 
     private static string WriteModel(
-        JobOptions options, JobRunContext context, Wav2Vec2Model backbone, TaskHead head, JobData data, IReadOnlyDictionary<string, double> metrics)
+        JobOptions options, JobRunContext context, Wav2Vec2Model backbone, TaskHead head, JobData data, IReadOnlyDictionary<string, double> metrics, int threads)
     {
         var directory = Path.Combine(context.WorkDirectory, ModelDirectoryName);
         var temporary = directory + ".tmp";
@@ -544,7 +551,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
 
         backbone.SaveHuggingFace(temporary);
         HeadFile.Write(Path.Combine(temporary, HeadFile.FileName), head.Export(), options.IsCtc, options.Pooling, data.Labels,
-            options.Task, options.Language, metrics);
+            options.Task, options.Language, metrics, threads);
         if (Directory.Exists(directory))
         {
             Directory.Delete(directory, recursive: true);

@@ -55,4 +55,7 @@ internal static partial class TrainingLog
 
     [LoggerMessage(EventId = 6016, Level = LogLevel.Information, Message = "Job {JobId}: the training set's features exceed the cache budget as float32; cached as float16")]
     public static partial void FeaturesCachedAsHalf(ILogger logger, string jobId);
+
+    [LoggerMessage(EventId = 6017, Level = LogLevel.Warning, Message = "Job {JobId}: resumed with {Threads} libtorch threads after steps run with {CheckpointThreads}; the result can differ in the last bits from a run with one thread count")]
+    public static partial void ResumedWithOtherThreads(ILogger logger, string jobId, int threads, int checkpointThreads);
 }

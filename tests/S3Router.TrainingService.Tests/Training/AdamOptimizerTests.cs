@@ -25,4 +25,39 @@ public sealed class AdamOptimizerTests
         Assert.All(decayed.data<float>().ToArray(), v => Assert.Equal(1.9f, v, 1e-6f));
         Assert.All(kept.data<float>().ToArray(), v => Assert.Equal(2f, v));
     }
+
+    [Fact]
+    public void Load_ThenStepWithoutGradient_MovesTheParameterAsTheSavingOptimizerDoes()
+    {
+        // Arrange: two steps with a gradient, a checkpoint, then a step in which the parameter gets no gradient (its
+        // layer skipped by LayerDrop): the saving optimizer still moves it from its moments.
+        using var original = new Parameter(tensor(new[] { 1f, -2f, 3f }));
+        using var saving = new AdamOptimizer([("w", original)]);
+        for (var i = 0; i < 2; i++)
+        {
+            saving.ZeroGrad();
+            using var loss = (original * original).sum();
+            loss.backward();
+            saving.Step(lr: 0.1);
+        }
+
+        var writer = new S3Router.Core.Safetensors.SafetensorsWriter();
+        var steps = new Dictionary<string, long>();
+        saving.Save(writer, steps);
+        using var file = S3Router.Core.Safetensors.SafetensorsFile.FromBytes(writer.ToArray());
+        using var restored = new Parameter(zeros(3));
+        using var loading = new AdamOptimizer([("w", restored)]);
+
+        // Act
+        loading.Load(file, steps);
+        foreach (var optimizer in new[] { saving, loading })
+        {
+            optimizer.ZeroGrad();
+            optimizer.Step(lr: 0.1);
+        }
+
+        // Assert
+        Assert.NotEqual(new[] { 1f, -2f, 3f }, original.data<float>().ToArray());
+        Assert.Equal(original.data<float>().ToArray(), restored.data<float>().ToArray());
+    }
 }

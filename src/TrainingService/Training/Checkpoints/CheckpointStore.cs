@@ -49,8 +49,11 @@ internal sealed class CheckpointStore(string workDirectory)
         }
     }
 
-    /// <summary>Restores the latest checkpoint into <paramref name="optimizer"/> and the torch RNG; null when there is none.</summary>
-    public TrainingState? TryLoad(AdamOptimizer optimizer, string specDigest)
+    /// <summary>
+    /// Restores the latest checkpoint into <paramref name="optimizer"/> and the torch RNG; null when there is none.
+    /// A checkpoint of another spec, or of other data (<paramref name="datasetDigest"/>, when given and recorded), is refused.
+    /// </summary>
+    public TrainingState? TryLoad(AdamOptimizer optimizer, string specDigest, string datasetDigest = "")
     {
         var latest = Directory.Exists(_directory)
             ? Directory.GetDirectories(_directory, Prefix + "*")
@@ -74,6 +77,13 @@ internal sealed class CheckpointStore(string workDirectory)
         {
             throw new FailedPreconditionException(
                 $"Checkpoint '{latest}' belongs to another job spec; use a fresh work directory or delete the checkpoints.");
+        }
+
+        // The spec names the data by path: a corpus rebuilt in place must not resume another corpus's training.
+        if (datasetDigest.Length > 0 && state.DatasetDigest.Length > 0 && state.DatasetDigest != datasetDigest)
+        {
+            throw new FailedPreconditionException(
+                $"Checkpoint '{latest}' was trained on other data (dataset digest {state.DatasetDigest}, now {datasetDigest}); use a fresh work directory or delete the checkpoints.");
         }
 
         optimizer.Load(file, state.AdamSteps);

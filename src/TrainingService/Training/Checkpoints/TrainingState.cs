@@ -19,4 +19,13 @@ internal sealed record TrainingState
 
     /// <summary>Digest of the training-relevant part of the spec; a checkpoint of another spec is refused.</summary>
     public string SpecDigest { get; init; } = "";
+
+    /// <summary>
+    /// The job's dataset digest (manifests and labels); a checkpoint of other data at the same paths is refused.
+    /// Empty in checkpoints written before it was recorded (accepted).
+    /// </summary>
+    public string DatasetDigest { get; init; } = "";
+
+    /// <summary>libtorch threads the steps so far ran with (0: not recorded); a resume with another count is logged.</summary>
+    public int TorchThreads { get; init; }
 }

@@ -9,14 +9,15 @@ namespace S3Router.TrainingService.Training.Heads;
 /// <summary>
 /// <c>head.safetensors</c> beside a weights job's finetuned backbone: the head tensors (F32, <c>head.*</c> names as
 /// in bundles) and metadata <c>head_kind</c> (<c>ctc</c> | <c>classifier</c>), <c>pooling</c>, <c>labels</c> (JSON
-/// array), <c>task</c>, <c>language</c>, <c>metrics</c> (JSON object). A prune job starts from it.
+/// array), <c>task</c>, <c>language</c>, <c>metrics</c> (JSON object), <c>torch_threads</c> (the job's libtorch
+/// thread count, when known). A prune job starts from it.
 /// </summary>
 internal static class HeadFile
 {
     public const string FileName = "head.safetensors";
 
     public static void Write(string path, IReadOnlyList<HeadTensor> tensors, bool isCtc, ClassifierPooling pooling, IReadOnlyList<string> labels,
-        string task, string language, IReadOnlyDictionary<string, double> metrics)
+        string task, string language, IReadOnlyDictionary<string, double> metrics, int torchThreads = 0)
     {
         var writer = new SafetensorsWriter();
         foreach (var tensor in tensors)
@@ -30,6 +31,10 @@ internal static class HeadFile
         writer.SetMetadata("task", task);
         writer.SetMetadata("language", language);
         writer.SetMetadata("metrics", JsonSerializer.Serialize(metrics.OrderBy(m => m.Key, StringComparer.Ordinal).ToDictionary()));
+        if (torchThreads > 0)
+        {
+            writer.SetMetadata("torch_threads", torchThreads.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
         writer.WriteToFile(path);
     }
 
