@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Trains the three demo routes of the shipped backbone (asr/en, speaker/und, intent/en) from freshly synthesized
-# speech and writes their bundles to models/tiny-ssl/routes/. Deterministic for the seeds in models/tiny-ssl/routes/jobs/.
+# speech and writes their bundles to models/tiny-ssl/routes/. Deterministic for the seeds in models/tiny-ssl/routes/jobs/
+# and the libtorch thread count (part of the reproducibility contract, docs/formats.md), pinned per job to the runs
+# that made the shipped bundles, so a rerun on any machine gives the same tensors and metrics.
 #   bash scripts/train-demo-routes.sh [WORK_DIR]      (default .artifacts/demo-routes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +18,9 @@ s3r data synth --output "$WORK/corpus" --seed 7 --tasks asr speaker intent --lan
 for job in asr-en speaker-und intent-en; do
   echo "demo routes: training $job"
   sed "s#@CORPUS@#$WORK/corpus#g" "$ROUTES/jobs/$job.json" >"$WORK/$job.json"
-  s3r train run --config "$WORK/$job.json" --work-dir "$WORK/jobs/$job"
+  threads=2
+  [ "$job" = speaker-und ] && threads=1
+  S3R_TRAINING_THREADS=$threads s3r train run --config "$WORK/$job.json" --work-dir "$WORK/jobs/$job"
   cp "$WORK/jobs/$job/bundle.safetensors" "$ROUTES/$job.safetensors"
 done
 echo "demo routes: bundles in $ROUTES"
