@@ -40,6 +40,11 @@ internal static class InProcessJob
             var started = DateTime.UtcNow;
             var result = await runner.RunAsync(spec, context, cancellationToken);
             Console.WriteLine(headline(result, DateTime.UtcNow - started));
+            if (result.TorchThreads > 0)
+            {
+                Console.WriteLine($"libtorch threads: {result.TorchThreads} (a rerun gives the same result with {JobRunner.ThreadsVariable}={result.TorchThreads})");
+            }
+
             foreach (var (name, value) in result.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} = {value:F4}"));

@@ -78,6 +78,11 @@ internal static class JobProgressView
                 table.AddRow("Bundle", Markup.Escape(r.BundleDigest));
             }
 
+            if (r.TorchThreads > 0)
+            {
+                table.AddRow("Torch threads", r.TorchThreads.ToString(CultureInfo.InvariantCulture)); // rerun with this count for the same result
+            }
+
             if (r.Published is { } v)
             {
                 table.AddRow("Published", Markup.Escape($"{v.Task}/{v.LanguageCode} v{v.Version} {v.Digest}"));

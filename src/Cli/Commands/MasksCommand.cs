@@ -55,7 +55,7 @@ internal static class MasksCommand
                 var eq = label.IndexOf('=');
                 if (eq <= 0)
                 {
-                    await Console.Error.WriteLineAsync($"error: --label {label}: expected key=value");
+                    await parse.InvocationConfiguration.Error.WriteLineAsync($"error: --label {label}: expected key=value");
                     return 2;
                 }
                 metadata.Labels[label[..eq]] = label[(eq + 1)..];
@@ -69,7 +69,7 @@ internal static class MasksCommand
             }
             await call.RequestStream.CompleteAsync();
             var reply = await call;
-            Console.WriteLine($"{(reply.Created ? "published" : "already published as")} {Describe(reply.Version)}");
+            parse.InvocationConfiguration.Output.WriteLine($"{(reply.Created ? "published" : "already published as")} {Describe(reply.Version)}");
             return 0;
         }));
         return command;
@@ -93,7 +93,7 @@ internal static class MasksCommand
                     {
                         Task = t, LanguageCode = l, IncludeYanked = parse.GetValue(yanked), PageToken = token,
                     }, headers, cancellationToken: ct);
-                    page.Versions.ToList().ForEach(v => Console.WriteLine(Describe(v)));
+                    page.Versions.ToList().ForEach(v => parse.InvocationConfiguration.Output.WriteLine(Describe(v)));
                     token = page.NextPageToken;
                 }
                 else
@@ -102,7 +102,7 @@ internal static class MasksCommand
                     foreach (var r in page.Routes)
                     {
                         var aliases = string.Join(", ", r.Aliases.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => $"{a.Key}=v{a.Value}"));
-                        Console.WriteLine($"{r.Task}/{r.LanguageCode}  latest v{r.LatestVersion}  {r.VersionCount} versions  {aliases}");
+                        parse.InvocationConfiguration.Output.WriteLine($"{r.Task}/{r.LanguageCode}  latest v{r.LatestVersion}  {r.VersionCount} versions  {aliases}");
                     }
                     token = page.NextPageToken;
                 }
@@ -120,7 +120,7 @@ internal static class MasksCommand
         command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, async (client, headers) =>
         {
             var reply = await client.ResolveMaskAsync(new ResolveMaskRequest { Task = parse.GetValue(task)!, LanguageCode = parse.GetValue(language)!, Ref = parse.GetValue(reference)! }, headers, cancellationToken: ct);
-            Console.WriteLine(new JsonFormatter(JsonFormatter.Settings.Default.WithIndentation()).Format(reply.Version));
+            parse.InvocationConfiguration.Output.WriteLine(new JsonFormatter(JsonFormatter.Settings.Default.WithIndentation()).Format(reply.Version));
             return 0;
         }));
         return command;
@@ -133,7 +133,7 @@ internal static class MasksCommand
         command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, async (client, headers) =>
         {
             var reply = await client.ResolveMaskAsync(new ResolveMaskRequest { Task = parse.GetValue(task)!, LanguageCode = parse.GetValue(language)!, Ref = parse.GetValue(reference)! }, headers, cancellationToken: ct);
-            Console.WriteLine($"v{reply.Version.Version} {reply.Version.Digest}");
+            parse.InvocationConfiguration.Output.WriteLine($"v{reply.Version.Version} {reply.Version.Digest}");
             return 0;
         }));
         return command;
@@ -159,7 +159,7 @@ internal static class MasksCommand
                     request.ExpectedVersion = e;
                 }
                 var deleted = await client.DeleteAliasAsync(request, headers, cancellationToken: ct);
-                Console.WriteLine($"{t}/{l} {a} deleted (was v{deleted.PreviousVersion})");
+                parse.InvocationConfiguration.Output.WriteLine($"{t}/{l} {a} deleted (was v{deleted.PreviousVersion})");
                 return 0;
             }
             var set = new SetAliasRequest { Task = t, LanguageCode = l, Alias = a, Version = parse.GetValue(version) };
@@ -168,7 +168,7 @@ internal static class MasksCommand
                 set.ExpectedVersion = x;
             }
             var reply = await client.SetAliasAsync(set, headers, cancellationToken: ct);
-            Console.WriteLine($"{t}/{l} {a}: v{reply.PreviousVersion} -> v{reply.Version.Version}");
+            parse.InvocationConfiguration.Output.WriteLine($"{t}/{l} {a}: v{reply.PreviousVersion} -> v{reply.Version.Version}");
             return 0;
         }));
         return command;
@@ -188,7 +188,7 @@ internal static class MasksCommand
                 Task = parse.GetValue(task)!, LanguageCode = parse.GetValue(language)!, Version = parse.GetValue(version),
                 Reason = parse.GetValue(reason) ?? "", Unyank = parse.GetValue(undo),
             }, headers, cancellationToken: ct);
-            Console.WriteLine(Describe(reply.Version));
+            parse.InvocationConfiguration.Output.WriteLine(Describe(reply.Version));
             return 0;
         }));
         return command;
@@ -223,11 +223,11 @@ internal static class MasksCommand
             if (version is null || digest != version.Digest)
             {
                 File.Delete(partial);
-                await Console.Error.WriteLineAsync($"error: the download hashes to {digest}, expected {version?.Digest}; nothing was written");
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"error: the download hashes to {digest}, expected {version?.Digest}; nothing was written");
                 return 1;
             }
             File.Move(partial, target, overwrite: true);
-            Console.WriteLine($"{Describe(version)} -> {target}");
+            parse.InvocationConfiguration.Output.WriteLine($"{Describe(version)} -> {target}");
             return 0;
         }));
         return command;
@@ -253,7 +253,7 @@ internal static class MasksCommand
                 {
                     var e = message.Event;
                     var alias = e.Alias.Length > 0 ? $" {e.Alias}" : "";
-                    Console.WriteLine($"{e.Revision} {e.Time.ToDateTime():u} {e.Type} {e.Task}/{e.LanguageCode}{alias} v{e.Version} {e.Digest}");
+                    parse.InvocationConfiguration.Output.WriteLine($"{e.Revision} {e.Time.ToDateTime():u} {e.Type} {e.Task}/{e.LanguageCode}{alias} v{e.Version} {e.Digest}");
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -18,6 +18,7 @@ internal sealed class MaskBundleInspector : IBundleInspector
             PruneRate = bundle.Lineage.PruneRate,
             InitScore = bundle.Lineage.InitScore,
             ParentBundleDigest = bundle.Lineage.ParentBundleDigest.Length == 0 ? "" : RouteNames.DigestPrefix + bundle.Lineage.ParentBundleDigest,
+            TorchThreads = bundle.Lineage.TorchThreads,
         };
         return new BundleInfo(
             bundle.Task,

@@ -74,7 +74,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         torch.manual_seed(options.Seed);
         if (options.Kind == JobKind.Pretrain)
         {
-            return new Pretraining.Pretrainer(logger, timeProvider).Run(options, context, SpecDigest(spec), cancellationToken);
+            return new Pretraining.Pretrainer(logger, timeProvider).Run(options, context, SpecDigest(spec), threads, cancellationToken);
         }
 
         var finetunedHead = options.Kind == JobKind.Prune
@@ -177,7 +177,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             ? []
             : Finite(Evaluator.Evaluate(backbone, head, data.Test, data.Labels, options.IsCtc, options.MaxTokens, "test", beam: true,
                 progress.Phase(JobPhase.Testing)));
-        var result = new JobResult();
+        var result = new JobResult { TorchThreads = threads };
         result.Metrics.Add(testMetrics);
         if (options.Kind == JobKind.Weights)
         {

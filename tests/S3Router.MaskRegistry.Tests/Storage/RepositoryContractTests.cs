@@ -52,6 +52,28 @@ public abstract class RepositoryContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Publish_LineageWithTorchThreads_GetAndListReturnTheThreadCount()
+    {
+        // Arrange: v1 as bundles were published before torch_threads existed, v2 from a job that recorded 2 threads.
+        var repo = await NewRepositoryAsync();
+        var recorded = Samples.Version();
+        recorded.Lineage.TorchThreads = 2;
+        await repo.PublishAsync(Samples.Version(), null, Ct);
+        await repo.PublishAsync(recorded, null, Ct);
+
+        // Act
+        var stored = await repo.GetVersionAsync("asr", "en", 2, Ct);
+        var byDigest = await repo.GetVersionByDigestAsync(recorded.Digest, Ct);
+        var listed = await repo.ListVersionsAsync("asr", "en", includeYanked: false, pageSize: 10, pageToken: "", Ct);
+
+        // Assert
+        Assert.Equal(2, stored?.Lineage.TorchThreads);
+        Assert.Equal(2, byDigest?.Lineage.TorchThreads);
+        Assert.Equal([(1L, 0), (2L, 2)], listed.Items.Select(v => (v.Version, v.Lineage.TorchThreads)).Order());
+        Assert.Equal("job-1", stored?.Lineage.JobId);
+    }
+
+    [Fact]
     public async Task Publish_SameDigestTwice_ReturnsExistingVersionNotCreated()
     {
         var repo = await NewRepositoryAsync();

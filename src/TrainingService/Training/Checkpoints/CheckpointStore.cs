@@ -18,6 +18,7 @@ internal sealed class CheckpointStore(string workDirectory)
     private const string Prefix = "step-";
     private const string RngTensor = "rng/torch";
     private const string StateKey = "training_state";
+    private const string DefaultStartOver = "use a fresh work directory or delete the checkpoints";
 
     private readonly string _directory = Path.Combine(workDirectory, "checkpoints");
 
@@ -55,41 +56,61 @@ internal sealed class CheckpointStore(string workDirectory)
     /// </summary>
     public TrainingState? TryLoad(AdamOptimizer optimizer, string specDigest, string datasetDigest = "")
     {
-        var latest = Directory.Exists(_directory)
-            ? Directory.GetDirectories(_directory, Prefix + "*")
-                .Where(d => File.Exists(Path.Combine(d, StateFile)))
-                .OrderByDescending(d => d, StringComparer.Ordinal)
-                .FirstOrDefault()
-            : null;
+        var latest = Latest();
         if (latest is null)
         {
             return null;
         }
 
         using var file = SafetensorsFile.Open(Path.Combine(latest, StateFile));
-        var state = file.Metadata.TryGetValue(StateKey, out var json) ? JsonSerializer.Deserialize<TrainingState>(json) : null;
-        if (state is null)
-        {
-            throw new FailedPreconditionException($"Checkpoint '{latest}' has no training state; delete it to start over.");
-        }
+        var state = ReadState(latest, file);
+        Check(latest, state, specDigest, datasetDigest, DefaultStartOver);
+        optimizer.Load(file, state.AdamSteps);
+        var rngInfo = file.Tensors[RngTensor];
+        using var rng = tensor(file.GetBytes(RngTensor).ToArray(), rngInfo.Shape.ToArray(), dtype: ScalarType.Byte);
+        random.set_rng_state(rng);
+        return state;
+    }
 
+    /// <summary>
+    /// Refuses the latest checkpoint as <see cref="TryLoad"/> would, without restoring anything, so a job can check before
+    /// expensive preparation (pretraining targets). <paramref name="startOver"/> tells how to start over in the error.
+    /// </summary>
+    public void Verify(string specDigest, string datasetDigest, string startOver)
+    {
+        var latest = Latest();
+        if (latest is not null)
+        {
+            using var file = SafetensorsFile.Open(Path.Combine(latest, StateFile));
+            Check(latest, ReadState(latest, file), specDigest, datasetDigest, startOver);
+        }
+    }
+
+    private string? Latest() =>
+        Directory.Exists(_directory)
+            ? Directory.GetDirectories(_directory, Prefix + "*")
+                .Where(d => File.Exists(Path.Combine(d, StateFile)))
+                .OrderByDescending(d => d, StringComparer.Ordinal)
+                .FirstOrDefault()
+            : null;
+
+    private static TrainingState ReadState(string latest, SafetensorsFile file) =>
+        (file.Metadata.TryGetValue(StateKey, out var json) ? JsonSerializer.Deserialize<TrainingState>(json) : null)
+        ?? throw new FailedPreconditionException($"Checkpoint '{latest}' has no training state; delete it to start over.");
+
+    private static void Check(string latest, TrainingState state, string specDigest, string datasetDigest, string startOver)
+    {
         if (state.SpecDigest != specDigest)
         {
             throw new FailedPreconditionException(
-                $"Checkpoint '{latest}' belongs to another job spec; use a fresh work directory or delete the checkpoints.");
+                $"Checkpoint '{latest}' belongs to another job spec; {startOver}.");
         }
 
         // The spec names the data by path: a corpus rebuilt in place must not resume another corpus's training.
         if (datasetDigest.Length > 0 && state.DatasetDigest.Length > 0 && state.DatasetDigest != datasetDigest)
         {
             throw new FailedPreconditionException(
-                $"Checkpoint '{latest}' was trained on other data (dataset digest {state.DatasetDigest}, now {datasetDigest}); use a fresh work directory or delete the checkpoints.");
+                $"Checkpoint '{latest}' was trained on other data (dataset digest {state.DatasetDigest}, now {datasetDigest}); {startOver}.");
         }
-
-        optimizer.Load(file, state.AdamSteps);
-        var rngInfo = file.Tensors[RngTensor];
-        using var rng = tensor(file.GetBytes(RngTensor).ToArray(), rngInfo.Shape.ToArray(), dtype: ScalarType.Byte);
-        random.set_rng_state(rng);
-        return state;
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using S3Router.Api.V1;
 using S3Router.Core.Backbones;
 using S3Router.Core.Errors;
+using S3Router.Core.Masks;
 using S3Router.TrainingService.Jobs;
 using S3Router.TrainingService.Model;
 using S3Router.TrainingService.Training.Checkpoints;
@@ -31,9 +32,16 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
 
     private const long IgnoreIndex = PretrainTargets.IgnoreIndex;
 
+    private const string StartOver =
+        "use a fresh work directory, or delete checkpoints/ and the targets (" + KMeansFileName + ", " + TargetSettings.FileName + ", " + TargetBuilder.TableFileName + ") there to start over";
+
     private const int MinSamples = 800; // two MFCC windows of 25 ms: shorter utterances give no targets
 
-    public JobResult Run(JobOptions options, JobRunContext context, string specDigest, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the job with libtorch set to <paramref name="threads"/> threads (recorded in checkpoints and the result). A
+    /// checkpoint in the work directory of another spec or another training manifest is refused before the targets are built.
+    /// </summary>
+    public JobResult Run(JobOptions options, JobRunContext context, string specDigest, int threads, CancellationToken cancellationToken)
     {
         var audio = ManifestReader.ReadAudio(options.ManifestDir, options.TrainSplit)
             .Where(a => a.Samples >= MinSamples)
@@ -44,6 +52,9 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
         }
 
         var train = new SpeechDataset(options.TrainSplit, audio.Select(a => new DatasetItem(a.Path, a.Samples, "", [])).ToList());
+        var datasetDigest = DatasetDigest(options);
+        var store = new CheckpointStore(context.WorkDirectory);
+        store.Verify(specDigest, datasetDigest, StartOver);
         using var backbone = CreateBackbone(options.BackbonePath);
         if (!backbone.Config.HasMaskedSpecEmbed)
         {
@@ -55,14 +66,17 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
         using var optimizer = new AdamOptimizer(
             backbone.named_parameters().Select(p => ("backbone." + p.name, p.parameter))
                 .Concat(head.named_parameters().Select(p => ("head." + p.name, p.parameter))));
-        var store = new CheckpointStore(context.WorkDirectory);
-        var state = store.TryLoad(optimizer, specDigest);
+        var state = store.TryLoad(optimizer, specDigest, datasetDigest);
         if (state is not null)
         {
             TrainingLog.Resumed(logger, context.JobId, state.Step);
+            if (state.TorchThreads > 0 && state.TorchThreads != threads)
+            {
+                TrainingLog.ResumedWithOtherThreads(logger, context.JobId, threads, state.TorchThreads);
+            }
         }
 
-        state ??= new TrainingState { SpecDigest = specDigest };
+        state = (state ?? new TrainingState { SpecDigest = specDigest }) with { DatasetDigest = datasetDigest, TorchThreads = threads };
         TrainingLog.JobStarting(logger, context.JobId, options.Kind.ToString(), train.Count, targets.K, options.MaxSteps);
         var lossPath = Path.Combine(context.WorkDirectory, LossFileName);
         var lossLog = new LossLog(lossPath, state.Step);
@@ -77,7 +91,7 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
 
         var rows = LossLog.Read(lossPath);
         var tail = rows.Skip(Math.Max(0, rows.Count - 50)).ToList();
-        var result = new JobResult { OutputPath = directory };
+        var result = new JobResult { OutputPath = directory, TorchThreads = threads };
         if (tail.Count > 0)
         {
             result.Metrics.Add("final_loss", tail.Average(r => r.Loss));
@@ -87,6 +101,10 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
         TrainingLog.Finished(logger, context.JobId, directory);
         return result;
     }
+
+    /// <summary>sha256 hex of the training manifest (pretraining reads no labels): a corpus rebuilt at the same path has another.</summary>
+    internal static string DatasetDigest(JobOptions options) =>
+        Sha256Digest.OfFile(ManifestReader.ManifestPath(options.ManifestDir, options.TrainSplit));
 
     /// <summary>A backbone directory, or <c>preset:NAME</c> for a randomly initialized preset (seeded by the job seed).</summary>
     internal static Wav2Vec2Model CreateBackbone(string backbonePath) =>
@@ -166,7 +184,7 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
             var metrics = new Dictionary<string, double>(StringComparer.Ordinal) { ["masked_accuracy"] = accuracy };
             if (completed % options.CheckpointIntervalSteps == 0 || completed == options.MaxSteps)
             {
-                store.Save(new TrainingState { Step = completed, Epoch = epoch, Position = position, EvalMetrics = metrics, SpecDigest = state.SpecDigest }, optimizer);
+                store.Save(state with { Step = completed, Epoch = epoch, Position = position, EvalMetrics = metrics }, optimizer);
                 checkpointStep = completed;
             }
 

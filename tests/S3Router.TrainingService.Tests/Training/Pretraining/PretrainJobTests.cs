@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using S3Router.Api.V1;
 using S3Router.Core.Errors;
@@ -64,7 +65,7 @@ public sealed class PretrainJobTests(ITestOutputHelper output) : IDisposable
         var spec = Spec(_data.CreateSpokenWords(), BackboneWithMaskEmbedding(), steps: 10);
         spec.Optimization.CheckpointIntervalSteps = 4;
         var reference = new Dictionary<long, double>();
-        await Runner().RunAsync(spec, Context("straight", p => reference[p.Step] = p.Loss), TestContext.Current.CancellationToken);
+        var straight = await Runner().RunAsync(spec, Context("straight", p => reference[p.Step] = p.Loss), TestContext.Current.CancellationToken);
         using var cancellation = new CancellationTokenSource();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Runner().RunAsync(spec, Context("resumed", p =>
         {
@@ -78,14 +79,72 @@ public sealed class PretrainJobTests(ITestOutputHelper output) : IDisposable
         // Act
         var result = await Runner().RunAsync(spec, Context("resumed", secondRun.Add), TestContext.Current.CancellationToken);
 
-        // Assert: it continues at step 5 (after the checkpoint at 4) with the losses of the uninterrupted run.
+        // Assert: it continues at step 5 (after the checkpoint at 4) with exactly the losses and model of the uninterrupted run.
         Assert.Equal(Enumerable.Range(5, 6).Select(i => (long)i), secondRun.Select(p => p.Step));
         foreach (var progress in secondRun)
         {
-            Assert.Equal(reference[progress.Step], progress.Loss, 3);
+            Assert.Equal(reference[progress.Step], progress.Loss);
         }
 
         Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), LossLog.Read(Path.Combine(result.OutputPath, Pretrainer.LossFileName)).Select(r => r.Step));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight.OutputPath, "model.safetensors")), File.ReadAllBytes(Path.Combine(result.OutputPath, "model.safetensors")));
+    }
+
+    [Fact]
+    public async Task RunAsync_SameSeedTwice_SameLossesAndSameModel()
+    {
+        // Arrange: one process, so one libtorch thread count for both runs.
+        var spec = Spec(_data.CreateSpokenWords(), BackboneWithMaskEmbedding(), steps: 5);
+        var (first, second) = (new List<double>(), new List<double>());
+
+        // Act
+        var a = await Runner().RunAsync(spec, Context("first", p => first.Add(p.Loss)), TestContext.Current.CancellationToken);
+        var b = await Runner().RunAsync(spec, Context("second", p => second.Add(p.Loss)), TestContext.Current.CancellationToken);
+
+        // Assert: bit-identical, as the reproducibility contract promises.
+        Assert.Equal(5, first.Count);
+        Assert.Equal(first, second);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(a.OutputPath, "model.safetensors")), File.ReadAllBytes(Path.Combine(b.OutputPath, "model.safetensors")));
+        Assert.Equal(JobRunner.TorchThreads(), a.TorchThreads);
+    }
+
+    [Fact]
+    public async Task RunAsync_CheckpointOfAnotherCorpusAtTheSamePath_FailedPrecondition()
+    {
+        // Arrange: a finished job, then its training manifest is rewritten in place (two utterances swapped).
+        var manifests = _data.CreateSpokenWords();
+        var spec = Spec(manifests, BackboneWithMaskEmbedding(), steps: 2);
+        await Runner().RunAsync(spec, Context("rebuilt"), TestContext.Current.CancellationToken);
+        var tsv = Path.Combine(manifests, "train.tsv");
+        var lines = File.ReadAllLines(tsv);
+        (lines[1], lines[2]) = (lines[2], lines[1]);
+        File.WriteAllLines(tsv, lines);
+
+        // Act
+        var error = await Assert.ThrowsAsync<FailedPreconditionException>(() => Runner().RunAsync(spec, Context("rebuilt"), TestContext.Current.CancellationToken));
+
+        // Assert: the error says how to start over, targets included (they were fitted on the other corpus too).
+        Assert.Contains("other data", error.Message);
+        Assert.Contains(Pretrainer.KMeansFileName, error.Message);
+    }
+
+    [Fact]
+    public void Run_ResumedWithAnotherThreadCount_WarnsAndResumes()
+    {
+        // Arrange: the thread count is what the runner passes (the process's own count is not changed).
+        var options = JobOptions.Resolve(Spec(_data.CreateSpokenWords(), BackboneWithMaskEmbedding(), steps: 2));
+        var context = Context("threads");
+        Directory.CreateDirectory(context.WorkDirectory);
+        manual_seed(options.Seed);
+        new Pretrainer(NullLogger.Instance, TimeProvider.System).Run(options, context, "spec", threads: 1, TestContext.Current.CancellationToken);
+        var logger = new ListLogger();
+
+        // Act
+        var result = new Pretrainer(logger, TimeProvider.System).Run(options, context, "spec", threads: 2, TestContext.Current.CancellationToken);
+
+        // Assert
+        Assert.Equal(2, result.TorchThreads);
+        Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("resumed with 2 libtorch threads after steps run with 1", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -96,6 +155,19 @@ public sealed class PretrainJobTests(ITestOutputHelper output) : IDisposable
 
         // Act + Assert
         await Assert.ThrowsAsync<FailedPreconditionException>(() => Runner().RunAsync(spec, Context("no-embed"), TestContext.Current.CancellationToken));
+    }
+
+    private sealed class ListLogger : ILogger
+    {
+        public List<(LogLevel Level, string Message)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Add((logLevel, formatter(state, exception)));
     }
 
     private string BackboneWithMaskEmbedding()
