@@ -415,9 +415,13 @@ internal abstract class SqlRegistryRepository(ChangeNotifier notifier, TimeProvi
         QueryAsync(connection, tx, "SELECT alias, version FROM aliases WHERE task = @t AND language = @l ORDER BY alias",
             r => (r.GetString(0), r.GetInt64(1)), cancellationToken, ("@t", task), ("@l", language));
 
+    // Rows written by a newer registry (a field added since, such as lineage.torch_threads) stay readable after a
+    // rollback: unknown fields are dropped, as protobuf's binary parser does.
+    private static readonly JsonParser StoredJson = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+
     private static Backbone ReadBackbone(DbDataReader r)
     {
-        var backbone = JsonParser.Default.Parse<Backbone>(r.GetString(3));
+        var backbone = StoredJson.Parse<Backbone>(r.GetString(3));
         backbone.Digest = r.GetString(0);
         backbone.Name = r.GetString(1);
         backbone.ConfigJson = r.GetString(2);
@@ -429,7 +433,7 @@ internal abstract class SqlRegistryRepository(ChangeNotifier notifier, TimeProvi
 
     private static MaskVersion ReadVersion(DbDataReader r)
     {
-        var version = JsonParser.Default.Parse<MaskVersion>(r.GetString(10));
+        var version = StoredJson.Parse<MaskVersion>(r.GetString(10));
         version.Task = r.GetString(0);
         version.LanguageCode = r.GetString(1);
         version.Version = r.GetInt64(2);
