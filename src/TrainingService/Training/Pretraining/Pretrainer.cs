@@ -61,7 +61,7 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
             throw new FailedPreconditionException("The backbone config has mask_time_prob = 0, so it has no masked_spec_embed to pretrain with.");
         }
 
-        var targets = new TargetBuilder(logger, context).Build(train, options, backbone, cancellationToken);
+        var targets = new TargetBuilder(logger, context).Build(train, datasetDigest, options, backbone, cancellationToken);
         using var head = new PretrainHead(backbone.Config.HiddenSize, targets.K);
         using var optimizer = new AdamOptimizer(
             backbone.named_parameters().Select(p => ("backbone." + p.name, p.parameter))

@@ -33,12 +33,12 @@ internal sealed class TargetBuilder(ILogger logger, JobRunContext context)
     /// <see cref="InvalidInputException"/> naming the field; other targets than the work directory's
     /// <see cref="FailedPreconditionException"/>.
     /// </summary>
-    public PretrainTargets Build(SpeechDataset train, JobOptions options, Wav2Vec2Model student, CancellationToken cancellationToken) =>
+    public PretrainTargets Build(SpeechDataset train, string datasetDigest, JobOptions options, Wav2Vec2Model student, CancellationToken cancellationToken) =>
         options.TargetsBackbonePath.Length == 0
-            ? BuildMfcc(train, options, student.Config, cancellationToken)
-            : BuildFromBackbone(train, options, student, cancellationToken);
+            ? BuildMfcc(train, datasetDigest, options, student.Config, cancellationToken)
+            : BuildFromBackbone(train, datasetDigest, options, student, cancellationToken);
 
-    private PretrainTargets BuildMfcc(SpeechDataset train, JobOptions options, Wav2Vec2Config student, CancellationToken cancellationToken)
+    private PretrainTargets BuildMfcc(SpeechDataset train, string datasetDigest, JobOptions options, Wav2Vec2Config student, CancellationToken cancellationToken)
     {
         var mfcc = new Mfcc();
         if (student.FrameHopSamples != mfcc.HopSamples)
@@ -53,12 +53,13 @@ internal sealed class TargetBuilder(ILogger logger, JobRunContext context)
             Seed = options.Seed,
             KMeansUtterances = KMeansUtterances,
             KMeansMaxFrames = KMeansMaxFrames,
+            DatasetDigest = datasetDigest,
         };
         var kmeans = FitOrReuse(train, settings, audio => mfcc.ComputeWithDeltas(audio), cancellationToken);
         return PretrainTargets.FromMfcc(settings, kmeans, mfcc);
     }
 
-    private PretrainTargets BuildFromBackbone(SpeechDataset train, JobOptions options, Wav2Vec2Model student, CancellationToken cancellationToken)
+    private PretrainTargets BuildFromBackbone(SpeechDataset train, string datasetDigest, JobOptions options, Wav2Vec2Model student, CancellationToken cancellationToken)
     {
         var directory = Path.GetFullPath(options.TargetsBackbonePath);
         CheckTargetsBackbone(directory, options.TargetsLayer, student.Config);
@@ -72,6 +73,7 @@ internal sealed class TargetBuilder(ILogger logger, JobRunContext context)
             Seed = options.Seed,
             KMeansUtterances = KMeansUtterances,
             KMeansMaxFrames = KMeansMaxFrames,
+            DatasetDigest = datasetDigest,
         };
         using var teacher = Wav2Vec2Model.LoadHuggingFace(directory);
         float[,] Features(float[] audio)

@@ -29,6 +29,9 @@ internal sealed record TargetSettings
 
     public required int Clusters { get; init; }
 
+    /// <summary>sha256 of the training manifest the k-means sample and targets came from. Empty in files from before it was recorded.</summary>
+    public string DatasetDigest { get; init; } = "";
+
     public required long Seed { get; init; }
 
     /// <summary>Utterances drawn for the k-means sample.</summary>
@@ -37,15 +40,23 @@ internal sealed record TargetSettings
     /// <summary>Most frames of the k-means sample.</summary>
     public required int KMeansMaxFrames { get; init; }
 
-    /// <summary>Whether both name the same targets (the backbone's path may differ: its digest identifies it).</summary>
+    /// <summary>
+    /// Whether both name the same targets (the backbone's path may differ: its digest identifies it). A corpus rebuilt
+    /// in place is other data: its targets table would label other audio. An unrecorded corpus digest is not checked.
+    /// </summary>
     public bool SameTargets(TargetSettings other) =>
-        other.Source == Source && other.BackboneDigest == BackboneDigest && other.Layer == Layer && other.Clusters == Clusters
+        (other.DatasetDigest.Length == 0 || DatasetDigest.Length == 0 || other.DatasetDigest == DatasetDigest)
+        && other.Source == Source && other.BackboneDigest == BackboneDigest && other.Layer == Layer && other.Clusters == Clusters
         && other.Seed == Seed && other.KMeansUtterances == KMeansUtterances && other.KMeansMaxFrames == KMeansMaxFrames;
 
     public string Describe() => Source == BackboneSource
         ? string.Create(CultureInfo.InvariantCulture,
-            $"{Clusters} k-means clusters of layer {Layer} of '{BackbonePath}' (model.safetensors sha256 {BackboneDigest[..Math.Min(12, BackboneDigest.Length)]}…), seed {Seed}")
-        : string.Create(CultureInfo.InvariantCulture, $"{Clusters} k-means clusters of MFCC + deltas, seed {Seed}");
+            $"{Clusters} k-means clusters of layer {Layer} of '{BackbonePath}' (model.safetensors sha256 {Short(BackboneDigest)}…), seed {Seed}{Corpus}")
+        : string.Create(CultureInfo.InvariantCulture, $"{Clusters} k-means clusters of MFCC + deltas, seed {Seed}{Corpus}");
+
+    private string Corpus => DatasetDigest.Length == 0 ? "" : $", training manifest sha256 {Short(DatasetDigest)}…";
+
+    private static string Short(string digest) => digest[..Math.Min(12, digest.Length)];
 
     public void Save(string path)
     {

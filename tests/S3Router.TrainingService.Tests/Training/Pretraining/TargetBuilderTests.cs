@@ -15,6 +15,8 @@ public sealed class TargetBuilderTests : IDisposable
 {
     private const int Clusters = 8;
 
+    private const string Corpus = "1111111111111111111111111111111111111111111111111111111111111111";
+
     private readonly TrainingTestData _data = new();
     private readonly string _manifests;
     private readonly SpeechDataset _train;
@@ -41,7 +43,7 @@ public sealed class TargetBuilderTests : IDisposable
     public void Build_BackboneLayer_OneClusterInRangePerStudentFrame(int layer)
     {
         // Act
-        var targets = Builder("layer").Build(_train, Options(_data.BackboneDir, layer), _student, TestContext.Current.CancellationToken);
+        var targets = Builder("layer").Build(_train, Corpus, Options(_data.BackboneDir, layer), _student, TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(Clusters, targets.K);
@@ -60,8 +62,8 @@ public sealed class TargetBuilderTests : IDisposable
     public void Build_SameSeedInTwoWorkDirectories_SameTargets()
     {
         // Act
-        var first = Builder("first").Build(_train, Options(_data.BackboneDir, 1), _student, TestContext.Current.CancellationToken);
-        var second = Builder("second").Build(_train, Options(_data.BackboneDir, 1), _student, TestContext.Current.CancellationToken);
+        var first = Builder("first").Build(_train, Corpus, Options(_data.BackboneDir, 1), _student, TestContext.Current.CancellationToken);
+        var second = Builder("second").Build(_train, Corpus, Options(_data.BackboneDir, 1), _student, TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(first.Table!.Select(r => string.Join(",", r)), second.Table!.Select(r => string.Join(",", r)));
@@ -74,12 +76,12 @@ public sealed class TargetBuilderTests : IDisposable
     public void Build_AgainWithSameSettings_ReusesFittedTargets()
     {
         // Arrange
-        var first = Builder("again").Build(_train, Options(_data.BackboneDir, 1), _student, TestContext.Current.CancellationToken);
+        var first = Builder("again").Build(_train, Corpus, Options(_data.BackboneDir, 1), _student, TestContext.Current.CancellationToken);
         var kmeansPath = Path.Combine(_data.WorkDir("again"), TargetBuilder.KMeansFileName);
         File.SetLastWriteTimeUtc(kmeansPath, new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc));
 
         // Act
-        var second = Builder("again").Build(_train, Options(_data.BackboneDir, 1), _student, TestContext.Current.CancellationToken);
+        var second = Builder("again").Build(_train, Corpus, Options(_data.BackboneDir, 1), _student, TestContext.Current.CancellationToken);
 
         // Assert: not fitted again, same table.
         Assert.Equal(2001, File.GetLastWriteTimeUtc(kmeansPath).Year);
@@ -90,7 +92,7 @@ public sealed class TargetBuilderTests : IDisposable
     public void Build_OffsetIntoUtterance_StartsAtTheNearestTableFrame()
     {
         // Arrange
-        var targets = Builder("offset").Build(_train, Options(_data.BackboneDir, 1), _student, TestContext.Current.CancellationToken);
+        var targets = Builder("offset").Build(_train, Corpus, Options(_data.BackboneDir, 1), _student, TestContext.Current.CancellationToken);
         var row = targets.Table![0];
 
         // Act: a crop starting 2 frames (640 samples) into utterance 0, running past its end.
@@ -108,11 +110,11 @@ public sealed class TargetBuilderTests : IDisposable
     public void Build_ResumeWithOtherTargets_FailedPreconditionNamingBoth(int layer, int clusters)
     {
         // Arrange
-        Builder("resume").Build(_train, Options(_data.BackboneDir, 1), _student, TestContext.Current.CancellationToken);
+        Builder("resume").Build(_train, Corpus, Options(_data.BackboneDir, 1), _student, TestContext.Current.CancellationToken);
         var other = layer < 0 ? Options("", null, clusters) : Options(_data.BackboneDir, layer, clusters);
 
         // Act
-        var error = Assert.Throws<FailedPreconditionException>(() => Builder("resume").Build(_train, other, _student, TestContext.Current.CancellationToken));
+        var error = Assert.Throws<FailedPreconditionException>(() => Builder("resume").Build(_train, Corpus, other, _student, TestContext.Current.CancellationToken));
 
         // Assert
         Assert.Contains("layer 1 of", error.Message, StringComparison.Ordinal);
@@ -121,14 +123,30 @@ public sealed class TargetBuilderTests : IDisposable
     }
 
     [Fact]
-    public void Build_MfccWorkDirectoryThenBackboneTargets_FailedPrecondition()
+    public void Build_SameTargetsOfAnotherCorpus_FailedPreconditionNamingBothCorpora()
     {
-        // Arrange
-        Builder("mfcc").Build(_train, Options("", null), _student, TestContext.Current.CancellationToken);
+        // Arrange: the targets of one corpus in the work directory (checkpoints deleted), then a rebuilt corpus.
+        Builder("rebuilt").Build(_train, Corpus, Options(_data.BackboneDir, 1), _student, TestContext.Current.CancellationToken);
+        var rebuilt = new string('2', 64);
 
         // Act
         var error = Assert.Throws<FailedPreconditionException>(
-            () => Builder("mfcc").Build(_train, Options(_data.BackboneDir, 1), _student, TestContext.Current.CancellationToken));
+            () => Builder("rebuilt").Build(_train, rebuilt, Options(_data.BackboneDir, 1), _student, TestContext.Current.CancellationToken));
+
+        // Assert
+        Assert.Contains("training manifest sha256 111111111111", error.Message, StringComparison.Ordinal);
+        Assert.Contains("training manifest sha256 222222222222", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_MfccWorkDirectoryThenBackboneTargets_FailedPrecondition()
+    {
+        // Arrange
+        Builder("mfcc").Build(_train, Corpus, Options("", null), _student, TestContext.Current.CancellationToken);
+
+        // Act
+        var error = Assert.Throws<FailedPreconditionException>(
+            () => Builder("mfcc").Build(_train, Corpus, Options(_data.BackboneDir, 1), _student, TestContext.Current.CancellationToken));
 
         // Assert
         Assert.Contains("MFCC", error.Message, StringComparison.Ordinal);
@@ -139,7 +157,7 @@ public sealed class TargetBuilderTests : IDisposable
     {
         // Act
         var error = Assert.Throws<InvalidInputException>(
-            () => Builder("layer3").Build(_train, Options(_data.BackboneDir, 3), _student, TestContext.Current.CancellationToken));
+            () => Builder("layer3").Build(_train, Corpus, Options(_data.BackboneDir, 3), _student, TestContext.Current.CancellationToken));
 
         // Assert
         Assert.Equal("pretrain.targets_layer", Assert.Single(error.Violations).Field);
@@ -151,7 +169,7 @@ public sealed class TargetBuilderTests : IDisposable
     {
         // Act
         var error = Assert.Throws<InvalidInputException>(
-            () => Builder("missing").Build(_train, Options(Path.Combine(_data.Root, "no-such-backbone"), 1), _student, TestContext.Current.CancellationToken));
+            () => Builder("missing").Build(_train, Corpus, Options(Path.Combine(_data.Root, "no-such-backbone"), 1), _student, TestContext.Current.CancellationToken));
 
         // Assert
         Assert.Equal("pretrain.targets_backbone_path", Assert.Single(error.Violations).Field);
@@ -170,7 +188,7 @@ public sealed class TargetBuilderTests : IDisposable
 
         // Act
         var error = Assert.Throws<InvalidInputException>(
-            () => Builder("frontend").Build(_train, Options(directory, 1), _student, TestContext.Current.CancellationToken));
+            () => Builder("frontend").Build(_train, Corpus, Options(directory, 1), _student, TestContext.Current.CancellationToken));
 
         // Assert
         Assert.Equal("pretrain.targets_backbone_path", Assert.Single(error.Violations).Field);
