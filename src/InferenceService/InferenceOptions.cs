@@ -132,6 +132,14 @@ internal sealed class InferenceOptions
     /// </summary>
     public Onnx.OnnxSpinning IntraOpSpinning { get; set; } = Onnx.OnnxSpinning.WhileRunning;
 
+    /// <summary>
+    /// Whether route sessions (each hot route's encoder, or whole graph) allocate from ONNX Runtime's CPU memory arena.
+    /// The arena keeps freed chunks and grows in large extensions; off, each tensor is a plain allocation. The frontend
+    /// and the unmasked encoder, built once, always keep theirs (bench/README.md, "ONNX Runtime's CPU arena for route
+    /// sessions"). Default: true.
+    /// </summary>
+    public bool OnnxMemoryArena { get; set; } = true;
+
     /// <summary>Longest audio of one request or stream, in seconds. Default: 60. Range: 1-3600.</summary>
     [Range(1, 3600)]
     public int MaxAudioSeconds { get; set; } = 60;

@@ -38,6 +38,7 @@ internal static class OnnxSessions
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             IntraOpNumThreads = options.IntraOpThreads,
             InterOpNumThreads = 1,
+            EnableCpuMemArena = options.CpuMemoryArena,
         };
         switch (options.Spinning)
         {
