@@ -93,9 +93,22 @@ internal static class ServingBenchmark
             var (_, rawWeights) = await BackboneCheckpoint.LoadAsync(backboneDirectory);
             var loaded = new LoadedBackbone(config, Wav2Vec2Weights.Normalize(rawWeights), backboneHex);
             var content = ByteString.CopyFrom(wav);
-            await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "defaults (as shipped)", []);
-            await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "workstation GC",
-                new() { ["DOTNET_gcServer"] = "0" });
+            // Then route sessions without ONNX Runtime's CPU memory arena (Inference:OnnxMemoryArena=false).
+            List<MemoryFigures> figures =
+            [
+                await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "defaults (as shipped)", []),
+                await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "workstation GC",
+                    new() { ["DOTNET_gcServer"] = "0" }),
+                await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "route sessions without ORT CPU arena",
+                    new() { ["Inference__OnnxMemoryArena"] = "false" }),
+            ];
+            Console.WriteLine();
+            Console.WriteLine("| setup | churn RSS x packed | cold-only marginal RSS x packed | RSS per hot session MiB | hot ms | rebuilt session ms | never seen ms | load 1-min at end |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|");
+            foreach (var f in figures)
+            {
+                Console.WriteLine($"| {f.Label} | {f.ChurnRssRatio:F2} | {f.ColdMarginalRssRatio:F2} | {f.RssPerHotSession / 1048576.0:F1} | {Ms(f.HotMedian)} | {Ms(f.RebuiltMedian)} | {Ms(f.NeverSeenMedian)} | {f.Load} |");
+            }
 
             // The exact managed size of a cold route: the same RouteModel objects built in this process.
             var (managed, ratio) = ColdRouteFootprint(variants, loaded);
@@ -536,7 +549,7 @@ internal static class ServingBenchmark
         }
     }
 
-    private static async Task MemoryAsync(
+    private static async Task<MemoryFigures> MemoryAsync(
         List<BenchProcess> processes, string repository, string backboneDirectory, BenchProcess registry, LoadedBackbone loaded,
         List<MaskBundle> variants, List<long> packedBytes, ByteString content, string label, Dictionary<string, string> settings)
     {
@@ -589,8 +602,9 @@ internal static class ServingBenchmark
             }
         }
 
+        // 30 calls: the hot median compares settings side by side (Inference:OnnxMemoryArena), on a shared machine.
         var hot = new List<double>();
-        for (var i = 0; i < 10; i++)
+        for (var i = 0; i < 30; i++)
         {
             var started = Stopwatch.GetTimestamp();
             await RecognizeAsync(memoryClient, content, Selector(variants[^1]));
@@ -669,7 +683,14 @@ internal static class ServingBenchmark
         Console.WriteLine($"| churn: each requested (fetched, session built), then evicted to the cold tier | {perCold / 1024:F0} | {perCold / coldPacked:F2} | {churnCommitted / 1024:F0} | {churnCommitted / coldPacked:F2} | {sessions[fullAt] - 2} / {sessions[64] - 2} |");
         Console.WriteLine($"| cold-only: fetched on an alias event (Inference:PrefetchColdAliases), no session | {cold.RssRatio * coldPacked / 1024:F0} | {cold.RssRatio:F2} | {cold.CommittedRatio * coldPacked / 1024:F0} | {cold.CommittedRatio:F2} | {cold.Sessions} |");
         Console.WriteLine($"| cold-only, marginal: the last {cold.MarginalRoutes} after a warm-up of the prefetch path | {cold.MarginalRssRatio * coldPacked / 1024:F0} | {cold.MarginalRssRatio:F2} | {cold.MarginalCommittedRatio * coldPacked / 1024:F0} | {cold.MarginalCommittedRatio:F2} | {cold.Sessions} |");
+        return new MemoryFigures(
+            label, perCold / coldPacked, cold.MarginalRssRatio, (rss[fullAt] - rss[1]) / (sessions[fullAt] - sessions[1]),
+            Median(hot), Median(rebuilt), Median(firstCall), LoadAverage());
     }
+
+    private sealed record MemoryFigures(
+        string Label, double ChurnRssRatio, double ColdMarginalRssRatio, double RssPerHotSession, double HotMedian, double RebuiltMedian,
+        double NeverSeenMedian, string Load);
 
     private const string GcCommitted = "system_runtime_dotnet_gc_last_collection_memory_committed_size";
 

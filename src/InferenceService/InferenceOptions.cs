@@ -132,6 +132,15 @@ internal sealed class InferenceOptions
     /// </summary>
     public Onnx.OnnxSpinning IntraOpSpinning { get; set; } = Onnx.OnnxSpinning.WhileRunning;
 
+    /// <summary>
+    /// Whether route sessions (each hot route's encoder, or whole graph) allocate from ONNX Runtime's CPU memory arena.
+    /// The arena keeps freed chunks and grows in large extensions; off, each tensor is a plain allocation. Off makes each
+    /// route session about 1 MiB smaller but did not reduce what route churn leaves resident, and slowed hot requests by
+    /// 31-48 % on tiny-ssl (bench/README.md, "ONNX Runtime's CPU arena for route sessions"). The frontend and the
+    /// unmasked encoder, built once, always keep theirs. Default: true.
+    /// </summary>
+    public bool OnnxMemoryArena { get; set; } = true;
+
     /// <summary>Longest audio of one request or stream, in seconds. Default: 60. Range: 1-3600.</summary>
     [Range(1, 3600)]
     public int MaxAudioSeconds { get; set; } = 60;

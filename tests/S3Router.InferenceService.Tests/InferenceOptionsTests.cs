@@ -34,4 +34,21 @@ public sealed class InferenceOptionsTests
         // Assert
         Assert.Equal(expected, options?.IntraOpSpinning);
     }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("false", false)]
+    [InlineData("true", true)]
+    public void Bind_OnnxMemoryArena_ThatSetting(string? value, bool expected)
+    {
+        // Arrange: as the environment variable Inference__OnnxMemoryArena gives it (null: not set).
+        var settings = value is null ? [] : new[] { new KeyValuePair<string, string?>("Inference:OnnxMemoryArena", value) };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+
+        // Act
+        var options = configuration.GetSection(InferenceOptions.SectionName).Get<InferenceOptions>() ?? new InferenceOptions();
+
+        // Assert
+        Assert.Equal(expected, options.OnnxMemoryArena);
+    }
 }

@@ -34,7 +34,7 @@ internal sealed class EncoderSessionFactory : IDisposable
 
     /// <param name="config">The backbone's config.</param>
     /// <param name="weights">The backbone's weights (canonical names, validated); they must outlive the factory unchanged.</param>
-    /// <param name="options">Engine options of every session.</param>
+    /// <param name="options">Engine options of every session; the unmasked session always has the CPU memory arena.</param>
     public EncoderSessionFactory(Wav2Vec2Config config, IReadOnlyDictionary<string, WeightTensor> weights, OnnxEngineOptions options)
     {
         _config = config;
@@ -104,7 +104,9 @@ internal sealed class EncoderSessionFactory : IDisposable
 
             model = _models.Rent(proto.CalculateSize());
             proto.WriteTo(model.AsSpan());
-            var session = OnnxEncoderSession.Load(model, _config, _options, options =>
+            // The unmasked session is built once and pinned: its arena never churns, so it always keeps one.
+            var engine = masks is null or { Count: 0 } ? _options.WithCpuMemoryArena(true) : _options;
+            var session = OnnxEncoderSession.Load(model, _config, engine, options =>
             {
                 foreach (var name in shared)
                 {

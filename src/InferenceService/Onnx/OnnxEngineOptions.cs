@@ -19,6 +19,21 @@ public sealed class OnnxEngineOptions
     /// </summary>
     public OnnxSpinning Spinning { get; set; } = OnnxSpinning.WhileRunning;
 
+    /// <summary>
+    /// Whether the session allocates from ONNX Runtime's CPU memory arena (<c>SessionOptions.EnableCpuMemArena</c>): the
+    /// arena keeps freed chunks for the next run and grows in large extensions; without it every tensor is a plain
+    /// allocation returned on release. Default: true.
+    /// </summary>
+    public bool CpuMemoryArena { get; set; } = true;
+
+    /// <summary>A copy of these options with <see cref="CpuMemoryArena"/> set to <paramref name="value"/>.</summary>
+    internal OnnxEngineOptions WithCpuMemoryArena(bool value)
+    {
+        var copy = (OnnxEngineOptions)MemberwiseClone();
+        copy.CpuMemoryArena = value;
+        return copy;
+    }
+
     /// <summary>CUDA device ordinal; used only by GPU builds (<c>-p:S3RouterGpu=true</c>). Default: 0.</summary>
     [Range(0, 64)]
     public int CudaDeviceId { get; set; }

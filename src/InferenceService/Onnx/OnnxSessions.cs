@@ -31,13 +31,23 @@ internal static class OnnxSessions
     public static InferenceSession Load(
         byte[] model, OnnxEngineOptions? options, Action<SessionOptions>? configure = null, PrePackedWeightsContainer? prePacked = null)
     {
-        options ??= new OnnxEngineOptions();
-        using var sessionOptions = new SessionOptions
+        using var sessionOptions = CreateSessionOptions(options ?? new OnnxEngineOptions());
+        configure?.Invoke(sessionOptions);
+        var session = prePacked is null ? new InferenceSession(model, sessionOptions) : new InferenceSession(model, sessionOptions, prePacked);
+        Interlocked.Increment(ref _liveSessions);
+        return session;
+    }
+
+    /// <summary>The session options <see cref="Load"/> starts from for <paramref name="options"/>; the caller disposes them.</summary>
+    internal static SessionOptions CreateSessionOptions(OnnxEngineOptions options)
+    {
+        var sessionOptions = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             IntraOpNumThreads = options.IntraOpThreads,
             InterOpNumThreads = 1,
+            EnableCpuMemArena = options.CpuMemoryArena,
         };
         switch (options.Spinning)
         {
@@ -52,10 +62,7 @@ internal static class OnnxSessions
 #if S3ROUTER_GPU
         sessionOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
 #endif
-        configure?.Invoke(sessionOptions);
-        var session = prePacked is null ? new InferenceSession(model, sessionOptions) : new InferenceSession(model, sessionOptions, prePacked);
-        Interlocked.Increment(ref _liveSessions);
-        return session;
+        return sessionOptions;
     }
 
     /// <summary>

@@ -33,6 +33,31 @@ public sealed class EncoderSessionFactoryTests
         Assert.True(Numerics.RelativeError(baseSession.Run([frames])[0], unmaskedReference.Run([frames])[0]) < Tolerance);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Create_WithOrWithoutCpuMemoryArena_SameOutputAsTheEncoderBuiltFromBoolMasks(bool arena)
+    {
+        // Arrange
+        var config = TinyConfigs.ByStyle(false);
+        var weights = Wav2Vec2Weights.Normalize(TestWeights.For(config, seed: 81));
+        var mask = TestWeights.RandomFfnMask(TestWeights.For(config, seed: 81), config.NumHiddenLayers, seed: 82);
+        var frames = Frames(config.HiddenSize, 9, seed: 83);
+        using var factory = new EncoderSessionFactory(config, weights, new OnnxEngineOptions { IntraOpThreads = 1, CpuMemoryArena = arena });
+        using var reference = OnnxEncoderSession.Create(config, weights, mask);
+        using var baseSession = factory.Create(null).Session;
+
+        // Act: two runs, so a second run reuses (or, without the arena, reallocates) the first run's buffers.
+        using var session = factory.Create(Packed(mask, weights)).Session;
+        var first = session.Run([frames])[0];
+        var second = session.Run([frames])[0];
+
+        // Assert
+        var expected = reference.Run([frames])[0];
+        Assert.True(Numerics.RelativeError(first, expected) < Tolerance);
+        Assert.True(Numerics.RelativeError(second, expected) < Tolerance);
+    }
+
     [Fact]
     public void Create_MaskThatRemovesFfnUnits_SameOutputAsTheShrunkEncoder()
     {

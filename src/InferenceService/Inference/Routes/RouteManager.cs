@@ -88,7 +88,7 @@ internal sealed class RouteManager : IDisposable
                 if (_frontend is null)
                 {
                     var backbone = _backbone.Current;
-                    var session = OnnxFrontendSession.Create(backbone.Config, backbone.Weights, EngineOptions);
+                    var session = OnnxFrontendSession.Create(backbone.Config, backbone.Weights, EngineOptions.WithCpuMemoryArena(true));
                     var batcher = new MicroBatcher<FrontendEngine.Request, FrontendOutput>(
                         batch => FrontendEngine.RunBatch(session, batch), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
                     _frontend = new FrontendEngine(session, batcher);
@@ -99,7 +99,11 @@ internal sealed class RouteManager : IDisposable
         }
     }
 
-    private OnnxEngineOptions EngineOptions => new() { IntraOpThreads = _options.IntraOpThreads, Spinning = _options.IntraOpSpinning };
+    // Route sessions (built and evicted with the hot tier) follow OnnxMemoryArena; the frontend, built once, keeps its arena.
+    private OnnxEngineOptions EngineOptions => new()
+    {
+        IntraOpThreads = _options.IntraOpThreads, Spinning = _options.IntraOpSpinning, CpuMemoryArena = _options.OnnxMemoryArena,
+    };
 
     /// <summary>Builds the backbone's encoder sessions (shared unmasked weights, pooled build buffers), made on first use.</summary>
     private EncoderSessionFactory Encoders
