@@ -55,6 +55,16 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
     internal static int TorchThreads() =>
         int.TryParse(Environment.GetEnvironmentVariable(ThreadsVariable), out var threads) && threads > 0 ? threads : Environment.ProcessorCount;
 
+    /// <summary>
+    /// The libtorch thread count every training step of the job ran with, which the checkpoints, the result and the
+    /// lineage record: 0 ("not recorded") once a resume mixed counts or resumed a checkpoint that did not record its
+    /// count, since no single count reproduces such a result. A finished job resumed (no step left) keeps its count.
+    /// </summary>
+    internal static int StepThreads(TrainingState? resumed, int threads, long maxSteps) =>
+        resumed is null || resumed.TorchThreads == threads ? threads
+        : resumed.Step >= maxSteps ? resumed.TorchThreads
+        : 0;
+
     private static string SpecDigest(JobSpec spec)
     {
         var training = spec.Clone();
@@ -168,7 +178,8 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             WarmUpHead(options, context, progress, data, backbone, head, cancellationToken);
         }
 
-        state = (state ?? new TrainingState { SpecDigest = specDigest }) with { DatasetDigest = data.DatasetDigest, TorchThreads = threads };
+        var stepThreads = StepThreads(state, threads, options.MaxSteps);
+        state = (state ?? new TrainingState { SpecDigest = specDigest }) with { DatasetDigest = data.DatasetDigest, TorchThreads = stepThreads };
         TrainingLog.JobStarting(logger, context.JobId, options.Kind.ToString(), data.Train.Count, data.Labels.Count, options.MaxSteps);
 
         Train(options, context, progress, data, backbone, head, backboneTrainable.Select(p => p.parameter).ToList(), optimizer, store, state, cancellationToken);
@@ -177,11 +188,11 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             ? []
             : Finite(Evaluator.Evaluate(backbone, head, data.Test, data.Labels, options.IsCtc, options.MaxTokens, "test", beam: true,
                 progress.Phase(JobPhase.Testing)));
-        var result = new JobResult { TorchThreads = threads };
+        var result = new JobResult { TorchThreads = stepThreads };
         result.Metrics.Add(testMetrics);
         if (options.Kind == JobKind.Weights)
         {
-            result.OutputPath = WriteModel(options, context, backbone, head, data, testMetrics, threads);
+            result.OutputPath = WriteModel(options, context, backbone, head, data, testMetrics, stepThreads);
         }
         else
         {
@@ -201,7 +212,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
                     PruneRate = options.IsMasked ? options.PruneRate : structured is { } s ? Math.Clamp(s.Info.ComputeKeep, 1e-6, 1) : startBundle?.Lineage.PruneRate ?? 1.0,
                     InitScore = options.IsMasked ? options.InitScoreName : structured is not null ? "structured_magnitude" : startBundle?.Lineage.InitScore ?? "",
                     ParentBundleDigest = parentDigest ?? "",
-                    TorchThreads = threads,
+                    TorchThreads = stepThreads,
                 },
                 Metrics = testMetrics,
                 TokenDropping = options.TokenDropping,

@@ -76,7 +76,8 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
             }
         }
 
-        state = (state ?? new TrainingState { SpecDigest = specDigest }) with { DatasetDigest = datasetDigest, TorchThreads = threads };
+        var stepThreads = JobRunner.StepThreads(state, threads, options.MaxSteps);
+        state = (state ?? new TrainingState { SpecDigest = specDigest }) with { DatasetDigest = datasetDigest, TorchThreads = stepThreads };
         TrainingLog.JobStarting(logger, context.JobId, options.Kind.ToString(), train.Count, targets.K, options.MaxSteps);
         var lossPath = Path.Combine(context.WorkDirectory, LossFileName);
         var lossLog = new LossLog(lossPath, state.Step);
@@ -91,7 +92,7 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
 
         var rows = LossLog.Read(lossPath);
         var tail = rows.Skip(Math.Max(0, rows.Count - 50)).ToList();
-        var result = new JobResult { OutputPath = directory, TorchThreads = threads };
+        var result = new JobResult { OutputPath = directory, TorchThreads = stepThreads };
         if (tail.Count > 0)
         {
             result.Metrics.Add("final_loss", tail.Average(r => r.Loss));
