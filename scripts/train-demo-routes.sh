@@ -18,6 +18,9 @@ s3r data synth --output "$WORK/corpus" --seed 7 --tasks asr speaker intent --lan
 for job in asr-en speaker-und intent-en; do
   echo "demo routes: training $job"
   sed "s#@CORPUS@#$WORK/corpus#g" "$ROUTES/jobs/$job.json" >"$WORK/$job.json"
+  # A retrain starts each job afresh: a finished job's checkpoint in the work directory would otherwise be resumed
+  # with nothing left to train, returning the earlier run's route.
+  rm -rf "$WORK/jobs/$job"
   threads=2
   [ "$job" = speaker-und ] && threads=1
   S3R_TRAINING_THREADS=$threads s3r train run --config "$WORK/$job.json" --work-dir "$WORK/jobs/$job"
