@@ -674,7 +674,7 @@ internal static class ServingBenchmark
 
         // The same hot tier, then the other routes loaded cold only (no session built): what a cold route costs without
         // the native slack of the session builds and evictions that the figure above charges to it.
-        var cold = await ColdOnlyAsync(processes, repository, backboneDirectory, registry, variants, content, label, settings, hotBudget, fullAt);
+        var cold = await ColdOnlyAsync(processes, repository, backboneDirectory, registry, variants, packedBytes, content, label, settings, hotBudget, fullAt);
         var coldPacked = packedBytes.Skip(fullAt).Average();
         var churnCommitted = (committed[64] - committed[fullAt]) / (64.0 - fullAt);
         Console.WriteLine();
@@ -702,7 +702,7 @@ internal static class ServingBenchmark
     // growth), then the others. Sampled after the settle at each point. Per route: over all cold-only routes, and the
     // marginal cost over the last batch (what one more cold route costs once the path is warm).
     private static async Task<ColdOnlyFigures> ColdOnlyAsync(
-        List<BenchProcess> processes, string repository, string backboneDirectory, BenchProcess registry, List<MaskBundle> variants,
+        List<BenchProcess> processes, string repository, string backboneDirectory, BenchProcess registry, List<MaskBundle> variants, List<long> packedBytes,
         ByteString content, string label, Dictionary<string, string> settings, long hotBudget, int fullAt)
     {
         const int WarmUpRoutes = 5;
@@ -756,10 +756,11 @@ internal static class ServingBenchmark
         process.Dispose();
         processes.Remove(process);
         var (hot, warm, all) = (points[0], points[1], points[^1]);
-        double Packed(IEnumerable<MaskBundle> routes) => routes.Sum(v => (double)v.ToBytes().Length);
+        // Packed bytes of the cold-only routes (variants fullAt..) and of the batch after the warm-up.
+        double coldPacked = packedBytes.Skip(fullAt).Sum(), marginalPacked = packedBytes.Skip(fullAt + WarmUpRoutes).Sum();
         return new ColdOnlyFigures(
-            (all.Rss - hot.Rss) / Packed(cold), (all.Committed - hot.Committed) / Packed(cold),
-            (all.Rss - warm.Rss) / Packed(batches[1]), (all.Committed - warm.Committed) / Packed(batches[1]),
+            (all.Rss - hot.Rss) / coldPacked, (all.Committed - hot.Committed) / coldPacked,
+            (all.Rss - warm.Rss) / marginalPacked, (all.Committed - warm.Committed) / marginalPacked,
             batches[1].Count, $"{hot.Sessions - 2} / {all.Sessions - 2}");
     }
 
