@@ -83,8 +83,8 @@ internal static class Program
                 return await QualityBenchmark.RunAsync(args[1..]);
             case "quality-job" when args.Length == 3:
                 return await QualityBenchmark.RunJobAsync(args[1], args[2]);
-            case "quality-real" when args.Length == 3:
-                return await QualityBenchmark.ScoreRealAsync(args[1], args[2]);
+            case "quality-score" when args.Length == 5:
+                return await QualityBenchmark.ScoreAsync(args[1], args[2], args[3], args[4]);
             default:
                 await Console.Error.WriteLineAsync(Usage);
                 return 2;

@@ -18,13 +18,16 @@ namespace S3Router.Bench;
 /// the same head warm-up (LP-FT) and run the same number of steps. Every job runs as its own process (this program's
 /// <c>quality-job</c>) with one libtorch thread, <c>--parallel</c> at a time; a finished job's <c>result.json</c> is
 /// reused, so a rerun continues where an interrupted one stopped. With <c>--real-corpus</c> (an <c>s3r data asterisk</c>
-/// output), every ASR route of a language the real corpus has is also scored on its real <c>test</c> split (child
-/// process <c>quality-real</c>, <see cref="RouteEvaluator"/>); the figures join the job's <c>result.json</c> as
-/// <c>real_test_cer</c>, ... and are reused the same way.
+/// output), every ASR route of a language the real corpus has is also scored on its real <c>test</c> split; intent
+/// routes are also scored on the corpus's <c>test_seen</c> split (held-out voices on the training templates, the
+/// protocol of SUPERB's intent task, beside <c>test</c>'s new word order). Each extra score runs in a child process
+/// (<c>quality-score</c>, <see cref="RouteEvaluator"/>); its figures join the job's <c>result.json</c> under their
+/// prefix (<c>real_test_cer</c>, <c>test_seen_accuracy</c>, ...) and are reused the same way.
 /// </summary>
 internal static class QualityBenchmark
 {
     private const string RealPrefix = "real_test";
+    private const string SeenPrefix = "test_seen";
     private static readonly string[] Kinds = ["head", "mask", "weights"];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
@@ -47,7 +50,7 @@ internal static class QualityBenchmark
         Console.WriteLine($"backbone {settings.Backbone}, corpus {settings.Corpus}, {jobs.Count} jobs, {settings.Parallel} at a time, 1 libtorch thread each");
         if (settings.RealCorpus is { } real)
         {
-            var languages = jobs.Where(j => j.RealManifestDir is not null).Select(j => j.Language).Distinct().ToList();
+            var languages = jobs.Where(j => j.ExtraScores.Any(e => e.Prefix == RealPrefix)).Select(j => j.Language).Distinct().ToList();
             Console.WriteLine($"real speech: {real}, test split of {(languages.Count > 0 ? string.Join(",", languages) : "no language of this run")}");
         }
 
@@ -60,9 +63,9 @@ internal static class QualityBenchmark
             try
             {
                 var result = await RunOrReuseAsync(job, settings);
-                if (result is not null && job.RealManifestDir is not null)
+                foreach (var extra in job.ExtraScores)
                 {
-                    result = await ScoreRealOrReuseAsync(job, settings, result);
+                    result = result is null ? null : await ScoreOrReuseAsync(job, settings, result, extra);
                 }
 
                 Console.WriteLine($"[{Interlocked.Increment(ref done)}/{jobs.Count}] {job.Name}: {Summary(job, result)} ({wall.Elapsed:hh\\:mm\\:ss})");
@@ -103,10 +106,11 @@ internal static class QualityBenchmark
     }
 
     /// <summary>
-    /// The child process of <c>--real-corpus</c>: scores a finished ASR job's route on <paramref name="manifestDir"/>'s
-    /// <c>test</c> split and adds the metrics (<c>real_test_cer</c>, ...) to the job's <c>result.json</c>.
+    /// The child process of an extra score: scores a finished job's route on <paramref name="manifestDir"/>'s
+    /// <paramref name="split"/> and adds the metrics, named <c>{prefix}_cer</c>, <c>{prefix}_accuracy</c>, ..., to the
+    /// job's <c>result.json</c>.
     /// </summary>
-    public static async Task<int> ScoreRealAsync(string workDirectory, string manifestDir)
+    public static async Task<int> ScoreAsync(string workDirectory, string manifestDir, string split, string prefix)
     {
         var resultPath = Path.Combine(workDirectory, BenchJobProcess.ResultFile);
         var spec = JsonParser.Default.Parse<JobSpec>(await File.ReadAllTextAsync(Path.Combine(workDirectory, "job.json")));
@@ -117,15 +121,15 @@ internal static class QualityBenchmark
             RoutePath = result.OutputPath,
             BackbonePath = spec.BackbonePath,
             ManifestDir = manifestDir,
-            Split = "test",
+            Split = split,
             MaxTokens = spec.Optimization?.MaxTokens is > 0 and var tokens ? tokens : RouteScoreRequest.DefaultMaxTokens,
-            MetricPrefix = RealPrefix,
+            MetricPrefix = prefix,
         }, (done, total) =>
         {
             if (lastReport.Elapsed > TimeSpan.FromSeconds(30) || done == total)
             {
                 lastReport.Restart();
-                Console.Error.WriteLine($"{Path.GetFileName(workDirectory)}: real test {done}/{total} utterances");
+                Console.Error.WriteLine($"{Path.GetFileName(workDirectory)}: {prefix} {done}/{total} utterances");
             }
         }, CancellationToken.None);
         foreach (var (name, value) in score.Metrics)
@@ -133,7 +137,7 @@ internal static class QualityBenchmark
             result.Metrics[name] = value;
         }
 
-        result.Metrics[RealPrefix + "_utterances"] = score.Utterances;
+        result.Metrics[prefix + "_utterances"] = score.Utterances;
         await File.WriteAllTextAsync(resultPath + ".tmp", JsonFormatter.Default.Format(result));
         File.Move(resultPath + ".tmp", resultPath, overwrite: true);
         return 0;
@@ -152,7 +156,7 @@ internal static class QualityBenchmark
                 {
                     yield return new Job($"asr-{language}-{size}-{kind}", "asr", language, kind, Path.Combine(settings.Corpus, "asr", language), "train_" + size)
                     {
-                        RealManifestDir = real,
+                        ExtraScores = real is null ? [] : [new ExtraScore(real, "test", RealPrefix)],
                     };
                 }
             }
@@ -162,7 +166,13 @@ internal static class QualityBenchmark
         {
             foreach (var kind in Kinds)
             {
-                yield return new Job($"{task}-{kind}", task, task == "speaker" ? "und" : "mul", kind, Path.Combine(settings.Corpus, task), "train");
+                var manifests = Path.Combine(settings.Corpus, task);
+                // Corpora synthesized before test_seen existed have only the held-out-template test.
+                var seen = task == "intent" && File.Exists(Path.Combine(manifests, SeenPrefix + ".tsv"));
+                yield return new Job($"{task}-{kind}", task, task == "speaker" ? "und" : "mul", kind, manifests, "train")
+                {
+                    ExtraScores = seen ? [new ExtraScore(Path.GetFullPath(manifests), SeenPrefix, SeenPrefix)] : [],
+                };
             }
         }
     }
@@ -212,20 +222,20 @@ internal static class QualityBenchmark
     private static Task<JobResult?> RunOrReuseAsync(Job job, Settings settings) =>
         BenchJobProcess.RunOrReuseAsync(Spec(job, settings), Path.Combine(settings.Work, job.Name));
 
-    /// <summary>Scores a finished ASR job on the real test split once; later runs find the figures in its result.</summary>
-    private static async Task<JobResult> ScoreRealOrReuseAsync(Job job, Settings settings, JobResult result)
+    /// <summary>Scores a finished job on an extra split once; later runs find the figures in its result.</summary>
+    private static async Task<JobResult> ScoreOrReuseAsync(Job job, Settings settings, JobResult result, ExtraScore extra)
     {
-        if (result.Metrics.ContainsKey(RealPrefix + "_cer"))
+        if (result.Metrics.ContainsKey(extra.Prefix + (job.Task == "asr" ? "_cer" : "_accuracy")))
         {
             return result;
         }
 
         var directory = Path.GetFullPath(Path.Combine(settings.Work, job.Name));
-        var (exitCode, log) = await BenchJobProcess.RunChildAsync(directory, "real.log", "quality-real", directory, job.RealManifestDir!);
+        var (exitCode, log) = await BenchJobProcess.RunChildAsync(directory, extra.Prefix + ".log", "quality-score", directory, extra.ManifestDir, extra.Split, extra.Prefix);
         if (exitCode != 0)
         {
-            // The synthetic figures stand; the real-speech cell stays empty and the reason is in the log.
-            Console.WriteLine($"{job.Name}: real-speech scoring FAILED (exit {exitCode}); see {log}");
+            // The job's own figures stand; the extra cells stay empty and the reason is in the log.
+            Console.WriteLine($"{job.Name}: scoring on {extra.Split} of {extra.ManifestDir} FAILED (exit {exitCode}); see {log}");
             return result;
         }
 
@@ -235,8 +245,9 @@ internal static class QualityBenchmark
     private static string Summary(Job job, JobResult? result) =>
         result is null ? "failed" : job.Task == "asr"
             ? Invariant($"CER {Metric(result, "test_cer")} (beam {Metric(result, "test_cer_beam")}), WER {Metric(result, "test_wer")}") +
-              (job.RealManifestDir is null ? "" : Invariant($"; real speech CER {Metric(result, RealPrefix + "_cer")} (beam {Metric(result, RealPrefix + "_cer_beam")}), WER {Metric(result, RealPrefix + "_wer")}"))
-            : Invariant($"accuracy {Metric(result, "test_accuracy")}, macro-F1 {Metric(result, "test_macro_f1")}");
+              (result.Metrics.ContainsKey(RealPrefix + "_cer") ? Invariant($"; real speech CER {Metric(result, RealPrefix + "_cer")} (beam {Metric(result, RealPrefix + "_cer_beam")}), WER {Metric(result, RealPrefix + "_wer")}") : "")
+            : Invariant($"accuracy {Metric(result, "test_accuracy")}, macro-F1 {Metric(result, "test_macro_f1")}") +
+              (result.Metrics.ContainsKey(SeenPrefix + "_accuracy") ? Invariant($"; on the training templates {Metric(result, SeenPrefix + "_accuracy")}") : "");
 
     private static string Metric(JobResult result, string name) =>
         result.Metrics.TryGetValue(name, out var value) ? value.ToString("0.000", CultureInfo.InvariantCulture) : "–";
@@ -276,10 +287,15 @@ internal static class QualityBenchmark
                 (real ? $" | | | **{spoken}** |" : ""));
         }
 
-        foreach (var task in new[] { "speaker", "intent" })
+        foreach (var (task, split, metric) in new[]
+                 {
+                     ("speaker", "test", "test_accuracy"),
+                     ("intent", "test: new word order", "test_accuracy"),
+                     ("intent", "test_seen: training templates", SeenPrefix + "_accuracy"),
+                 })
         {
-            string Cell(string kind) => results.TryGetValue($"{task}-{kind}", out var r) ? Metric(r, "test_accuracy") : "–";
-            text.AppendLine($"| {task}, accuracy | train | {Cell("head")} | {Cell("mask")} | {Cell("weights")} | |" + (real ? " | | | |" : ""));
+            string Cell(string kind) => results.TryGetValue($"{task}-{kind}", out var r) ? Metric(r, metric) : "–";
+            text.AppendLine($"| {task}, accuracy on {split} | train | {Cell("head")} | {Cell("mask")} | {Cell("weights")} | |" + (real ? " | | | |" : ""));
         }
 
         return text.ToString();
@@ -330,9 +346,12 @@ internal static class QualityBenchmark
 
     private sealed record Job(string Name, string Task, string Language, string Kind, string ManifestDir, string TrainSplit)
     {
-        /// <summary>The real corpus's manifest directory of this ASR language (null: not scored on real speech).</summary>
-        public string? RealManifestDir { get; init; }
+        /// <summary>Splits the finished route is also scored on (real speech for ASR, test_seen for intent).</summary>
+        public IReadOnlyList<ExtraScore> ExtraScores { get; init; } = [];
     }
+
+    /// <summary>A split a finished route is also scored on; its metrics are named <c>{Prefix}_...</c>.</summary>
+    private sealed record ExtraScore(string ManifestDir, string Split, string Prefix);
 
     private sealed record Settings(
         string Corpus, string Backbone, string Work, IReadOnlyList<string> Languages, IReadOnlyList<string> Sizes,

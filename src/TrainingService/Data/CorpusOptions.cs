@@ -61,7 +61,7 @@ public sealed record CorpusOptions
     /// <summary>Intent validation utterances per intent and language. Default: 4.</summary>
     public int IntentValidPerIntent { get; init; } = 4;
 
-    /// <summary>Intent test utterances per intent and language. Default: 6.</summary>
+    /// <summary>Intent test utterances per intent and language, in each of the two test splits (test, test_seen). Default: 6.</summary>
     public int IntentTestPerIntent { get; init; } = 6;
 
     /// <summary>Augment training utterances (speed, volume, noise, telephone band). Default: false.</summary>

@@ -187,7 +187,7 @@ internal static class CorpusPlanner
         var directory = Path.Combine(options.OutputDirectory, "intent");
         var items = new Dictionary<string, List<CorpusItem>>(StringComparer.Ordinal)
         {
-            ["train"] = [], ["valid"] = [], ["test"] = [],
+            ["train"] = [], ["valid"] = [], ["test"] = [], ["test_seen"] = [],
         };
         foreach (var code in IntentCatalog.Languages)
         {
@@ -197,13 +197,16 @@ internal static class CorpusPlanner
             foreach (var intent in IntentCatalog.Intents)
             {
                 var templates = IntentCatalog.Templates[code][intent];
-                // The last template is never heard in training or validation.
+                // The last template is never heard in training or validation. test_seen is the test voices on the
+                // training templates: the protocol of SUPERB's intent task (Fluent Speech Commands: new speakers,
+                // known phrasings), beside test's stricter new word order.
                 var seen = templates[..^1];
                 foreach (var (split, pool, count, choices) in new[]
                 {
                     ("train", train, options.IntentTrainPerIntent, seen),
                     ("valid", valid, options.IntentValidPerIntent, seen),
                     ("test", test, options.IntentTestPerIntent, templates[^1..]),
+                    ("test_seen", test, options.IntentTestPerIntent, seen),
                 })
                 {
                     if (pool.IsEmpty)
@@ -224,7 +227,7 @@ internal static class CorpusPlanner
                 }
             }
         }
-        foreach (var split in new[] { "train", "valid", "test" })
+        foreach (var split in new[] { "train", "valid", "test", "test_seen" })
         {
             splits.Add(new ManifestSplit(directory, split, items[split], true));
         }

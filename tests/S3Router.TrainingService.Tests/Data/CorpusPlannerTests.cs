@@ -38,6 +38,25 @@ public sealed class CorpusPlannerTests
     }
 
     [Fact]
+    public void Plan_Intent_TestSeenHasTestVoicesOnTrainingTemplates()
+    {
+        var plan = CorpusPlanner.Plan(Defaults with { Tasks = CorpusTasks.Intent, Scale = 0.5 });
+        var splits = plan.Splits.ToDictionary(s => s.Name, s => s.Items);
+
+        // The voices are the test split's (never heard in training); the phrasings are the training templates', so
+        // test_seen against test isolates the cost of a new word order.
+        var trainSpeakers = splits["train"].Select(i => i.Voice.Voice.Speaker).ToHashSet();
+        Assert.All(splits["test_seen"], i => Assert.DoesNotContain(i.Voice.Voice.Speaker, trainSpeakers));
+        Assert.Equal(splits["test"].Select(i => i.Voice.Voice.Speaker).ToHashSet(), splits["test_seen"].Select(i => i.Voice.Voice.Speaker).ToHashSet());
+        var testTexts = splits["test"].Select(i => i.SpokenText).ToHashSet();
+        Assert.All(splits["test_seen"], i => Assert.DoesNotContain(i.SpokenText, testTexts));
+        var trainTexts = splits["train"].Select(i => i.SpokenText).ToHashSet();
+        Assert.Contains(splits["test_seen"], i => trainTexts.Contains(i.SpokenText));
+        Assert.Equal(splits["test"].Count, splits["test_seen"].Count);
+        Assert.Equal(splits["test"].Select(i => i.Label).Order(), splits["test_seen"].Select(i => i.Label).Order());
+    }
+
+    [Fact]
     public void Plan_SameOptionsTwice_SameItemsInSameOrder()
     {
         var options = Defaults with { Tasks = CorpusTasks.Intent | CorpusTasks.Speaker, Scale = 0.1 };
