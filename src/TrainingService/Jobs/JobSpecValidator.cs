@@ -298,6 +298,11 @@ internal static partial class JobSpecValidator
             violations.Add(new(f("optimization.head_weight_decay"), $"{o.HeadWeightDecay} is not a weight decay: use a number in [0, 1), e.g. 0.01, or 0 for none"));
         }
 
+        if (!(o.AdamBeta2 is >= 0 and < 1))
+        {
+            violations.Add(new(f("optimization.adam_beta2"), $"{o.AdamBeta2} is not a decay rate: use a number in (0, 1), e.g. 0.999, or 0 for 0.98"));
+        }
+
         var fractions = new[] { (o.WarmupFraction, "warmup_fraction"), (o.HoldFraction, "hold_fraction"), (o.DecayFraction, "decay_fraction") };
         var fractionsOk = true;
         foreach (var (value, field) in fractions)

@@ -8,30 +8,43 @@ namespace S3Router.TrainingService.Training;
 /// <summary>
 /// Adam (Kingma and Ba, arXiv:1412.6980) over named parameters with its state in plain tensors, so a checkpoint can
 /// hold it by name. Parameters without a gradient in a step (frozen for now) are skipped and keep their own step
-/// count. Betas and epsilon follow the wav2vec2 finetuning recipes: (0.9, 0.98), 1e-8. Optional decoupled weight
+/// count. β1 and epsilon follow the wav2vec2 finetuning recipes (0.9, 1e-8); β2 is theirs by default (0.98). Optional decoupled weight
 /// decay per parameter (AdamW, Loshchilov and Hutter, arXiv:1711.05101): each step first scales the parameter by
 /// <c>1 − lr · decay</c>, as PyTorch's AdamW.
 /// </summary>
 internal sealed class AdamOptimizer : IDisposable
 {
+    /// <summary>β2 when the job does not set one: the wav2vec2 finetuning recipes' 0.98.</summary>
+    public const double DefaultBeta2 = 0.98;
+
     private const double Beta1 = 0.9;
-    private const double Beta2 = 0.98;
     private const double Epsilon = 1e-8;
+
+    private readonly double _beta2Value;
 
     private readonly IReadOnlyList<Slot> _slots;
 
     // Scalars held for the optimizer's lifetime: an implicit double-to-Scalar temporary can be finalized by the GC
     // while libtorch still reads it (seen as "Expected false to be true" from c10::Scalar::toFloat).
     private readonly Scalar _beta1 = Beta1.ToScalar();
-    private readonly Scalar _beta2 = Beta2.ToScalar();
+    private readonly Scalar _beta2;
     private readonly Scalar _oneMinusBeta1 = (1 - Beta1).ToScalar();
-    private readonly Scalar _oneMinusBeta2 = (1 - Beta2).ToScalar();
+    private readonly Scalar _oneMinusBeta2;
     private readonly Scalar _epsilon = Epsilon.ToScalar();
 
     /// <param name="parameters">The parameters by checkpoint name.</param>
     /// <param name="weightDecay">Decoupled weight decay of a parameter by its name, in [0, 1); null: none.</param>
-    public AdamOptimizer(IEnumerable<(string Name, Parameter Parameter)> parameters, Func<string, double>? weightDecay = null)
+    /// <param name="beta2">Second-moment decay rate, in (0, 1).</param>
+    public AdamOptimizer(IEnumerable<(string Name, Parameter Parameter)> parameters, Func<string, double>? weightDecay = null, double beta2 = DefaultBeta2)
     {
+        if (!(beta2 is > 0 and < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "Adam's beta2 must be in (0, 1).");
+        }
+
+        _beta2Value = beta2;
+        _beta2 = beta2.ToScalar();
+        _oneMinusBeta2 = (1 - beta2).ToScalar();
         _slots = parameters
             .Select(p => new Slot(p.Name, p.Parameter, torch.zeros_like(p.Parameter).DetachFromDisposeScope(), torch.zeros_like(p.Parameter).DetachFromDisposeScope())
             {
@@ -72,7 +85,7 @@ internal sealed class AdamOptimizer : IDisposable
 
             slot.Mean.mul_(_beta1).add_(grad, alpha: _oneMinusBeta1);
             slot.Variance.mul_(_beta2).addcmul_(grad, grad, value: _oneMinusBeta2);
-            using var varianceCorrection = (1 - Math.Pow(Beta2, slot.Steps)).ToScalar();
+            using var varianceCorrection = (1 - Math.Pow(_beta2Value, slot.Steps)).ToScalar();
             using var stepSize = (-lr / (1 - Math.Pow(Beta1, slot.Steps))).ToScalar();
             var denominator = slot.Variance.div(varianceCorrection).sqrt_().add_(_epsilon);
             slot.Parameter.addcdiv_(slot.Mean, denominator, value: stepSize);

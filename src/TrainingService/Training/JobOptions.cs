@@ -90,6 +90,9 @@ internal sealed record JobOptions
     /// <summary>Decoupled (AdamW) weight decay of the head's parameters, in [0, 1). Default: 0 (none).</summary>
     public double HeadWeightDecay { get; init; }
 
+    /// <summary>Adam's second-moment decay rate β2, in (0, 1). Default: <see cref="AdamOptimizer.DefaultBeta2"/>.</summary>
+    public double AdamBeta2 { get; init; } = AdamOptimizer.DefaultBeta2;
+
     /// <summary>Whether the head reads the all-states features (<see cref="Wav2Vec2Model.OutputsAllStates"/>): stats and conv_max classifiers.</summary>
     public bool ReadsAllStates => !IsCtc && Pooling is Heads.ClassifierPooling.Stats or Heads.ClassifierPooling.ConvMax;
 
@@ -249,6 +252,8 @@ internal sealed record JobOptions
             "head_warmup_learning_rate must be a finite number ≥ 0.");
         Check(optimization.HeadWeightDecay is >= 0 and < 1, "optimization.head_weight_decay",
             $"head_weight_decay must be in [0, 1); found {optimization.HeadWeightDecay}.");
+        Check(optimization.AdamBeta2 is >= 0 and < 1, "optimization.adam_beta2",
+            $"adam_beta2 must be in (0, 1) (0 = {AdamOptimizer.DefaultBeta2}); found {optimization.AdamBeta2}.");
         Check(optimization.EvalIntervalSteps >= 0, "optimization.eval_interval_steps", "eval_interval_steps must be ≥ 0.");
         Check(optimization.CheckpointIntervalSteps >= 0, "optimization.checkpoint_interval_steps", "checkpoint_interval_steps must be ≥ 0.");
         double warmup = optimization.WarmupFraction, hold = optimization.HoldFraction, decay = optimization.DecayFraction;
@@ -310,6 +315,7 @@ internal sealed record JobOptions
             ConvWidth = head.ConvWidth == 0 ? Heads.ConvMaxHead.DefaultWidth : head.ConvWidth,
             ConvKernel = head.ConvKernel == 0 ? Heads.ConvMaxHead.DefaultKernel : head.ConvKernel,
             HeadWeightDecay = optimization.HeadWeightDecay,
+            AdamBeta2 = optimization.AdamBeta2 > 0 ? optimization.AdamBeta2 : AdamOptimizer.DefaultBeta2,
             PruneRate = pruneRate,
             InitScore = init!.Value,
             InitScoreName = initName,

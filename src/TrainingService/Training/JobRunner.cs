@@ -156,7 +156,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
 
         var backboneTrainable = backbone.named_parameters().Where(p => p.parameter.requires_grad).Select(p => ("backbone." + p.name, p.parameter)).ToList();
         using var optimizer = new AdamOptimizer(
-            backboneTrainable.Concat(head.named_parameters().Select(p => ("head." + p.name, p.parameter))), HeadWeightDecay(options));
+            backboneTrainable.Concat(head.named_parameters().Select(p => ("head." + p.name, p.parameter))), HeadWeightDecay(options), options.AdamBeta2);
         var store = new CheckpointStore(context.WorkDirectory);
         var specDigest = SpecDigest(spec);
         var state = store.TryLoad(optimizer, specDigest, data.DatasetDigest);
@@ -339,7 +339,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         }
 
         var warmupProgress = progress.Phase(JobPhase.HeadWarmup);
-        using (var optimizer = new AdamOptimizer(head.named_parameters().Select(p => ("head." + p.name, p.parameter)), HeadWeightDecay(options)))
+        using (var optimizer = new AdamOptimizer(head.named_parameters().Select(p => ("head." + p.name, p.parameter)), HeadWeightDecay(options), options.AdamBeta2))
         {
             head.train();
             var (epoch, position) = (0L, 0);

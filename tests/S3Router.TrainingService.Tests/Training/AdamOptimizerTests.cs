@@ -26,6 +26,48 @@ public sealed class AdamOptimizerTests
         Assert.All(kept.data<float>().ToArray(), v => Assert.Equal(2f, v));
     }
 
+    [Theory]
+    [InlineData(0.98)]
+    [InlineData(0.999)]
+    public void Step_TwoStepsWithBeta2_MatchesAdamsFormula(double beta2)
+    {
+        // Arrange: gradients 1 then 3 of w (loss g · w); the second step's size depends on β2 through the
+        // bias-corrected second moment.
+        using var w = new Parameter(tensor(new[] { 0f }));
+        using var optimizer = new AdamOptimizer([("w", w)], beta2: beta2);
+        var expected = 0.0;
+        double m = 0, v = 0;
+        for (var step = 1; step <= 2; step++)
+        {
+            var g = step == 1 ? 1.0 : 3.0;
+            optimizer.ZeroGrad();
+            using (var loss = (w * (float)g).sum())
+            {
+                loss.backward();
+            }
+
+            // Act
+            optimizer.Step(lr: 0.1);
+
+            m = (0.9 * m) + (0.1 * g);
+            v = (beta2 * v) + ((1 - beta2) * g * g);
+            expected -= 0.1 * (m / (1 - Math.Pow(0.9, step))) / (Math.Sqrt(v / (1 - Math.Pow(beta2, step))) + 1e-8);
+        }
+
+        // Assert
+        Assert.Equal(expected, w.data<float>()[0], 1e-5);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.0)]
+    public void Constructor_Beta2OutsideOpenUnitInterval_Throws(double beta2)
+    {
+        using var w = new Parameter(tensor(new[] { 0f }));
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AdamOptimizer([("w", w)], beta2: beta2));
+    }
+
     [Fact]
     public void Load_ThenStepWithoutGradient_MovesTheParameterAsTheSavingOptimizerDoes()
     {

@@ -296,6 +296,39 @@ public sealed class JobOptionsTests
         Assert.Equal("optimization.head_weight_decay", Assert.Single(error.Violations).Field);
     }
 
+    [Theory]
+    [InlineData(-0.5)]
+    [InlineData(1.0)]
+    [InlineData(double.NaN)]
+    public void Resolve_AdamBeta2OutsideRange_InvalidInputNamingIt(double beta2)
+    {
+        // Arrange
+        var spec = Spec(JobKind.Head);
+        spec.Optimization = new OptimizationSpec { AdamBeta2 = beta2 };
+
+        // Act
+        var error = Assert.Throws<InvalidInputException>(() => JobOptions.Resolve(spec));
+
+        // Assert
+        Assert.Equal("optimization.adam_beta2", Assert.Single(error.Violations).Field);
+    }
+
+    [Theory]
+    [InlineData(0.0, 0.98)]
+    [InlineData(0.999, 0.999)]
+    public void Resolve_AdamBeta2_ZeroMeansTheWav2Vec2Default(double given, double resolved)
+    {
+        // Arrange
+        var spec = Spec(JobKind.Head);
+        spec.Optimization = new OptimizationSpec { AdamBeta2 = given };
+
+        // Act
+        var options = JobOptions.Resolve(spec);
+
+        // Assert
+        Assert.Equal(resolved, options.AdamBeta2);
+    }
+
     private static JobSpec Spec(JobKind kind) => new()
     {
         Kind = kind,

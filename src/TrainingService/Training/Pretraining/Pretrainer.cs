@@ -65,7 +65,7 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
         using var head = new PretrainHead(backbone.Config.HiddenSize, targets.K);
         using var optimizer = new AdamOptimizer(
             backbone.named_parameters().Select(p => ("backbone." + p.name, p.parameter))
-                .Concat(head.named_parameters().Select(p => ("head." + p.name, p.parameter))));
+                .Concat(head.named_parameters().Select(p => ("head." + p.name, p.parameter))), beta2: options.AdamBeta2);
         var state = store.TryLoad(optimizer, specDigest, datasetDigest);
         if (state is not null)
         {
