@@ -88,18 +88,20 @@ public sealed class ServingPlatform : IAsyncLifetime
     }
 
     /// <summary>
-    /// Starts one more inference pod on this registry and backbone (one intra-op thread) with <paramref name="settings"/>
-    /// on top (<c>Inference:...</c> keys), and waits until it is ready. It stops with the platform.
+    /// Starts one more inference pod on this registry and backbone (one intra-op thread unless
+    /// <paramref name="settings"/> says) with <paramref name="settings"/> on top (<c>Inference:...</c> keys), and waits
+    /// until it is ready. It stops with the platform.
     /// </summary>
     public async Task<InferencePod> StartInferenceAsync(Dictionary<string, string?> settings, CancellationToken token)
     {
         var port = LoopbackPort.Free();
-        var builder = Builder(port, new(settings)
+        var all = new Dictionary<string, string?>(settings)
         {
             ["Inference:BackboneDirectory"] = BackboneDirectory,
             ["Inference:RegistryAddress"] = RegistryAddress,
-            ["Inference:IntraOpThreads"] = "1",
-        });
+        };
+        all.TryAdd("Inference:IntraOpThreads", "1");
+        var builder = Builder(port, all);
         builder.AddInferenceServices();
         var app = builder.Build();
         app.MapDefaultEndpoints();
