@@ -104,6 +104,10 @@ internal static class ServingBenchmark
                     new() { ["Inference__OnnxMemoryArena"] = "false" }),
                 await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "ORT global thread pool",
                     new() { ["Inference__OnnxGlobalThreadPool"] = "true" }),
+                await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "ORT global thread pool, no spinning",
+                    new() { ["Inference__OnnxGlobalThreadPool"] = "true", ["Inference__IntraOpSpinning"] = "Never" }),
+                await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "MALLOC_ARENA_MAX=2",
+                    new() { ["MALLOC_ARENA_MAX"] = "2" }),
             ];
             Console.WriteLine();
             Console.WriteLine("| setup | churn RSS x packed | cold-only marginal RSS x packed | RSS per hot session MiB | hot ms | rebuilt session ms | never seen ms | load 1-min at end |");
