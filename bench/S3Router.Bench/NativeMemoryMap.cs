@@ -14,8 +14,6 @@ internal static partial class NativeMemoryMap
     // glibc's HEAP_MAX_SIZE on 64-bit (2 * DEFAULT_MMAP_THRESHOLD_MAX): non-main arenas are aligned to it.
     private const long ArenaAlignment = 64L << 20;
 
-    private static readonly Dictionary<long, long> PreviousAnon = [];
-
     public sealed record Breakdown(
         int Threads, long Heap, long Arenas, int ArenaMappings, long Stacks, int StackMappings, long OtherAnon, long File,
         int MallocArenas, long MallocSystem, long MallocFree);
@@ -73,16 +71,6 @@ internal static partial class NativeMemoryMap
             else
             {
                 otherAnon += rss;
-                if (Environment.GetEnvironmentVariable("S3R_DUMP_ANON") == "1")
-                {
-                    var before = PreviousAnon.GetValueOrDefault(start);
-                    if (Math.Abs(rss - before) >= 512 * 1024)
-                    {
-                        Console.WriteLine($"  anon {start:x} {perms} size {(end - start) >> 10} KiB rss {before >> 10} -> {rss >> 10} KiB");
-                    }
-
-                    PreviousAnon[start] = rss;
-                }
             }
         }
 

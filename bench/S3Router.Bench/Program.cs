@@ -21,9 +21,9 @@ internal static class Program
           gateway-hop [--seconds N] [--concurrency N] [--delay-ms N] [--env KEY=VALUE]...
                                              the gateway hop alone (instant backend, or one answering after N ms) for
                                              profiling: gateway CPU per call; --env goes to the gateway process
-          route-churn [--routes N] [--hot N] [--passes N] [--native] [--trim] [--global-threads]
-                                             hot-tier churn in process: RSS, GC and malloc heap per pass, where RSS sits
-                                             (--global-threads: sessions on ONNX Runtime's global thread pool)
+          route-churn [--routes N] [--hot N] [--passes N] [--native] [--trim]
+                                             hot-tier churn in process: RSS, GC and malloc heap per pass, and where RSS
+                                             sits (heap, malloc arenas, thread stacks, other anonymous, files; threads)
           cold-fetch [--routes N]            the cold tier's fetch path in process: allocations and memory per route
           session-cost [--count N] [--threads N] [--unshared]
                                              what one hot route's encoder session costs (RSS, malloc, GC) vs the estimate
@@ -60,8 +60,7 @@ internal static class Program
                 await MixedRoutesBenchmark.RunAsync(Option(args, "--rounds", 20), Option(args, "--threads", 2), Option(args, "--gate", 1));
                 return 0;
             case "route-churn":
-                await RouteChurnBenchmark.RunAsync(Option(args, "--routes", 64), Option(args, "--hot", 8), Option(args, "--passes", 4), args.Contains("--native"), args.Contains("--trim"),
-                    args.Contains("--global-threads"));
+                await RouteChurnBenchmark.RunAsync(Option(args, "--routes", 64), Option(args, "--hot", 8), Option(args, "--passes", 4), args.Contains("--native"), args.Contains("--trim"));
                 return 0;
             case "backbone-profile" when args.Length == 3 && int.TryParse(args[2], out var batch):
                 await OnnxProfile.RunAsync(args[1], batch);

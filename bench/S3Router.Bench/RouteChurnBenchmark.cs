@@ -17,10 +17,8 @@ namespace S3Router.Bench;
 /// </summary>
 internal static class RouteChurnBenchmark
 {
-    public static async Task RunAsync(int routes, int hot, int passes, bool native, bool trim, bool globalThreads)
+    public static async Task RunAsync(int routes, int hot, int passes, bool native, bool trim)
     {
-        // Before any session: ONNX Runtime's environment takes its global pool when it is made (Inference:OnnxGlobalThreadPool).
-        var pooled = globalThreads && OnnxEnvironment.TryUseGlobalThreadPool(2, spinning: true);
         var applied = native && GlibcHeap.ReturnFreedMemory();
         var repository = Path.GetDirectoryName(FindUp("S3RouterServices.sln"))!;
         var backboneDirectory = Path.Combine(repository, "models", "tiny-ssl");
@@ -37,7 +35,7 @@ internal static class RouteChurnBenchmark
             return RouteModel.Create(version, bytes, backbone);
         }).ToList();
 
-        var engineOptions = new OnnxEngineOptions { IntraOpThreads = 2, GlobalThreadPool = pooled };
+        var engineOptions = new OnnxEngineOptions { IntraOpThreads = 2 };
         var frames = new float[120, config.HiddenSize]; // 2.4 s of frontend frames
         var random = new Random(7);
         for (var t = 0; t < frames.GetLength(0); t++)
@@ -53,7 +51,7 @@ internal static class RouteChurnBenchmark
         var routeBytes = models[0].Bundle.Masks.Sum(m => m.ElementCount * sizeof(float)) + factory.SessionOverheadBytes;
         using var unmasked = factory.Create(null).Session; // holds the shared pre-packed tensors, as the service's pinned base session
         Console.WriteLine($"route churn: {routes} routes, hot tier of {hot} encoder sessions ({routeBytes / 1048576.0:F1} MiB estimate each), {passes} passes; " +
-            $"GC server={System.Runtime.GCSettings.IsServerGC}; fixed mmap threshold {applied}; trim after evictions {trim}; global ORT thread pool {pooled}; MALLOC_ARENA_MAX={Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") ?? "-"}; load {File.ReadAllText("/proc/loadavg").Trim()}");
+            $"GC server={System.Runtime.GCSettings.IsServerGC}; fixed mmap threshold {applied}; trim after evictions {trim}; MALLOC_ARENA_MAX={Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") ?? "-"}; load {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine("| pass | RSS MiB | GC heap MiB | GC committed MiB | malloc in use MiB | malloc free (kept) MiB | malloc mmapped MiB | hot sessions | live ORT sessions | managed MiB allocated per build | pass s | hot run ms |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         var time = TimeProvider.System;
@@ -109,7 +107,7 @@ internal static class RouteChurnBenchmark
         var malloc = ProcessMemory.Malloc();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {pass} | {Mib(ProcessMemory.Rss())} | {Mib(gc.HeapSizeBytes)} | {Mib(gc.TotalCommittedBytes)} | {Mib(malloc.InUse)} | {Mib(malloc.Free)} | {Mib(malloc.Mmapped)} | {cache.Count} | {OnnxSessions.LiveSessions} | {Mib((long)allocatedPerBuild)} | {passSeconds:F1} | {hotMs:F1} |"));
-        Console.WriteLine("|   | " + NativeMemoryMap.Format(NativeMemoryMap.Read()) + " |");
+        Console.WriteLine("|   | where: " + NativeMemoryMap.Format(NativeMemoryMap.Read()) + " |");
     }
 
     private static string FindUp(string file)

@@ -93,8 +93,7 @@ internal static class ServingBenchmark
             var (_, rawWeights) = await BackboneCheckpoint.LoadAsync(backboneDirectory);
             var loaded = new LoadedBackbone(config, Wav2Vec2Weights.Normalize(rawWeights), backboneHex);
             var content = ByteString.CopyFrom(wav);
-            // Then route sessions without ONNX Runtime's CPU memory arena (Inference:OnnxMemoryArena=false), and all
-            // sessions on ONNX Runtime's global thread pool (Inference:OnnxGlobalThreadPool=true).
+            // Then route sessions without ONNX Runtime's CPU memory arena (Inference:OnnxMemoryArena=false).
             List<MemoryFigures> figures =
             [
                 await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "defaults (as shipped)", []),
@@ -102,12 +101,6 @@ internal static class ServingBenchmark
                     new() { ["DOTNET_gcServer"] = "0" }),
                 await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "route sessions without ORT CPU arena",
                     new() { ["Inference__OnnxMemoryArena"] = "false" }),
-                await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "ORT global thread pool",
-                    new() { ["Inference__OnnxGlobalThreadPool"] = "true" }),
-                await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "ORT global thread pool, no spinning",
-                    new() { ["Inference__OnnxGlobalThreadPool"] = "true", ["Inference__IntraOpSpinning"] = "Never" }),
-                await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "MALLOC_ARENA_MAX=2",
-                    new() { ["MALLOC_ARENA_MAX"] = "2" }),
             ];
             Console.WriteLine();
             Console.WriteLine("| setup | churn RSS x packed | cold-only marginal RSS x packed | RSS per hot session MiB | hot ms | rebuilt session ms | never seen ms | load 1-min at end |");

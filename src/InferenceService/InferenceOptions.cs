@@ -141,18 +141,6 @@ internal sealed class InferenceOptions
     /// </summary>
     public bool OnnxMemoryArena { get; set; } = true;
 
-    /// <summary>
-    /// Run every ONNX Runtime session of the pod (the frontend, each hot route's encoder) on one process-wide intra-op
-    /// thread pool, made with ONNX Runtime's environment when the pod starts, instead of a pool per session: building a
-    /// route session then starts no thread and evicting it joins none. The pool has
-    /// <see cref="MaxConcurrentRuns"/> × (<see cref="IntraOpThreads"/> − 1) threads, plus the thread of each run
-    /// (at most the core count); it spins unless <see cref="IntraOpSpinning"/> is <c>Never</c> (ONNX Runtime has no
-    /// stop-after-the-run for it). The environment is made once per process: when it already exists without this pool
-    /// (another host in the process made it differently), the pod logs a warning and keeps a pool per session.
-    /// Default: false.
-    /// </summary>
-    public bool OnnxGlobalThreadPool { get; set; }
-
     /// <summary>Longest audio of one request or stream, in seconds. Default: 60. Range: 1-3600.</summary>
     [Range(1, 3600)]
     public int MaxAudioSeconds { get; set; } = 60;

@@ -51,21 +51,4 @@ public sealed class InferenceOptionsTests
         // Assert
         Assert.Equal(expected, options.OnnxMemoryArena);
     }
-
-    [Theory]
-    [InlineData(null, false)]
-    [InlineData("true", true)]
-    [InlineData("False", false)]
-    public void Bind_OnnxGlobalThreadPool_ThatSetting(string? value, bool expected)
-    {
-        // Arrange: as the environment variable Inference__OnnxGlobalThreadPool gives it (null: not set).
-        var settings = value is null ? [] : new[] { new KeyValuePair<string, string?>("Inference:OnnxGlobalThreadPool", value) };
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-
-        // Act
-        var options = configuration.GetSection(InferenceOptions.SectionName).Get<InferenceOptions>() ?? new InferenceOptions();
-
-        // Assert
-        Assert.Equal(expected, options.OnnxGlobalThreadPool);
-    }
 }

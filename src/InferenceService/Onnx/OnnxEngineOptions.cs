@@ -26,14 +26,6 @@ public sealed class OnnxEngineOptions
     /// </summary>
     public bool CpuMemoryArena { get; set; } = true;
 
-    /// <summary>
-    /// Whether the session runs on the environment's global intra-op thread pool (<c>DisablePerSessionThreads</c>)
-    /// instead of starting threads of its own; <see cref="IntraOpThreads"/> and <see cref="Spinning"/> then do not apply
-    /// to it (the pool's own settings do). Only when <see cref="OnnxEnvironment.TryUseGlobalThreadPool"/> returned true:
-    /// ONNX Runtime refuses the session otherwise. Default: false.
-    /// </summary>
-    internal bool GlobalThreadPool { get; set; }
-
     /// <summary>A copy of these options with <see cref="CpuMemoryArena"/> set to <paramref name="value"/>.</summary>
     internal OnnxEngineOptions WithCpuMemoryArena(bool value)
     {

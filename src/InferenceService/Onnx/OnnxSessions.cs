@@ -49,12 +49,6 @@ internal static class OnnxSessions
             InterOpNumThreads = 1,
             EnableCpuMemArena = options.CpuMemoryArena,
         };
-        if (options.GlobalThreadPool)
-        {
-            sessionOptions.DisablePerSessionThreads();
-            return WithProvider(sessionOptions, options);
-        }
-
         switch (options.Spinning)
         {
             case OnnxSpinning.WhileRunning:
@@ -65,15 +59,8 @@ internal static class OnnxSessions
                 break;
         }
 
-        return WithProvider(sessionOptions, options);
-    }
-
-    private static SessionOptions WithProvider(SessionOptions sessionOptions, OnnxEngineOptions options)
-    {
 #if S3ROUTER_GPU
         sessionOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
-#else
-        _ = options;
 #endif
         return sessionOptions;
     }

@@ -31,7 +31,4 @@ internal static partial class Log
 
     [LoggerMessage(3008, LogLevel.Warning, "Preload entry \"{Entry}\" is not task/language[@ref]; ignored")]
     public static partial void BadPreloadEntry(ILogger logger, string entry);
-
-    [LoggerMessage(3009, LogLevel.Warning, "ONNX Runtime's environment was made before without a global thread pool of {Threads} threads (spinning {Spinning}); Inference:OnnxGlobalThreadPool is not applied: every session keeps its own threads")]
-    public static partial void GlobalThreadPoolUnavailable(ILogger logger, int threads, bool spinning);
 }

@@ -88,20 +88,18 @@ public sealed class ServingPlatform : IAsyncLifetime
     }
 
     /// <summary>
-    /// Starts one more inference pod on this registry and backbone (one intra-op thread unless
-    /// <paramref name="settings"/> says) with <paramref name="settings"/> on top (<c>Inference:...</c> keys), and waits
-    /// until it is ready. It stops with the platform.
+    /// Starts one more inference pod on this registry and backbone (one intra-op thread) with <paramref name="settings"/>
+    /// on top (<c>Inference:...</c> keys), and waits until it is ready. It stops with the platform.
     /// </summary>
     public async Task<InferencePod> StartInferenceAsync(Dictionary<string, string?> settings, CancellationToken token)
     {
         var port = LoopbackPort.Free();
-        var all = new Dictionary<string, string?>(settings)
+        var builder = Builder(port, new(settings)
         {
             ["Inference:BackboneDirectory"] = BackboneDirectory,
             ["Inference:RegistryAddress"] = RegistryAddress,
-        };
-        all.TryAdd("Inference:IntraOpThreads", "1");
-        var builder = Builder(port, all);
+            ["Inference:IntraOpThreads"] = "1",
+        });
         builder.AddInferenceServices();
         var app = builder.Build();
         app.MapDefaultEndpoints();

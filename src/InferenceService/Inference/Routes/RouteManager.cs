@@ -1,11 +1,9 @@
 using S3Router.Core.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using S3Router.Api.V1;
 using S3Router.InferenceService.Inference.Batching;
 using S3Router.InferenceService.Onnx;
 using S3Router.InferenceService.Telemetry;
-using Log = S3Router.InferenceService.Telemetry.Log;
 
 namespace S3Router.InferenceService.Inference.Routes;
 
@@ -35,13 +33,12 @@ internal sealed class RouteManager : IDisposable
     // parallel downloads would only grow the pooled chunk buffers and thread count that stay after the burst.
     private readonly SemaphoreSlim _coldPrefetches = new(1, 1);
     private readonly MemorySettler _settler;
-    private readonly bool _globalThreadPool;
     private FrontendEngine? _frontend;
     private EncoderSessionFactory? _encoders;
 
     public RouteManager(
         BackboneHost backbone, MaskRegistrySource registry, RouteResolver resolver, IOptions<InferenceOptions> options,
-        InferenceMetrics metrics, TimeProvider time, ILogger<RouteManager> logger)
+        InferenceMetrics metrics, TimeProvider time)
     {
         _backbone = backbone;
         _registry = registry;
@@ -62,26 +59,6 @@ internal sealed class RouteManager : IDisposable
             ? _options.MaxConcurrentRuns
             : Math.Max(1, Environment.ProcessorCount / _options.IntraOpThreads);
         _runs = new SemaphoreSlim(concurrentRuns, concurrentRuns);
-        _globalThreadPool = _options.OnnxGlobalThreadPool && UseGlobalThreadPool(concurrentRuns, logger);
-    }
-
-    /// <summary>Whether this pod's sessions run on ONNX Runtime's global thread pool (tests, diagnostics).</summary>
-    public bool UsesGlobalThreadPool => _globalThreadPool;
-
-    // Before any session of the pod: the environment takes its pool when it is made.
-    private bool UseGlobalThreadPool(int concurrentRuns, ILogger logger)
-    {
-        // The workers the per-session pools of that many concurrent runs would have, and each run's own thread.
-        var threads = Math.Clamp(1 + (concurrentRuns * (_options.IntraOpThreads - 1)), _options.IntraOpThreads,
-            Math.Max(_options.IntraOpThreads, Environment.ProcessorCount));
-        var spinning = _options.IntraOpSpinning != OnnxSpinning.Never;
-        if (OnnxEnvironment.TryUseGlobalThreadPool(threads, spinning))
-        {
-            return true;
-        }
-
-        Log.GlobalThreadPoolUnavailable(logger, threads, spinning);
-        return false;
     }
 
     /// <summary>
@@ -122,12 +99,10 @@ internal sealed class RouteManager : IDisposable
         }
     }
 
-    // Route sessions (built and evicted with the hot tier) follow OnnxMemoryArena; the frontend, built once, keeps its
-    // arena. All of them take the global thread pool when the pod has it.
+    // Route sessions (built and evicted with the hot tier) follow OnnxMemoryArena; the frontend, built once, keeps its arena.
     private OnnxEngineOptions EngineOptions => new()
     {
         IntraOpThreads = _options.IntraOpThreads, Spinning = _options.IntraOpSpinning, CpuMemoryArena = _options.OnnxMemoryArena,
-        GlobalThreadPool = _globalThreadPool,
     };
 
     /// <summary>Builds the backbone's encoder sessions (shared unmasked weights, pooled build buffers), made on first use.</summary>
