@@ -22,7 +22,8 @@ internal static class Program
                                              the gateway hop alone (instant backend, or one answering after N ms) for
                                              profiling: gateway CPU per call; --env goes to the gateway process
           route-churn [--routes N] [--hot N] [--passes N] [--native] [--trim]
-                                             hot-tier churn in process: RSS, GC and malloc heap per pass
+                                             hot-tier churn in process: RSS, GC and malloc heap per pass, and where RSS
+                                             sits (heap, malloc arenas, thread stacks, other anonymous, files; threads)
           cold-fetch [--routes N]            the cold tier's fetch path in process: allocations and memory per route
           session-cost [--count N] [--threads N] [--unshared]
                                              what one hot route's encoder session costs (RSS, malloc, GC) vs the estimate

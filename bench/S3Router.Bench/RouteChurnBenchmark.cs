@@ -107,6 +107,7 @@ internal static class RouteChurnBenchmark
         var malloc = ProcessMemory.Malloc();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {pass} | {Mib(ProcessMemory.Rss())} | {Mib(gc.HeapSizeBytes)} | {Mib(gc.TotalCommittedBytes)} | {Mib(malloc.InUse)} | {Mib(malloc.Free)} | {Mib(malloc.Mmapped)} | {cache.Count} | {OnnxSessions.LiveSessions} | {Mib((long)allocatedPerBuild)} | {passSeconds:F1} | {hotMs:F1} |"));
+        Console.WriteLine("|   | where: " + NativeMemoryMap.Format(NativeMemoryMap.Read()) + " |");
     }
 
     private static string FindUp(string file)
