@@ -28,12 +28,15 @@ internal static class RouteChurnBenchmark
         var backbone = new LoadedBackbone(config, weights, digest);
         var demo = Directory.GetFiles(Path.Combine(backboneDirectory, "routes"), "*.safetensors").Order(StringComparer.Ordinal)
             .Select(path => MaskBundle.Read(path)).ToList();
+        var liveBefore = Live();
         var models = Enumerable.Range(0, routes).Select(i =>
         {
             var bytes = RouteVariants.Variant(demo[i % demo.Count], $"{demo[i % demo.Count].Task}_b{i:00}", seed: 1000 + i).ToBytes();
             var version = new MaskVersion { Task = $"r{i}", LanguageCode = "en", Version = 1, Digest = "sha256:" + Sha256Digest.Of(bytes) };
             return RouteModel.Create(version, bytes, backbone);
         }).ToList();
+        var liveCold = Live();
+        var packed = models.Average(m => (double)m.Bytes);
 
         var engineOptions = new OnnxEngineOptions { IntraOpThreads = 2 };
         var frames = new float[120, config.HiddenSize]; // 2.4 s of frontend frames
@@ -59,6 +62,12 @@ internal static class RouteChurnBenchmark
         using var cache = new BudgetedLruCache<string, RouteEngine>(((hot + 1) * routeBytes) - 1, "hot");
         var allocated = GC.GetTotalAllocatedBytes();
         Print("start", cache, 0, 0, 0);
+        // Live managed bytes after a blocking, LOH-compacting full GC: what the objects reachable now hold, without
+        // free space or GC budgets. Cold only = the routes built from their bytes, no session yet.
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"live managed per cold-only route: {(liveCold.Live - liveBefore.Live) / (double)routes / 1024:F0} KiB = {(liveCold.Live - liveBefore.Live) / (double)routes / packed:F2}x packed ({packed / 1024:F0} KiB)"));
+        var liveRows = new List<string> { LiveRow("routes built (cold only)", liveCold, factory, liveCold) };
+        (long Live, GCMemoryInfo Gc) liveFull = default;
         for (var pass = 1; pass <= passes; pass++)
         {
             var started = Stopwatch.GetTimestamp();
@@ -81,6 +90,8 @@ internal static class RouteChurnBenchmark
                 if (pass == 1 && model == models[hot - 1])
                 {
                     Print($"1, first {hot} (all hot)", cache, 0, 0, 0); // the serving benchmark's "8 routes" point
+                    liveFull = Live();
+                    liveRows.Add(LiveRow($"1, first {hot} served (hot tier full)", liveFull, factory, liveCold));
                 }
             }
 
@@ -98,7 +109,43 @@ internal static class RouteChurnBenchmark
             var perBuild = (GC.GetTotalAllocatedBytes() - allocated) / (double)models.Count;
             allocated = GC.GetTotalAllocatedBytes();
             Print(pass.ToString(CultureInfo.InvariantCulture), cache, perBuild, passSeconds, runs.Order().ElementAt(runs.Count / 2));
+            var live = Live();
+            liveRows.Add(LiveRow($"{pass}, all {routes} served", live, factory, liveCold));
+            if (pass == 1)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"live managed per churned route (pass 1, {routes - hot} routes served and evicted, hot tier full at both points): {(live.Live - liveFull.Live) / (double)(routes - hot) / 1024:F1} KiB = {(live.Live - liveFull.Live) / (double)(routes - hot) / packed:F3}x packed"));
+            }
         }
+
+        Console.WriteLine();
+        Console.WriteLine("| point (after a blocking LOH-compacting full GC) | live managed MiB | vs cold-only MiB | build pools MiB | GC committed MiB | fragmentation gen0/1/2/LOH/POH MiB | LOH / POH size MiB |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        liveRows.ForEach(Console.WriteLine);
+        GC.KeepAlive(models);
+    }
+
+    private static (long Live, GCMemoryInfo Gc) Live()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        return (GC.GetTotalMemory(false), GC.GetGCMemoryInfo(GCKind.FullBlocking));
+    }
+
+    private static string LiveRow(string point, (long Live, GCMemoryInfo Gc) live, EncoderSessionFactory factory, (long Live, GCMemoryInfo Gc) cold)
+    {
+        var g = live.Gc.GenerationInfo;
+        var parts = new List<string>();
+        foreach (var generation in g)
+        {
+            parts.Add(Mib(generation.FragmentationAfterBytes));
+        }
+
+        var fragmentation = string.Join(" / ", parts);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"| {point} | {Mib(live.Live)} | {Mib(live.Live - cold.Live)} | {Mib(factory.PooledBytes)} | {Mib(live.Gc.TotalCommittedBytes)} | {fragmentation} | {Mib(g[3].SizeAfterBytes)} / {Mib(g[4].SizeAfterBytes)} |");
     }
 
     private static void Print(string pass, BudgetedLruCache<string, RouteEngine> cache, double allocatedPerBuild, double passSeconds, double hotMs)
