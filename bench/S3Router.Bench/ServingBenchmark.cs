@@ -599,6 +599,7 @@ internal static class ServingBenchmark
                 hotTier[i + 1] = await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"hot\"}");
                 managed[$"{i + 1}"] = await ManagedMemoryAsync(memory);
                 committed[i + 1] = await memory.MetricAsync(GcCommitted);
+                await GcDumpAsync(memory, $"{label}-churn-{i + 1}");
             }
         }
 
@@ -726,6 +727,7 @@ internal static class ServingBenchmark
         var cold = variants.Skip(fullAt).ToList();
         var batches = new[] { cold.Take(WarmUpRoutes).ToList(), cold.Skip(WarmUpRoutes).ToList() };
         var points = new List<ColdOnlyPoint> { await SampleAsync(process, $"{fullAt} requested", 0) };
+        await GcDumpAsync(process, $"{label}-cold-{fullAt}");
         var loadedSoFar = 0;
         foreach (var batch in batches)
         {
@@ -742,6 +744,7 @@ internal static class ServingBenchmark
             }
 
             points.Add(await SampleAsync(process, $"+ {loadedSoFar} cold-only ({batch.Count} loaded in {started.Elapsed.TotalSeconds:F1} s)", loadedSoFar));
+            await GcDumpAsync(process, $"{label}-cold-{fullAt}+{loadedSoFar}");
         }
 
         Console.WriteLine();
@@ -762,6 +765,28 @@ internal static class ServingBenchmark
             (all.Rss - hot.Rss) / coldPacked, (all.Committed - hot.Committed) / coldPacked,
             (all.Rss - warm.Rss) / marginalPacked, (all.Committed - warm.Committed) / marginalPacked,
             batches[1].Count, $"{hot.Sessions - 2} / {all.Sessions - 2}");
+    }
+
+    // Diagnosis only: with S3R_BENCH_GCDUMP=DIR, a dotnet-gcdump of the process at each memory point (the dump runs a
+    // full GC in the process, so the figures after it are not those of an undisturbed run). S3R_BENCH_GCDUMP_TOOL: the tool.
+    private static async Task GcDumpAsync(BenchProcess process, string name)
+    {
+        var directory = Environment.GetEnvironmentVariable("S3R_BENCH_GCDUMP");
+        if (string.IsNullOrEmpty(directory))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(directory);
+        var file = Path.Combine(directory, string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '+' ? c : '_')) + ".gcdump");
+        using var tool = Process.Start(new ProcessStartInfo(Environment.GetEnvironmentVariable("S3R_BENCH_GCDUMP_TOOL") ?? "dotnet-gcdump")
+        {
+            ArgumentList = { "collect", "-p", process.ProcessId.ToString(CultureInfo.InvariantCulture), "-o", file },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        await tool.WaitForExitAsync();
+        Console.WriteLine($"gcdump {file}: exit {tool.ExitCode}");
     }
 
     private static async Task<ColdOnlyPoint> SampleAsync(BenchProcess process, string name, int coldLoads)
