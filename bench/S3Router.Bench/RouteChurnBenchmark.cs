@@ -17,7 +17,7 @@ namespace S3Router.Bench;
 /// </summary>
 internal static class RouteChurnBenchmark
 {
-    public static async Task RunAsync(int routes, int hot, int passes, bool native, bool trim)
+    public static async Task RunAsync(int routes, int hot, int passes, bool native, bool trim, bool releasePools)
     {
         var applied = native && GlibcHeap.ReturnFreedMemory();
         var repository = Path.GetDirectoryName(FindUp("S3RouterServices.sln"))!;
@@ -54,7 +54,7 @@ internal static class RouteChurnBenchmark
         var routeBytes = models[0].Bundle.Masks.Sum(m => m.ElementCount * sizeof(float)) + factory.SessionOverheadBytes;
         using var unmasked = factory.Create(null).Session; // holds the shared pre-packed tensors, as the service's pinned base session
         Console.WriteLine($"route churn: {routes} routes, hot tier of {hot} encoder sessions ({routeBytes / 1048576.0:F1} MiB estimate each), {passes} passes; " +
-            $"GC server={System.Runtime.GCSettings.IsServerGC}; fixed mmap threshold {applied}; trim after evictions {trim}; MALLOC_ARENA_MAX={Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") ?? "-"}; load {File.ReadAllText("/proc/loadavg").Trim()}");
+            $"GC server={System.Runtime.GCSettings.IsServerGC}; build pools released before each measurement {releasePools}; fixed mmap threshold {applied}; trim after evictions {trim}; MALLOC_ARENA_MAX={Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") ?? "-"}; load {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine("| pass | RSS MiB | GC heap MiB | GC committed MiB | malloc in use MiB | malloc free (kept) MiB | malloc mmapped MiB | hot sessions | live ORT sessions | managed MiB allocated per build | pass s | hot run ms |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         var time = TimeProvider.System;
@@ -90,6 +90,11 @@ internal static class RouteChurnBenchmark
                 if (pass == 1 && model == models[hot - 1])
                 {
                     Print($"1, first {hot} (all hot)", cache, 0, 0, 0); // the serving benchmark's "8 routes" point
+                    if (releasePools)
+                    {
+                        factory.ReleasePooled();
+                    }
+
                     liveFull = Live();
                     liveRows.Add(LiveRow($"1, first {hot} served (hot tier full)", liveFull, factory, liveCold));
                 }
@@ -109,6 +114,11 @@ internal static class RouteChurnBenchmark
             var perBuild = (GC.GetTotalAllocatedBytes() - allocated) / (double)models.Count;
             allocated = GC.GetTotalAllocatedBytes();
             Print(pass.ToString(CultureInfo.InvariantCulture), cache, perBuild, passSeconds, runs.Order().ElementAt(runs.Count / 2));
+            if (releasePools)
+            {
+                factory.ReleasePooled(); // as the service's memory settle does after a burst of builds
+            }
+
             var live = Live();
             liveRows.Add(LiveRow($"{pass}, all {routes} served", live, factory, liveCold));
             if (pass == 1)
@@ -119,8 +129,8 @@ internal static class RouteChurnBenchmark
         }
 
         Console.WriteLine();
-        Console.WriteLine("| point (after a blocking LOH-compacting full GC) | live managed MiB | vs cold-only MiB | build pools MiB | GC committed MiB | fragmentation gen0/1/2/LOH/POH MiB | LOH / POH size MiB |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        Console.WriteLine("| point (after a blocking LOH-compacting full GC) | live managed MiB | vs cold-only MiB | build pools MiB | GC committed MiB | fragmentation gen0/1/2/LOH/POH MiB | LOH / POH size MiB | RSS MiB |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
         liveRows.ForEach(Console.WriteLine);
         GC.KeepAlive(models);
     }
@@ -145,7 +155,7 @@ internal static class RouteChurnBenchmark
 
         var fragmentation = string.Join(" / ", parts);
         return string.Create(CultureInfo.InvariantCulture,
-            $"| {point} | {Mib(live.Live)} | {Mib(live.Live - cold.Live)} | {Mib(factory.PooledBytes)} | {Mib(live.Gc.TotalCommittedBytes)} | {fragmentation} | {Mib(g[3].SizeAfterBytes)} / {Mib(g[4].SizeAfterBytes)} |");
+            $"| {point} | {Mib(live.Live)} | {Mib(live.Live - cold.Live)} | {Mib(factory.PooledBytes)} | {Mib(live.Gc.TotalCommittedBytes)} | {fragmentation} | {Mib(g[3].SizeAfterBytes)} / {Mib(g[4].SizeAfterBytes)} | {Mib(ProcessMemory.Rss())} |");
     }
 
     private static void Print(string pass, BudgetedLruCache<string, RouteEngine> cache, double allocatedPerBuild, double passSeconds, double hotMs)

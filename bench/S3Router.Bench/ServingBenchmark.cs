@@ -103,11 +103,11 @@ internal static class ServingBenchmark
                     new() { ["Inference__OnnxMemoryArena"] = "false" }),
             ];
             Console.WriteLine();
-            Console.WriteLine("| setup | churn RSS x packed | cold-only marginal RSS x packed | RSS per hot session MiB | hot ms | rebuilt session ms | never seen ms | load 1-min at end |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|");
+            Console.WriteLine("| setup | churn RSS x packed | churn marginal RSS x packed | cold-only marginal RSS x packed | RSS per hot session MiB | hot ms | rebuilt session ms | never seen ms | load 1-min at end |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
             foreach (var f in figures)
             {
-                Console.WriteLine($"| {f.Label} | {f.ChurnRssRatio:F2} | {f.ColdMarginalRssRatio:F2} | {f.RssPerHotSession / 1048576.0:F1} | {Ms(f.HotMedian)} | {Ms(f.RebuiltMedian)} | {Ms(f.NeverSeenMedian)} | {f.Load} |");
+                Console.WriteLine($"| {f.Label} | {f.ChurnRssRatio:F2} | {f.ChurnMarginalRssRatio:F2} | {f.ColdMarginalRssRatio:F2} | {f.RssPerHotSession / 1048576.0:F1} | {Ms(f.HotMedian)} | {Ms(f.RebuiltMedian)} | {Ms(f.NeverSeenMedian)} | {f.Load} |");
             }
 
             // The exact managed size of a cold route: the same RouteModel objects built in this process.
@@ -589,7 +589,8 @@ internal static class ServingBenchmark
             var full = fullAt == 0 && i + 1 >= 8
                 && await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"hot\"}") + routeBytes > hotBudget;
             fullAt = full ? i + 1 : fullAt;
-            if (i + 1 is 1 or 8 or 64 || full)
+            // fullAt + WarmUpRoutes: the churn's marginal point, as the cold-only loads' (the paths warm, the tier full).
+            if (i + 1 is 1 or 8 or 64 || full || (fullAt > 0 && i + 1 == fullAt + WarmUpRoutes))
             {
                 await Task.Delay(2000);
                 await SettledAsync(memory, settles);
@@ -682,18 +683,25 @@ internal static class ServingBenchmark
         Console.WriteLine($"| per extra cold route, {label} ({64 - fullAt} routes beyond {fullAt}, hot tier full) | RSS KiB | RSS x packed | GC committed KiB | GC committed x packed | route sessions at {fullAt} / 64 |");
         Console.WriteLine("|---|---|---|---|---|---|");
         Console.WriteLine($"| churn: each requested (fetched, session built), then evicted to the cold tier | {perCold / 1024:F0} | {perCold / coldPacked:F2} | {churnCommitted / 1024:F0} | {churnCommitted / coldPacked:F2} | {sessions[fullAt] - 2} / {sessions[64] - 2} |");
+        var warm = fullAt + WarmUpRoutes;
+        var churnMarginal = (rss[64] - rss[warm]) / (64.0 - warm);
+        var churnMarginalCommitted = (committed[64] - committed[warm]) / (64.0 - warm);
+        var warmPacked = packedBytes.Skip(warm).Average();
+        Console.WriteLine($"| churn, marginal: the last {64 - warm} after a warm-up of {WarmUpRoutes} churned routes | {churnMarginal / 1024:F0} | {churnMarginal / warmPacked:F2} | {churnMarginalCommitted / 1024:F0} | {churnMarginalCommitted / warmPacked:F2} | {sessions[warm] - 2} / {sessions[64] - 2} |");
         Console.WriteLine($"| cold-only: fetched on an alias event (Inference:PrefetchColdAliases), no session | {cold.RssRatio * coldPacked / 1024:F0} | {cold.RssRatio:F2} | {cold.CommittedRatio * coldPacked / 1024:F0} | {cold.CommittedRatio:F2} | {cold.Sessions} |");
         Console.WriteLine($"| cold-only, marginal: the last {cold.MarginalRoutes} after a warm-up of the prefetch path | {cold.MarginalRssRatio * coldPacked / 1024:F0} | {cold.MarginalRssRatio:F2} | {cold.MarginalCommittedRatio * coldPacked / 1024:F0} | {cold.MarginalCommittedRatio:F2} | {cold.Sessions} |");
         return new MemoryFigures(
-            label, perCold / coldPacked, cold.MarginalRssRatio, (rss[fullAt] - rss[1]) / (sessions[fullAt] - sessions[1]),
+            label, perCold / coldPacked, churnMarginal / warmPacked, cold.MarginalRssRatio, (rss[fullAt] - rss[1]) / (sessions[fullAt] - sessions[1]),
             Median(hot), Median(rebuilt), Median(firstCall), LoadAverage());
     }
 
     private sealed record MemoryFigures(
-        string Label, double ChurnRssRatio, double ColdMarginalRssRatio, double RssPerHotSession, double HotMedian, double RebuiltMedian,
+        string Label, double ChurnRssRatio, double ChurnMarginalRssRatio, double ColdMarginalRssRatio, double RssPerHotSession, double HotMedian, double RebuiltMedian,
         double NeverSeenMedian, string Load);
 
     private const string GcCommitted = "system_runtime_dotnet_gc_last_collection_memory_committed_size";
+
+    private const int WarmUpRoutes = 5;
 
     private static int _coldRuns;
 
@@ -706,7 +714,6 @@ internal static class ServingBenchmark
         List<BenchProcess> processes, string repository, string backboneDirectory, BenchProcess registry, List<MaskBundle> variants, List<long> packedBytes,
         ByteString content, string label, Dictionary<string, string> settings, long hotBudget, int fullAt)
     {
-        const int WarmUpRoutes = 5;
         var alias = $"cold{++_coldRuns}";
         var process = Start(processes, repository, "InferenceService", "inference-cold-only", InferenceSettings(backboneDirectory, registry, new(settings)
         {
