@@ -576,6 +576,7 @@ internal static class ServingBenchmark
         var sessions = new Dictionary<int, double> { [0] = await memory.MetricAsync("s3router_inference_onnx_sessions") };
         var committed = new Dictionary<int, double> { [0] = await memory.MetricAsync(GcCommitted) };
         var firstCall = new List<double>();
+        var where = new Dictionary<int, string>();
         // The cold-route figure compares two points with the same hot tier: 64 routes and the first point from 8 routes on
         // where the tier is as full as it stays (no room for another route's session). Routes that share a session (the
         // unmasked speaker variants) would otherwise leave the 8-route point with fewer sessions than the 64-route one.
@@ -601,6 +602,7 @@ internal static class ServingBenchmark
                 managed[$"{i + 1}"] = await ManagedMemoryAsync(memory);
                 committed[i + 1] = await memory.MetricAsync(GcCommitted);
                 await GcDumpAsync(memory, $"{label}-churn-{i + 1}");
+                where[i + 1] = NativeMemoryMap.Format(NativeMemoryMap.Read(memory.ProcessId));
             }
         }
 
@@ -656,6 +658,11 @@ internal static class ServingBenchmark
         foreach (var (point, line) in managed)
         {
             Console.WriteLine($"| {point} | {line} |");
+        }
+
+        foreach (var (point, line) in where)
+        {
+            Console.WriteLine($"where the service's RSS sits at {point} routes: {line}");
         }
 
         // Packed size of the routes loaded between the two points (the speaker variants are smaller than the others).
