@@ -18,11 +18,13 @@ internal static partial class NativeMemoryMap
         int Threads, long Heap, long Arenas, int ArenaMappings, long Stacks, int StackMappings, long OtherAnon, long File,
         int MallocArenas, long MallocSystem, long MallocFree);
 
-    public static Breakdown Read()
+    /// <summary>This process's breakdown, or another's (<paramref name="pid"/>: smaps and threads only, no malloc_info).</summary>
+    public static Breakdown Read(int? pid = null)
     {
+        var proc = pid is { } id ? $"/proc/{id.ToString(CultureInfo.InvariantCulture)}" : "/proc/self";
         var maps = new List<(long Start, long End, string Perms, string Path, long Rss)>();
         (long Start, long End, string Perms, string Path)? current = null;
-        foreach (var line in System.IO.File.ReadLines("/proc/self/smaps"))
+        foreach (var line in System.IO.File.ReadLines($"{proc}/smaps"))
         {
             var header = Header().Match(line);
             if (header.Success)
@@ -75,9 +77,9 @@ internal static partial class NativeMemoryMap
         }
 
         var threads = int.Parse(
-            System.IO.File.ReadLines("/proc/self/status").First(l => l.StartsWith("Threads:", StringComparison.Ordinal))
+            System.IO.File.ReadLines($"{proc}/status").First(l => l.StartsWith("Threads:", StringComparison.Ordinal))
                 .Split(':')[1].Trim(), CultureInfo.InvariantCulture);
-        var (mallocArenas, system, free) = MallocInfo();
+        var (mallocArenas, system, free) = pid is null ? MallocInfo() : (-1, -1L, -1L);
         return new Breakdown(threads, heap, arenas, arenaMappings, stacks, stackMappings, otherAnon, file, mallocArenas, system, free);
     }
 

@@ -21,7 +21,7 @@ internal static class Program
           gateway-hop [--seconds N] [--concurrency N] [--delay-ms N] [--env KEY=VALUE]...
                                              the gateway hop alone (instant backend, or one answering after N ms) for
                                              profiling: gateway CPU per call; --env goes to the gateway process
-          route-churn [--routes N] [--hot N] [--passes N] [--native] [--trim]
+          route-churn [--routes N] [--hot N] [--passes N] [--native] [--trim] [--release-pools]
                                              hot-tier churn in process: RSS, GC and malloc heap per pass, and where RSS
                                              sits (heap, malloc arenas, thread stacks, other anonymous, files; threads)
           cold-fetch [--routes N]            the cold tier's fetch path in process: allocations and memory per route
@@ -60,7 +60,7 @@ internal static class Program
                 await MixedRoutesBenchmark.RunAsync(Option(args, "--rounds", 20), Option(args, "--threads", 2), Option(args, "--gate", 1));
                 return 0;
             case "route-churn":
-                await RouteChurnBenchmark.RunAsync(Option(args, "--routes", 64), Option(args, "--hot", 8), Option(args, "--passes", 4), args.Contains("--native"), args.Contains("--trim"));
+                await RouteChurnBenchmark.RunAsync(Option(args, "--routes", 64), Option(args, "--hot", 8), Option(args, "--passes", 4), args.Contains("--native"), args.Contains("--trim"), args.Contains("--release-pools"));
                 return 0;
             case "backbone-profile" when args.Length == 3 && int.TryParse(args[2], out var batch):
                 await OnnxProfile.RunAsync(args[1], batch);

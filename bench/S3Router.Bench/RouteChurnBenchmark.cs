@@ -17,7 +17,7 @@ namespace S3Router.Bench;
 /// </summary>
 internal static class RouteChurnBenchmark
 {
-    public static async Task RunAsync(int routes, int hot, int passes, bool native, bool trim)
+    public static async Task RunAsync(int routes, int hot, int passes, bool native, bool trim, bool releasePools)
     {
         var applied = native && GlibcHeap.ReturnFreedMemory();
         var repository = Path.GetDirectoryName(FindUp("S3RouterServices.sln"))!;
@@ -28,12 +28,15 @@ internal static class RouteChurnBenchmark
         var backbone = new LoadedBackbone(config, weights, digest);
         var demo = Directory.GetFiles(Path.Combine(backboneDirectory, "routes"), "*.safetensors").Order(StringComparer.Ordinal)
             .Select(path => MaskBundle.Read(path)).ToList();
+        var liveBefore = Live();
         var models = Enumerable.Range(0, routes).Select(i =>
         {
             var bytes = RouteVariants.Variant(demo[i % demo.Count], $"{demo[i % demo.Count].Task}_b{i:00}", seed: 1000 + i).ToBytes();
             var version = new MaskVersion { Task = $"r{i}", LanguageCode = "en", Version = 1, Digest = "sha256:" + Sha256Digest.Of(bytes) };
             return RouteModel.Create(version, bytes, backbone);
         }).ToList();
+        var liveCold = Live();
+        var packed = models.Average(m => (double)m.Bytes);
 
         var engineOptions = new OnnxEngineOptions { IntraOpThreads = 2 };
         var frames = new float[120, config.HiddenSize]; // 2.4 s of frontend frames
@@ -51,7 +54,7 @@ internal static class RouteChurnBenchmark
         var routeBytes = models[0].Bundle.Masks.Sum(m => m.ElementCount * sizeof(float)) + factory.SessionOverheadBytes;
         using var unmasked = factory.Create(null).Session; // holds the shared pre-packed tensors, as the service's pinned base session
         Console.WriteLine($"route churn: {routes} routes, hot tier of {hot} encoder sessions ({routeBytes / 1048576.0:F1} MiB estimate each), {passes} passes; " +
-            $"GC server={System.Runtime.GCSettings.IsServerGC}; fixed mmap threshold {applied}; trim after evictions {trim}; MALLOC_ARENA_MAX={Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") ?? "-"}; load {File.ReadAllText("/proc/loadavg").Trim()}");
+            $"GC server={System.Runtime.GCSettings.IsServerGC}; build pools released before each measurement {releasePools}; fixed mmap threshold {applied}; trim after evictions {trim}; MALLOC_ARENA_MAX={Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") ?? "-"}; load {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine("| pass | RSS MiB | GC heap MiB | GC committed MiB | malloc in use MiB | malloc free (kept) MiB | malloc mmapped MiB | hot sessions | live ORT sessions | managed MiB allocated per build | pass s | hot run ms |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         var time = TimeProvider.System;
@@ -59,6 +62,12 @@ internal static class RouteChurnBenchmark
         using var cache = new BudgetedLruCache<string, RouteEngine>(((hot + 1) * routeBytes) - 1, "hot");
         var allocated = GC.GetTotalAllocatedBytes();
         Print("start", cache, 0, 0, 0);
+        // Live managed bytes after a blocking, LOH-compacting full GC: what the objects reachable now hold, without
+        // free space or GC budgets. Cold only = the routes built from their bytes, no session yet.
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"live managed per cold-only route: {(liveCold.Live - liveBefore.Live) / (double)routes / 1024:F0} KiB = {(liveCold.Live - liveBefore.Live) / (double)routes / packed:F2}x packed ({packed / 1024:F0} KiB)"));
+        var liveRows = new List<string> { LiveRow("routes built (cold only)", liveCold, factory, liveCold) };
+        (long Live, GCMemoryInfo Gc) liveFull = default;
         for (var pass = 1; pass <= passes; pass++)
         {
             var started = Stopwatch.GetTimestamp();
@@ -81,6 +90,13 @@ internal static class RouteChurnBenchmark
                 if (pass == 1 && model == models[hot - 1])
                 {
                     Print($"1, first {hot} (all hot)", cache, 0, 0, 0); // the serving benchmark's "8 routes" point
+                    if (releasePools)
+                    {
+                        factory.ReleasePooled();
+                    }
+
+                    liveFull = Live();
+                    liveRows.Add(LiveRow($"1, first {hot} served (hot tier full)", liveFull, factory, liveCold));
                 }
             }
 
@@ -98,7 +114,48 @@ internal static class RouteChurnBenchmark
             var perBuild = (GC.GetTotalAllocatedBytes() - allocated) / (double)models.Count;
             allocated = GC.GetTotalAllocatedBytes();
             Print(pass.ToString(CultureInfo.InvariantCulture), cache, perBuild, passSeconds, runs.Order().ElementAt(runs.Count / 2));
+            if (releasePools)
+            {
+                factory.ReleasePooled(); // as the service's memory settle does after a burst of builds
+            }
+
+            var live = Live();
+            liveRows.Add(LiveRow($"{pass}, all {routes} served", live, factory, liveCold));
+            if (pass == 1)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"live managed per churned route (pass 1, {routes - hot} routes served and evicted, hot tier full at both points): {(live.Live - liveFull.Live) / (double)(routes - hot) / 1024:F1} KiB = {(live.Live - liveFull.Live) / (double)(routes - hot) / packed:F3}x packed"));
+            }
         }
+
+        Console.WriteLine();
+        Console.WriteLine("| point (after a blocking LOH-compacting full GC) | live managed MiB | vs cold-only MiB | build pools MiB | GC committed MiB | fragmentation gen0/1/2/LOH/POH MiB | LOH / POH size MiB | RSS MiB |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        liveRows.ForEach(Console.WriteLine);
+        GC.KeepAlive(models);
+    }
+
+    private static (long Live, GCMemoryInfo Gc) Live()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        return (GC.GetTotalMemory(false), GC.GetGCMemoryInfo(GCKind.FullBlocking));
+    }
+
+    private static string LiveRow(string point, (long Live, GCMemoryInfo Gc) live, EncoderSessionFactory factory, (long Live, GCMemoryInfo Gc) cold)
+    {
+        var g = live.Gc.GenerationInfo;
+        var parts = new List<string>();
+        foreach (var generation in g)
+        {
+            parts.Add(Mib(generation.FragmentationAfterBytes));
+        }
+
+        var fragmentation = string.Join(" / ", parts);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"| {point} | {Mib(live.Live)} | {Mib(live.Live - cold.Live)} | {Mib(factory.PooledBytes)} | {Mib(live.Gc.TotalCommittedBytes)} | {fragmentation} | {Mib(g[3].SizeAfterBytes)} / {Mib(g[4].SizeAfterBytes)} | {Mib(ProcessMemory.Rss())} |");
     }
 
     private static void Print(string pass, BudgetedLruCache<string, RouteEngine> cache, double allocatedPerBuild, double passSeconds, double hotMs)

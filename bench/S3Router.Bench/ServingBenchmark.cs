@@ -103,11 +103,11 @@ internal static class ServingBenchmark
                     new() { ["Inference__OnnxMemoryArena"] = "false" }),
             ];
             Console.WriteLine();
-            Console.WriteLine("| setup | churn RSS x packed | cold-only marginal RSS x packed | RSS per hot session MiB | hot ms | rebuilt session ms | never seen ms | load 1-min at end |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|");
+            Console.WriteLine("| setup | churn RSS x packed | churn marginal RSS x packed | cold-only marginal RSS x packed | RSS per hot session MiB | hot ms | rebuilt session ms | never seen ms | load 1-min at end |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
             foreach (var f in figures)
             {
-                Console.WriteLine($"| {f.Label} | {f.ChurnRssRatio:F2} | {f.ColdMarginalRssRatio:F2} | {f.RssPerHotSession / 1048576.0:F1} | {Ms(f.HotMedian)} | {Ms(f.RebuiltMedian)} | {Ms(f.NeverSeenMedian)} | {f.Load} |");
+                Console.WriteLine($"| {f.Label} | {f.ChurnRssRatio:F2} | {f.ChurnMarginalRssRatio:F2} | {f.ColdMarginalRssRatio:F2} | {f.RssPerHotSession / 1048576.0:F1} | {Ms(f.HotMedian)} | {Ms(f.RebuiltMedian)} | {Ms(f.NeverSeenMedian)} | {f.Load} |");
             }
 
             // The exact managed size of a cold route: the same RouteModel objects built in this process.
@@ -576,6 +576,7 @@ internal static class ServingBenchmark
         var sessions = new Dictionary<int, double> { [0] = await memory.MetricAsync("s3router_inference_onnx_sessions") };
         var committed = new Dictionary<int, double> { [0] = await memory.MetricAsync(GcCommitted) };
         var firstCall = new List<double>();
+        var where = new Dictionary<int, string>();
         // The cold-route figure compares two points with the same hot tier: 64 routes and the first point from 8 routes on
         // where the tier is as full as it stays (no room for another route's session). Routes that share a session (the
         // unmasked speaker variants) would otherwise leave the 8-route point with fewer sessions than the 64-route one.
@@ -589,7 +590,8 @@ internal static class ServingBenchmark
             var full = fullAt == 0 && i + 1 >= 8
                 && await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"hot\"}") + routeBytes > hotBudget;
             fullAt = full ? i + 1 : fullAt;
-            if (i + 1 is 1 or 8 or 64 || full)
+            // fullAt + WarmUpRoutes: the churn's marginal point, as the cold-only loads' (the paths warm, the tier full).
+            if (i + 1 is 1 or 8 or 64 || full || (fullAt > 0 && i + 1 == fullAt + WarmUpRoutes))
             {
                 await Task.Delay(2000);
                 await SettledAsync(memory, settles);
@@ -599,6 +601,8 @@ internal static class ServingBenchmark
                 hotTier[i + 1] = await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"hot\"}");
                 managed[$"{i + 1}"] = await ManagedMemoryAsync(memory);
                 committed[i + 1] = await memory.MetricAsync(GcCommitted);
+                await GcDumpAsync(memory, $"{label}-churn-{i + 1}");
+                where[i + 1] = NativeMemoryMap.Format(NativeMemoryMap.Read(memory.ProcessId));
             }
         }
 
@@ -656,6 +660,11 @@ internal static class ServingBenchmark
             Console.WriteLine($"| {point} | {line} |");
         }
 
+        foreach (var (point, line) in where)
+        {
+            Console.WriteLine($"where the service's RSS sits at {point} routes: {line}");
+        }
+
         // Packed size of the routes loaded between the two points (the speaker variants are smaller than the others).
         var packedSpan = packedBytes.Skip(fullAt).Average();
         var perCold = (rss[64] - rss[fullAt]) / (64.0 - fullAt);
@@ -681,18 +690,25 @@ internal static class ServingBenchmark
         Console.WriteLine($"| per extra cold route, {label} ({64 - fullAt} routes beyond {fullAt}, hot tier full) | RSS KiB | RSS x packed | GC committed KiB | GC committed x packed | route sessions at {fullAt} / 64 |");
         Console.WriteLine("|---|---|---|---|---|---|");
         Console.WriteLine($"| churn: each requested (fetched, session built), then evicted to the cold tier | {perCold / 1024:F0} | {perCold / coldPacked:F2} | {churnCommitted / 1024:F0} | {churnCommitted / coldPacked:F2} | {sessions[fullAt] - 2} / {sessions[64] - 2} |");
+        var warm = fullAt + WarmUpRoutes;
+        var churnMarginal = (rss[64] - rss[warm]) / (64.0 - warm);
+        var churnMarginalCommitted = (committed[64] - committed[warm]) / (64.0 - warm);
+        var warmPacked = packedBytes.Skip(warm).Average();
+        Console.WriteLine($"| churn, marginal: the last {64 - warm} after a warm-up of {WarmUpRoutes} churned routes | {churnMarginal / 1024:F0} | {churnMarginal / warmPacked:F2} | {churnMarginalCommitted / 1024:F0} | {churnMarginalCommitted / warmPacked:F2} | {sessions[warm] - 2} / {sessions[64] - 2} |");
         Console.WriteLine($"| cold-only: fetched on an alias event (Inference:PrefetchColdAliases), no session | {cold.RssRatio * coldPacked / 1024:F0} | {cold.RssRatio:F2} | {cold.CommittedRatio * coldPacked / 1024:F0} | {cold.CommittedRatio:F2} | {cold.Sessions} |");
         Console.WriteLine($"| cold-only, marginal: the last {cold.MarginalRoutes} after a warm-up of the prefetch path | {cold.MarginalRssRatio * coldPacked / 1024:F0} | {cold.MarginalRssRatio:F2} | {cold.MarginalCommittedRatio * coldPacked / 1024:F0} | {cold.MarginalCommittedRatio:F2} | {cold.Sessions} |");
         return new MemoryFigures(
-            label, perCold / coldPacked, cold.MarginalRssRatio, (rss[fullAt] - rss[1]) / (sessions[fullAt] - sessions[1]),
+            label, perCold / coldPacked, churnMarginal / warmPacked, cold.MarginalRssRatio, (rss[fullAt] - rss[1]) / (sessions[fullAt] - sessions[1]),
             Median(hot), Median(rebuilt), Median(firstCall), LoadAverage());
     }
 
     private sealed record MemoryFigures(
-        string Label, double ChurnRssRatio, double ColdMarginalRssRatio, double RssPerHotSession, double HotMedian, double RebuiltMedian,
+        string Label, double ChurnRssRatio, double ChurnMarginalRssRatio, double ColdMarginalRssRatio, double RssPerHotSession, double HotMedian, double RebuiltMedian,
         double NeverSeenMedian, string Load);
 
     private const string GcCommitted = "system_runtime_dotnet_gc_last_collection_memory_committed_size";
+
+    private const int WarmUpRoutes = 5;
 
     private static int _coldRuns;
 
@@ -705,7 +721,6 @@ internal static class ServingBenchmark
         List<BenchProcess> processes, string repository, string backboneDirectory, BenchProcess registry, List<MaskBundle> variants, List<long> packedBytes,
         ByteString content, string label, Dictionary<string, string> settings, long hotBudget, int fullAt)
     {
-        const int WarmUpRoutes = 5;
         var alias = $"cold{++_coldRuns}";
         var process = Start(processes, repository, "InferenceService", "inference-cold-only", InferenceSettings(backboneDirectory, registry, new(settings)
         {
@@ -726,6 +741,7 @@ internal static class ServingBenchmark
         var cold = variants.Skip(fullAt).ToList();
         var batches = new[] { cold.Take(WarmUpRoutes).ToList(), cold.Skip(WarmUpRoutes).ToList() };
         var points = new List<ColdOnlyPoint> { await SampleAsync(process, $"{fullAt} requested", 0) };
+        await GcDumpAsync(process, $"{label}-cold-{fullAt}");
         var loadedSoFar = 0;
         foreach (var batch in batches)
         {
@@ -742,6 +758,7 @@ internal static class ServingBenchmark
             }
 
             points.Add(await SampleAsync(process, $"+ {loadedSoFar} cold-only ({batch.Count} loaded in {started.Elapsed.TotalSeconds:F1} s)", loadedSoFar));
+            await GcDumpAsync(process, $"{label}-cold-{fullAt}+{loadedSoFar}");
         }
 
         Console.WriteLine();
@@ -762,6 +779,28 @@ internal static class ServingBenchmark
             (all.Rss - hot.Rss) / coldPacked, (all.Committed - hot.Committed) / coldPacked,
             (all.Rss - warm.Rss) / marginalPacked, (all.Committed - warm.Committed) / marginalPacked,
             batches[1].Count, $"{hot.Sessions - 2} / {all.Sessions - 2}");
+    }
+
+    // Diagnosis only: with S3R_BENCH_GCDUMP=DIR, a dotnet-gcdump of the process at each memory point (the dump runs a
+    // full GC in the process, so the figures after it are not those of an undisturbed run). S3R_BENCH_GCDUMP_TOOL: the tool.
+    private static async Task GcDumpAsync(BenchProcess process, string name)
+    {
+        var directory = Environment.GetEnvironmentVariable("S3R_BENCH_GCDUMP");
+        if (string.IsNullOrEmpty(directory))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(directory);
+        var file = Path.Combine(directory, string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '+' ? c : '_')) + ".gcdump");
+        using var tool = Process.Start(new ProcessStartInfo(Environment.GetEnvironmentVariable("S3R_BENCH_GCDUMP_TOOL") ?? "dotnet-gcdump")
+        {
+            ArgumentList = { "collect", "-p", process.ProcessId.ToString(CultureInfo.InvariantCulture), "-o", file },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        await tool.WaitForExitAsync();
+        Console.WriteLine($"gcdump {file}: exit {tool.ExitCode}");
     }
 
     private static async Task<ColdOnlyPoint> SampleAsync(BenchProcess process, string name, int coldLoads)

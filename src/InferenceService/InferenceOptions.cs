@@ -91,9 +91,10 @@ internal sealed class InferenceOptions
     public bool ReturnFreedNativeMemory { get; set; } = true;
 
     /// <summary>
-    /// Quiet time after the last route load (fetch, session build, eviction) before one memory settle: a blocking full
-    /// GC that compacts the large object heap and decommits, then a glibc trim, so a burst of loads does not leave its
-    /// garbage committed (bench/README.md, "Cold routes without fetch garbage"). Zero turns it off. Default: 1 s.
+    /// Quiet time after the last route load (fetch, session build, eviction) before one memory settle: the session
+    /// builds' pooled buffers are dropped, then a blocking full GC that compacts the large object heap and decommits,
+    /// then a glibc trim, so a burst of loads does not leave its garbage or its build buffers committed (bench/README.md,
+    /// "Cold routes without fetch garbage", "Route churn: the build pools"). Zero turns it off. Default: 1 s.
     /// Range: 0 - 10 min.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]

@@ -66,6 +66,13 @@ internal sealed class EncoderSessionFactory : IDisposable
     public long PooledBytes => _floats.RetainedBytes + _models.RetainedBytes;
 
     /// <summary>
+    /// Drops the build buffers kept for reuse (up to one build's worth of masked tensors and one serialised model, ~25 MiB
+    /// for tiny-ssl), so that between bursts of builds the process does not hold them; the next build allocates them
+    /// again. Returns the bytes dropped (they are garbage until the next full GC). Safe during a build.
+    /// </summary>
+    public long ReleasePooled() => _floats.Clear() + _models.Clear();
+
+    /// <summary>
     /// Builds and loads the encoder session of <paramref name="masks"/> (none: the unmasked backbone). Returns it with
     /// its resident cost: the bytes of the tensors it owns (masked or shrunk, pre-packed by ONNX Runtime in place of
     /// the originals) plus <see cref="SessionOverheadBytes"/>; the shared tensors are paid once, by the unmasked session.

@@ -65,5 +65,17 @@ internal sealed class ExactArrayPool<T>(long capacityBytes)
         }
     }
 
+    /// <summary>Drops every array held for reuse (the next rents allocate anew); returns the bytes dropped.</summary>
+    public long Clear()
+    {
+        lock (_lock)
+        {
+            var dropped = _retainedBytes;
+            _free.Clear();
+            _retainedBytes = 0;
+            return dropped;
+        }
+    }
+
     private static long Bytes(T[] array) => (long)array.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
 }

@@ -44,4 +44,23 @@ public sealed class ExactArrayPoolTests
         Assert.Contains(rented, r => ReferenceEquals(r, b));
         Assert.Contains(rented, r => ReferenceEquals(r, c));
     }
+
+    [Fact]
+    public void Clear_AfterReturns_NothingRetainedAndTheNextRentAllocatesAnew()
+    {
+        // Arrange
+        var pool = new ExactArrayPool<float>(1024);
+        var first = pool.Rent(10);
+        pool.Return(first);
+        pool.Return(pool.Rent(20));
+
+        // Act
+        var dropped = pool.Clear();
+        var next = pool.Rent(10);
+
+        // Assert
+        Assert.Equal(30 * sizeof(float), dropped);
+        Assert.Equal(0, pool.RetainedBytes);
+        Assert.NotSame(first, next);
+    }
 }

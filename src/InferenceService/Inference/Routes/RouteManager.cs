@@ -53,8 +53,14 @@ internal sealed class RouteManager : IDisposable
         _hot = new BudgetedLruCache<string, RouteEngine>(
             _options.MaskCacheBudgetBytes, "hot", metrics, returnFreed ? () => GlibcHeap.Trim() : null);
         _hot.Pin(RouteModel.BaseMaskKey);
-        _settler = new MemorySettler(
-            _options.MemorySettleDelay, _options.MemorySettleMinInterval, time, MemorySettler.Default(returnFreed), metrics);
+        var settle = MemorySettler.Default(returnFreed);
+        _settler = new MemorySettler(_options.MemorySettleDelay, _options.MemorySettleMinInterval, time, () =>
+        {
+            // The session builds' pooled buffers (~25 MiB for tiny-ssl) serve a burst of builds; once the burst is over
+            // they go with its garbage, else they stay resident for good (bench/README.md, "Route churn: the build pools").
+            ReleaseBuildBuffers();
+            settle();
+        }, metrics);
         var concurrentRuns = _options.MaxConcurrentRuns > 0
             ? _options.MaxConcurrentRuns
             : Math.Max(1, Environment.ProcessorCount / _options.IntraOpThreads);
@@ -115,6 +121,27 @@ internal sealed class RouteManager : IDisposable
                 var backbone = _backbone.Current;
                 return _encoders ??= new EncoderSessionFactory(backbone.Config, backbone.Weights, EngineOptions);
             }
+        }
+    }
+
+    /// <summary>Bytes the session builds keep pooled for reuse now (tests, diagnostics).</summary>
+    public long PooledBuildBytes
+    {
+        get
+        {
+            lock (_frontendLock)
+            {
+                return _encoders?.PooledBytes ?? 0;
+            }
+        }
+    }
+
+    /// <summary>Drops the session builds' pooled buffers; part of each memory settle.</summary>
+    public void ReleaseBuildBuffers()
+    {
+        lock (_frontendLock)
+        {
+            _encoders?.ReleasePooled();
         }
     }
 
