@@ -280,37 +280,23 @@ public sealed class JobOptionsTests
     }
 
     [Theory]
-    [InlineData(-0.1)]
-    [InlineData(1.0)]
-    [InlineData(double.NaN)]
-    public void Resolve_HeadWeightDecayOutsideRange_InvalidInputNamingIt(double decay)
+    [InlineData("head_weight_decay", -0.1)]
+    [InlineData("head_weight_decay", 1.0)]
+    [InlineData("head_weight_decay", double.NaN)]
+    [InlineData("adam_beta2", -0.5)]
+    [InlineData("adam_beta2", 1.0)]
+    [InlineData("adam_beta2", double.NaN)]
+    public void Resolve_OptimizationRateOutsideRange_InvalidInputNamingIt(string field, double value)
     {
         // Arrange
         var spec = Spec(JobKind.Head);
-        spec.Optimization = new OptimizationSpec { HeadWeightDecay = decay };
+        spec.Optimization = field == "adam_beta2" ? new OptimizationSpec { AdamBeta2 = value } : new OptimizationSpec { HeadWeightDecay = value };
 
         // Act
         var error = Assert.Throws<InvalidInputException>(() => JobOptions.Resolve(spec));
 
         // Assert
-        Assert.Equal("optimization.head_weight_decay", Assert.Single(error.Violations).Field);
-    }
-
-    [Theory]
-    [InlineData(-0.5)]
-    [InlineData(1.0)]
-    [InlineData(double.NaN)]
-    public void Resolve_AdamBeta2OutsideRange_InvalidInputNamingIt(double beta2)
-    {
-        // Arrange
-        var spec = Spec(JobKind.Head);
-        spec.Optimization = new OptimizationSpec { AdamBeta2 = beta2 };
-
-        // Act
-        var error = Assert.Throws<InvalidInputException>(() => JobOptions.Resolve(spec));
-
-        // Assert
-        Assert.Equal("optimization.adam_beta2", Assert.Single(error.Violations).Field);
+        Assert.Equal("optimization." + field, Assert.Single(error.Violations).Field);
     }
 
     [Theory]
