@@ -16,15 +16,26 @@ internal static class BenchJobProcess
     /// <summary>CPU seconds the job process used, written by the child beside its result.</summary>
     public const string CpuFile = "cpu_seconds.txt";
 
-    /// <summary>The job's result, or null when it failed (the message names its log).</summary>
+    /// <summary>
+    /// The job's result, or null when it failed (the message names its log) or when <paramref name="directory"/> holds a
+    /// job of another spec.
+    /// </summary>
     public static async Task<JobResult?> RunOrReuseAsync(JobSpec spec, string directory)
     {
         directory = Path.GetFullPath(directory);
         var resultPath = Path.Combine(directory, ResultFile);
+        var specPath = Path.Combine(directory, "job.json");
+        // A result or checkpoint of another recipe must not stand in for this one (a rerun with changed settings).
+        if (File.Exists(specPath) && JsonParser.Default.Parse<JobSpec>(await File.ReadAllTextAsync(specPath)) is var stored && !stored.Equals(spec))
+        {
+            Console.WriteLine($"{Path.GetFileName(directory)}: FAILED: {directory} holds a job with another spec ({specPath}); " +
+                "give the run another work directory, or delete that one to retrain it.");
+            return null;
+        }
+
         if (!File.Exists(resultPath))
         {
             Directory.CreateDirectory(directory);
-            var specPath = Path.Combine(directory, "job.json");
             await File.WriteAllTextAsync(specPath, JsonFormatter.Default.Format(spec));
             var (exitCode, log) = await RunChildAsync(directory, "job.log", "quality-job", specPath, directory);
             if (exitCode != 0 || !File.Exists(resultPath))

@@ -6,6 +6,7 @@ using S3Router.Api.V1;
 using S3Router.Core.Backbones;
 using S3Router.TrainingService;
 using S3Router.TrainingService.Jobs;
+using S3Router.TrainingService.Training;
 using S3Router.TrainingService.Training.Scoring;
 
 namespace S3Router.Bench;
@@ -196,6 +197,12 @@ internal static class QualityBenchmark
             },
             Seed = 1,
         };
+        // Left unset at the default, so specs of runs before the switch existed compare equal (BenchJobProcess).
+        if (!isCtc && settings.ClassifierAdamBeta2 != AdamOptimizer.DefaultBeta2)
+        {
+            spec.Optimization.AdamBeta2 = settings.ClassifierAdamBeta2;
+        }
+
         // Classifier heads get their own recipe: a linear head over pooled statistics needs more and faster steps than CTC.
         var (headSteps, headLr) = isCtc ? (settings.HeadSteps, settings.HeadLr) : (settings.ClassifierHeadSteps, settings.ClassifierHeadLr);
         if (job.Kind == "head")
@@ -356,12 +363,12 @@ internal static class QualityBenchmark
     private sealed record Settings(
         string Corpus, string Backbone, string Work, IReadOnlyList<string> Languages, IReadOnlyList<string> Sizes,
         int HeadSteps, double HeadLr, int Steps, double MaskLr, double WeightsLr, int Parallel, string? RealCorpus,
-        string ClassifierPooling, int ClassifierHeadSteps, double ClassifierHeadLr)
+        string ClassifierPooling, int ClassifierHeadSteps, double ClassifierHeadLr, double ClassifierAdamBeta2)
     {
         public const string Usage =
             "usage: S3Router.Bench quality --corpus DIR [--backbone models/tiny-ssl] [--work .artifacts/quality] [--languages en,de,es,it,pl,ru] " +
             "[--sizes 10min,1h] [--head-steps 2000] [--head-lr 2e-3] [--steps 300] [--mask-lr 1e-3] [--weights-lr 1e-4] [--parallel 2] " +
-            "[--classifier-pooling stats|attentive|mean] [--classifier-head-steps 4000] [--classifier-head-lr 1e-2] " +
+            "[--classifier-pooling stats|attentive|mean] [--classifier-head-steps 4000] [--classifier-head-lr 1e-2] [--classifier-adam-beta2 0.98] " +
             "[--real-corpus DIR (s3r data asterisk output: ASR also scored on its real test split)]";
 
         public static Settings? Parse(IReadOnlyList<string> args)
@@ -398,7 +405,8 @@ internal static class QualityBenchmark
                 values.GetValueOrDefault("real-corpus"),
                 Get("classifier-pooling", "stats"),
                 int.Parse(Get("classifier-head-steps", "4000"), CultureInfo.InvariantCulture),
-                double.Parse(Get("classifier-head-lr", "1e-2"), CultureInfo.InvariantCulture));
+                double.Parse(Get("classifier-head-lr", "1e-2"), CultureInfo.InvariantCulture),
+                double.Parse(Get("classifier-adam-beta2", "0.98"), CultureInfo.InvariantCulture));
         }
     }
 }
