@@ -1,4 +1,4 @@
-using Google.Protobuf;
+using Grpc.Core;
 using S3Router.Api.V1;
 using S3Router.Core.Backbones;
 using S3Router.Core.Masks;
@@ -22,18 +22,12 @@ public static class RegistrySeeding
     public static async Task<MaskVersion> PublishAsync(
         this MaskRegistry.MaskRegistryClient registry, MaskBundle bundle, string alias, CancellationToken cancellationToken)
     {
-        using var call = registry.PublishMask(cancellationToken: cancellationToken);
-        await call.RequestStream.WriteAsync(new PublishMaskRequest
+        var metadata = new PublishMaskMetadata
         {
-            Metadata = new PublishMaskMetadata
-            {
-                Task = bundle.Task,
-                LanguageCode = bundle.Language.Length == 0 ? "und" : bundle.Language,
-                SetAlias = alias,
-            },
-        }, cancellationToken);
-        await call.RequestStream.WriteAsync(new PublishMaskRequest { Chunk = ByteString.CopyFrom(bundle.ToBytes()) }, cancellationToken);
-        await call.RequestStream.CompleteAsync();
-        return (await call).Version;
+            Task = bundle.Task,
+            LanguageCode = bundle.Language.Length == 0 ? "und" : bundle.Language,
+            SetAlias = alias,
+        };
+        return (await registry.PublishBundleAsync(metadata, bundle.ToBytes(), new CallOptions(cancellationToken: cancellationToken))).Version;
     }
 }

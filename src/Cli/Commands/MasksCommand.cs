@@ -11,8 +11,6 @@ namespace S3Router.Cli.Commands;
 /// <summary><c>s3r masks publish|list|show|resolve|alias|yank|download|watch</c>: a thin client of the mask registry.</summary>
 internal static class MasksCommand
 {
-    private const int ChunkBytes = 1024 * 1024;
-
     public static Command Create() => new("masks", "Mask bundles in the registry")
     {
         Publish(), List(), Show(), Resolve(), Alias(), Yank(), Download(), Watch(),
@@ -60,15 +58,7 @@ internal static class MasksCommand
                 }
                 metadata.Labels[label[..eq]] = label[(eq + 1)..];
             }
-            using var call = client.PublishMask(headers, cancellationToken: ct);
-            await call.RequestStream.WriteAsync(new PublishMaskRequest { Metadata = metadata }, ct);
-            for (var offset = 0; offset < bytes.Length; offset += ChunkBytes)
-            {
-                var length = Math.Min(ChunkBytes, bytes.Length - offset);
-                await call.RequestStream.WriteAsync(new PublishMaskRequest { Chunk = ByteString.CopyFrom(bytes, offset, length) }, ct);
-            }
-            await call.RequestStream.CompleteAsync();
-            var reply = await call;
+            var reply = await client.PublishBundleAsync(metadata, bytes, new CallOptions(headers, cancellationToken: ct));
             parse.InvocationConfiguration.Output.WriteLine($"{(reply.Created ? "published" : "already published as")} {Describe(reply.Version)}");
             return 0;
         }));

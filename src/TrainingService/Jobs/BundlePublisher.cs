@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
@@ -16,8 +15,6 @@ namespace S3Router.TrainingService.Jobs;
 /// </summary>
 internal sealed class BundlePublisher(IOptions<TrainingServiceOptions> options, TrainingMetrics metrics, ILogger<BundlePublisher> logger)
 {
-    private const int ChunkBytes = 1024 * 1024;
-
     public async Task<ResolvedRoute> PublishAsync(string jobId, JobSpec spec, string bundlePath, CancellationToken cancellationToken)
     {
         var publish = spec.Publish;
@@ -33,27 +30,16 @@ internal sealed class BundlePublisher(IOptions<TrainingServiceOptions> options, 
                 headers.Add("authorization", $"Bearer {options.Value.RegistryApiKey}");
             }
 
-            using var call = client.PublishMask(headers, DateTime.UtcNow + options.Value.PublishTimeout, cancellationToken);
-            await call.RequestStream.WriteAsync(new PublishMaskRequest
+            var metadata = new PublishMaskMetadata
             {
-                Metadata = new PublishMaskMetadata
-                {
-                    Task = spec.Task,
-                    LanguageCode = spec.LanguageCode,
-                    ExpectedDigest = "sha256:" + Sha256Digest.Of(bytes),
-                    SizeBytes = bytes.Length,
-                    SetAlias = publish.SetAlias,
-                    Labels = { ["job_id"] = jobId, ["job_kind"] = spec.Kind.ToString().ToLowerInvariant() },
-                },
-            }, cancellationToken);
-            for (var offset = 0; offset < bytes.Length; offset += ChunkBytes)
-            {
-                var length = Math.Min(ChunkBytes, bytes.Length - offset);
-                await call.RequestStream.WriteAsync(new PublishMaskRequest { Chunk = ByteString.CopyFrom(bytes, offset, length) }, cancellationToken);
-            }
-
-            await call.RequestStream.CompleteAsync();
-            var reply = await call.ResponseAsync;
+                Task = spec.Task,
+                LanguageCode = spec.LanguageCode,
+                ExpectedDigest = "sha256:" + Sha256Digest.Of(bytes),
+                SizeBytes = bytes.Length,
+                SetAlias = publish.SetAlias,
+                Labels = { ["job_id"] = jobId, ["job_kind"] = spec.Kind.ToString().ToLowerInvariant() },
+            };
+            var reply = await client.PublishBundleAsync(metadata, bytes, new CallOptions(headers, DateTime.UtcNow + options.Value.PublishTimeout, cancellationToken));
             metrics.Published("ok");
             var version = reply.Version;
             Log.JobPublished(logger, jobId, version.Task, version.LanguageCode, version.Version, version.Digest);

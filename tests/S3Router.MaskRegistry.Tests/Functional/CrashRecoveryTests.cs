@@ -70,17 +70,8 @@ public sealed class CrashRecoveryTests : IDisposable
         Heads = [new HeadTensor("head.bias", [3], new float[3])],
     };
 
-    private static async Task<PublishMaskResponse> Publish(S3Router.Api.V1.MaskRegistry.MaskRegistryClient client, byte[] bytes, CancellationToken ct)
-    {
-        using var call = client.PublishMask(cancellationToken: ct);
-        await call.RequestStream.WriteAsync(new PublishMaskRequest { Metadata = new PublishMaskMetadata { Task = "asr", LanguageCode = "en", SizeBytes = bytes.Length } }, ct);
-        for (var offset = 0; offset < bytes.Length; offset += 1024 * 1024)
-        {
-            await call.RequestStream.WriteAsync(new PublishMaskRequest { Chunk = ByteString.CopyFrom(bytes, offset, Math.Min(1024 * 1024, bytes.Length - offset)) }, ct);
-        }
-        await call.RequestStream.CompleteAsync();
-        return await call;
-    }
+    private static Task<PublishMaskResponse> Publish(S3Router.Api.V1.MaskRegistry.MaskRegistryClient client, byte[] bytes, CancellationToken ct) =>
+        client.PublishBundleAsync(new PublishMaskMetadata { Task = "asr", LanguageCode = "en", SizeBytes = bytes.Length }, bytes, new CallOptions(cancellationToken: ct));
 
     private static async Task<byte[]> Download(S3Router.Api.V1.MaskRegistry.MaskRegistryClient client, string digest, CancellationToken ct)
     {

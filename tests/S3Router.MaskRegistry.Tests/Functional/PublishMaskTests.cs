@@ -1,7 +1,10 @@
 using Google.Rpc;
 using Grpc.Core;
+using Grpc.Net.Client;
 using S3Router.Api.V1;
+using S3Router.Core.Masks;
 using S3Router.MaskRegistry.Tests.TestSupport;
+using S3Router.Testing;
 
 namespace S3Router.MaskRegistry.Tests.Functional;
 
@@ -128,9 +131,15 @@ public sealed class PublishMaskTests : IAsyncLifetime
     [Fact]
     public async Task PublishMask_LargerThanLimit_ResourceExhausted()
     {
-        var bundle = TestBundle.For(_backbone, paddingBytes: 70_000);
+        // Refused on the declared size while chunks are still going out (4 MiB is more than HTTP/2 flow control lets through
+        // unread), and the late channel hands the answer over only after a write has failed: the interleaving that, under
+        // load, once surfaced as CANCELLED.
+        var bytes = TestBundle.For(_backbone, paddingBytes: 4 * 1024 * 1024).ToBytes();
+        var metadata = new PublishMaskMetadata { Task = "asr", LanguageCode = "en", SizeBytes = bytes.Length };
+        using var channel = GrpcChannel.ForAddress(_host.Address, new GrpcChannelOptions { HttpHandler = new LateResponseHandler() });
+        var client = new S3Router.Api.V1.MaskRegistry.MaskRegistryClient(channel);
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => _host.PublishAsync(bundle));
+        var error = await Assert.ThrowsAsync<RpcException>(() => client.PublishBundleAsync(metadata, bytes, new CallOptions(cancellationToken: Ct)));
 
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
         Assert.Contains("MaxBundleBytes", error.Status.Detail);

@@ -1,8 +1,8 @@
-using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using S3Router.Api.V1;
+using S3Router.Core.Masks;
 using S3Router.MaskRegistry.Extensions;
 using S3Router.MaskRegistry.Masks;
 using S3Router.Testing;
@@ -24,6 +24,9 @@ internal sealed class RegistryHost : IAsyncDisposable
     }
 
     public string DataDirectory { get; }
+
+    /// <summary>The gRPC endpoint, <c>http://127.0.0.1:PORT</c>.</summary>
+    public string Address => _service.Address;
 
     public int MetricsPort => _service.MetricsPort;
 
@@ -67,18 +70,8 @@ internal sealed class RegistryHost : IAsyncDisposable
     }
 
     /// <summary>Streams <paramref name="bytes"/> in chunks after <paramref name="metadata"/>.</summary>
-    public async Task<PublishMaskResponse> PublishAsync(PublishMaskMetadata metadata, byte[] bytes, Metadata? headers = null, int chunkBytes = 4096)
-    {
-        using var call = Client.PublishMask(headers, cancellationToken: TestContext.Current.CancellationToken);
-        await call.RequestStream.WriteAsync(new PublishMaskRequest { Metadata = metadata });
-        for (var offset = 0; offset < bytes.Length; offset += chunkBytes)
-        {
-            var length = Math.Min(chunkBytes, bytes.Length - offset);
-            await call.RequestStream.WriteAsync(new PublishMaskRequest { Chunk = ByteString.CopyFrom(bytes, offset, length) });
-        }
-        await call.RequestStream.CompleteAsync();
-        return await call;
-    }
+    public Task<PublishMaskResponse> PublishAsync(PublishMaskMetadata metadata, byte[] bytes, Metadata? headers = null, int chunkBytes = 4096) =>
+        Client.PublishBundleAsync(metadata, bytes, new CallOptions(headers, cancellationToken: TestContext.Current.CancellationToken), chunkBytes);
 
     public Task<PublishMaskResponse> PublishAsync(TestBundle bundle, Metadata? headers = null, string setAlias = "")
     {
