@@ -56,7 +56,7 @@ internal static partial class JobSpecValidator
         CheckDataset(spec, taskOk, F, violations);
         CheckHead(spec.Head, F, violations);
         CheckMask(spec.Mask, F, violations);
-        CheckOptimization(spec.Optimization, F, violations);
+        CheckOptimization(spec.Optimization, spec.Kind, F, violations);
         CheckPublish(spec, F, violations);
 
         InvalidInputException.ThrowIfAny(violations, "the job spec is invalid: ");
@@ -273,7 +273,7 @@ internal static partial class JobSpecValidator
         }
     }
 
-    private static void CheckOptimization(OptimizationSpec? o, Func<string, string> f, List<FieldViolation> violations)
+    private static void CheckOptimization(OptimizationSpec? o, JobKind kind, Func<string, string> f, List<FieldViolation> violations)
     {
         if (o is null)
         {
@@ -301,6 +301,15 @@ internal static partial class JobSpecValidator
         if (!(o.AdamBeta2 is >= 0 and < 1))
         {
             violations.Add(new(f("optimization.adam_beta2"), $"{o.AdamBeta2} is not a decay rate: use a number in (0, 1), e.g. 0.999, or 0 for 0.98"));
+        }
+
+        if (!(o.TimeMaskProb is >= 0 and < 1))
+        {
+            violations.Add(new(f("optimization.time_mask_prob"), $"{o.TimeMaskProb} is not a fraction of frames: use a number in [0, 1), e.g. 0.05, or 0 for none"));
+        }
+        else if (o.TimeMaskProb > 0 && kind is JobKind.Head or JobKind.StructuredPrune or JobKind.Pretrain)
+        {
+            violations.Add(new(f("optimization.time_mask_prob"), $"{kind} jobs do not run the backbone in their steps (pretraining masks on its own): leave time_mask_prob at 0"));
         }
 
         var fractions = new[] { (o.WarmupFraction, "warmup_fraction"), (o.HoldFraction, "hold_fraction"), (o.DecayFraction, "decay_fraction") };

@@ -146,9 +146,10 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
     public override (Tensor Hidden, Tensor? Lengths) forward(Tensor waveforms, Tensor? lengths) => Forward(waveforms, lengths, null, Config.NumHiddenLayers, OutputsAllStates);
 
     /// <summary>
-    /// As <see cref="forward"/>, but the projected features of the frames where <paramref name="timeMask"/>
-    /// ([batch, frames] bool, frames = <see cref="OutputFrames"/> of the padded length) is true are replaced by the
-    /// learned <c>masked_spec_embed</c> before the encoder (HuBERT / wav2vec2 pretraining).
+    /// As <see cref="forward"/> (all-states features too), but the projected features of the frames where
+    /// <paramref name="timeMask"/> ([batch, frames] bool, frames = <see cref="OutputFrames"/> of the padded length) is
+    /// true are replaced by the learned <c>masked_spec_embed</c> before the encoder (HuBERT / wav2vec2 pretraining,
+    /// SpecAugment in finetuning). The all-states features' conv-feature block stays unmasked.
     /// </summary>
     public (Tensor Hidden, Tensor? Lengths) ForwardMasked(Tensor waveforms, Tensor? lengths, Tensor timeMask)
     {
@@ -158,7 +159,7 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
             throw new InvalidOperationException("This backbone has no masked_spec_embed (mask_time_prob and mask_feature_prob are 0).");
         }
 
-        return Forward(waveforms, lengths, timeMask, Config.NumHiddenLayers, allStates: false);
+        return Forward(waveforms, lengths, timeMask, Config.NumHiddenLayers, OutputsAllStates);
     }
 
     private (Tensor Hidden, Tensor? Lengths) Forward(Tensor waveforms, Tensor? lengths, Tensor? timeMask, int layerCount, bool allStates)

@@ -93,6 +93,12 @@ internal sealed record JobOptions
     /// <summary>Adam's second-moment decay rate β2, in (0, 1). Default: <see cref="AdamOptimizer.DefaultBeta2"/>.</summary>
     public double AdamBeta2 { get; init; } = AdamOptimizer.DefaultBeta2;
 
+    /// <summary>
+    /// SpecAugment time masking in the steps that run the backbone: about this fraction of each utterance's valid frames
+    /// is covered by spans of <see cref="Pretraining.SpanMasker.SpanLength"/> (training.proto <c>time_mask_prob</c>), in [0, 1). Default: 0 (none).
+    /// </summary>
+    public double TimeMaskProb { get; init; }
+
     /// <summary>Whether the head reads the all-states features (<see cref="Wav2Vec2Model.OutputsAllStates"/>): stats and conv_max classifiers.</summary>
     public bool ReadsAllStates => !IsCtc && Pooling is Heads.ClassifierPooling.Stats or Heads.ClassifierPooling.ConvMax;
 
@@ -254,6 +260,10 @@ internal sealed record JobOptions
             $"head_weight_decay must be in [0, 1); found {optimization.HeadWeightDecay}.");
         Check(optimization.AdamBeta2 is >= 0 and < 1, "optimization.adam_beta2",
             $"adam_beta2 must be in (0, 1) (0 = {AdamOptimizer.DefaultBeta2}); found {optimization.AdamBeta2}.");
+        Check(optimization.TimeMaskProb is >= 0 and < 1, "optimization.time_mask_prob",
+            $"time_mask_prob must be in [0, 1); found {optimization.TimeMaskProb}.");
+        Check(optimization.TimeMaskProb == 0 || spec.Kind is JobKind.Mask or JobKind.Weights or JobKind.Prune, "optimization.time_mask_prob",
+            $"time_mask_prob needs a job whose steps run the backbone (mask, weights, prune); {spec.Kind} jobs do not.");
         Check(optimization.EvalIntervalSteps >= 0, "optimization.eval_interval_steps", "eval_interval_steps must be ≥ 0.");
         Check(optimization.CheckpointIntervalSteps >= 0, "optimization.checkpoint_interval_steps", "checkpoint_interval_steps must be ≥ 0.");
         double warmup = optimization.WarmupFraction, hold = optimization.HoldFraction, decay = optimization.DecayFraction;
@@ -316,6 +326,7 @@ internal sealed record JobOptions
             ConvKernel = head.ConvKernel == 0 ? Heads.ConvMaxHead.DefaultKernel : head.ConvKernel,
             HeadWeightDecay = optimization.HeadWeightDecay,
             AdamBeta2 = optimization.AdamBeta2 > 0 ? optimization.AdamBeta2 : AdamOptimizer.DefaultBeta2,
+            TimeMaskProb = optimization.TimeMaskProb,
             PruneRate = pruneRate,
             InitScore = init!.Value,
             InitScoreName = initName,

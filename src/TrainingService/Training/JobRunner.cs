@@ -118,6 +118,12 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         var masking = options.IsMasked ? new MaskingOptions { Scope = options.Scope, PruneRate = options.PruneRate } : null;
         using var backbone = Wav2Vec2Model.LoadHuggingFace(options.EffectiveBackbonePath, masking);
         var backboneDigest = Sha256Digest.OfFile(Path.Combine(options.EffectiveBackbonePath, "model.safetensors"));
+        if (options.TimeMaskProb > 0 && !backbone.Config.HasMaskedSpecEmbed)
+        {
+            throw new FailedPreconditionException(
+                "time_mask_prob needs a backbone with a learned masked_spec_embed (config mask_time_prob or mask_feature_prob > 0); this one has none: set time_mask_prob to 0.");
+        }
+
         var routeMasks = startBundle is null ? null : ApplyBundleMasks(startBundle, backboneDigest, backbone);
         (IReadOnlyList<MaskTensor> Masks, Core.Pruning.StructuredPruningInfo Info)? structured =
             options.Kind == JobKind.StructuredPrune ? PruneStructures(options, context, backbone) : null;
@@ -278,8 +284,11 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
                 }
 
                 var tensors = BatchTensors.Create(data.Train, batch, crop, cropSeed);
+                var timeMask = options.TimeMaskProb > 0
+                    ? TrainingStep.TimeMask(backbone, tensors.Lengths, tensors.Waveforms.shape[1], options.TimeMaskProb, DeterministicSeed.Derive(options.Seed, step, 2))
+                    : null;
                 // A head job's backbone is a fixed feature extractor: no dropout, no graph.
-                return TrainingStep.Backbone(backbone, tensors.Waveforms, tensors.Lengths, backboneLearns, dropout: !options.HeadOnly);
+                return TrainingStep.Backbone(backbone, tensors.Waveforms, tensors.Lengths, backboneLearns, dropout: !options.HeadOnly, timeMask);
             });
             examples += batch.Length;
             if (++position == batches.Count)

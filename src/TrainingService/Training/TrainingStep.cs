@@ -38,15 +38,28 @@ internal static class TrainingStep
 
     /// <summary>
     /// The backbone's last hidden state [batch, frames, hidden] and valid frames [batch] for waveforms [batch, samples]
-    /// and lengths [batch], in training mode when <paramref name="dropout"/>, without a graph unless <paramref name="learns"/>.
+    /// and lengths [batch], in training mode when <paramref name="dropout"/>, without a graph unless <paramref name="learns"/>;
+    /// with <paramref name="timeMask"/> ([batch, frames] bool), those frames' projected features are masked (SpecAugment).
     /// </summary>
-    public static (Tensor Hidden, Tensor? Frames) Backbone(Wav2Vec2Model backbone, Tensor waveforms, Tensor lengths, bool learns, bool dropout)
+    public static (Tensor Hidden, Tensor? Frames) Backbone(Wav2Vec2Model backbone, Tensor waveforms, Tensor lengths, bool learns, bool dropout, Tensor? timeMask = null)
     {
         backbone.train(dropout);
         using (learns ? null : torch.no_grad())
         {
-            return backbone.call(waveforms, lengths);
+            return timeMask is null ? backbone.call(waveforms, lengths) : backbone.ForwardMasked(waveforms, lengths, timeMask);
         }
+    }
+
+    /// <summary>
+    /// The SpecAugment time mask [batch, frames] of one batch for <c>time_mask_prob</c> <paramref name="prob"/>:
+    /// <see cref="Pretraining.SpanMasker"/> spans covering about that fraction of each item's valid frames.
+    /// </summary>
+    public static Tensor TimeMask(Wav2Vec2Model backbone, Tensor lengths, long paddedSamples, double prob, int seed)
+    {
+        var valid = lengths.data<long>().ToArray().Select(backbone.OutputFrames).ToArray();
+        var frames = (int)backbone.OutputFrames(paddedSamples);
+        var mask = Pretraining.SpanMasker.Compute(valid, frames, new Random(seed), prob / Pretraining.SpanMasker.SpanLength);
+        return torch.tensor(mask, [valid.Length, frames]);
     }
 
     /// <summary>

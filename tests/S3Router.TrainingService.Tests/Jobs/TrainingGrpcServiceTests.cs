@@ -63,6 +63,8 @@ public sealed class TrainingGrpcServiceTests : IDisposable
     [InlineData("conv_width_with_stats", "spec.head.conv_width")]
     [InlineData("head_weight_decay", "spec.optimization.head_weight_decay")]
     [InlineData("adam_beta2", "spec.optimization.adam_beta2")]
+    [InlineData("time_mask_prob", "spec.optimization.time_mask_prob")]
+    [InlineData("time_mask_prob_head", "spec.optimization.time_mask_prob")]
     [InlineData("fractions", "spec.optimization.warmup_fraction")]
     [InlineData("max_steps", "spec.optimization.max_steps")]
     [InlineData("alias_without_publish", "spec.publish.set_alias")]
@@ -89,6 +91,8 @@ public sealed class TrainingGrpcServiceTests : IDisposable
             case "conv_width_with_stats": spec.Head = new HeadSpec { Pooling = "stats", ConvWidth = 64 }; break;
             case "head_weight_decay": spec.Optimization.HeadWeightDecay = 1.5; break;
             case "adam_beta2": spec.Optimization.AdamBeta2 = 1.0; break;
+            case "time_mask_prob": spec.Optimization.TimeMaskProb = 1.0; break;
+            case "time_mask_prob_head": spec.Kind = JobKind.Head; spec.Optimization.TimeMaskProb = 0.05; break;
             case "fractions": spec.Optimization.WarmupFraction = 0.5; spec.Optimization.HoldFraction = 0.6; break;
             case "max_steps": spec.Optimization.MaxSteps = -1; break;
             case "alias_without_publish": spec.Publish = new PublishSpec { SetAlias = "canary" }; break;

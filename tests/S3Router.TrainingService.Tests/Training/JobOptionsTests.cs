@@ -286,11 +286,19 @@ public sealed class JobOptionsTests
     [InlineData("adam_beta2", -0.5)]
     [InlineData("adam_beta2", 1.0)]
     [InlineData("adam_beta2", double.NaN)]
+    [InlineData("time_mask_prob", -0.1)]
+    [InlineData("time_mask_prob", 1.0)]
+    [InlineData("time_mask_prob", double.NaN)]
     public void Resolve_OptimizationRateOutsideRange_InvalidInputNamingIt(string field, double value)
     {
         // Arrange
-        var spec = Spec(JobKind.Head);
-        spec.Optimization = field == "adam_beta2" ? new OptimizationSpec { AdamBeta2 = value } : new OptimizationSpec { HeadWeightDecay = value };
+        var spec = Spec(JobKind.Weights);
+        spec.Optimization = field switch
+        {
+            "adam_beta2" => new OptimizationSpec { AdamBeta2 = value },
+            "time_mask_prob" => new OptimizationSpec { TimeMaskProb = value },
+            _ => new OptimizationSpec { HeadWeightDecay = value },
+        };
 
         // Act
         var error = Assert.Throws<InvalidInputException>(() => JobOptions.Resolve(spec));
@@ -313,6 +321,39 @@ public sealed class JobOptionsTests
 
         // Assert
         Assert.Equal(resolved, options.AdamBeta2);
+    }
+
+    [Theory]
+    [InlineData(JobKind.Head)]
+    [InlineData(JobKind.StructuredPrune)]
+    [InlineData(JobKind.Pretrain)]
+    public void Resolve_TimeMaskOnAJobWithoutBackboneSteps_InvalidInputNamingIt(JobKind kind)
+    {
+        // Arrange: these kinds train on cached features, or mask on their own (pretraining).
+        var spec = Spec(kind);
+        spec.Optimization = new OptimizationSpec { TimeMaskProb = 0.05 };
+
+        // Act
+        var error = Assert.Throws<InvalidInputException>(() => JobOptions.Resolve(spec));
+
+        // Assert
+        Assert.Equal("optimization.time_mask_prob", Assert.Single(error.Violations).Field);
+    }
+
+    [Theory]
+    [InlineData(JobKind.Mask)]
+    [InlineData(JobKind.Weights)]
+    public void Resolve_TimeMaskOnABackboneStepJob_Kept(JobKind kind)
+    {
+        // Arrange
+        var spec = Spec(kind);
+        spec.Optimization = new OptimizationSpec { TimeMaskProb = 0.05 };
+
+        // Act
+        var options = JobOptions.Resolve(spec);
+
+        // Assert
+        Assert.Equal(0.05, options.TimeMaskProb);
     }
 
     private static JobSpec Spec(JobKind kind) => new()

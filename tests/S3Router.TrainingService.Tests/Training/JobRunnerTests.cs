@@ -396,6 +396,47 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(40, times[JobKind.Weights].Count);
     }
 
+    [Fact]
+    public async Task RunAsync_MaskJobWithTimeMask_ReproducibleAndDifferentFromWithout()
+    {
+        // Arrange: a backbone with a masked_spec_embed (config mask_time_prob > 0).
+        var backbone = Path.Combine(_data.Root, "backbone-spec-embed");
+        TorchSharp.torch.manual_seed(7);
+        using (var model = Wav2Vec2Model.Create(TrainingTestData.TinyConfig with { MaskTimeProb = 0.05 }))
+        {
+            model.SaveHuggingFace(backbone);
+        }
+
+        var plain = ClassifierSpec(JobKind.Mask, steps: 8, pooling: "mean");
+        plain.BackbonePath = backbone;
+        var masked = plain.Clone();
+        masked.Optimization.TimeMaskProb = 0.3;
+        var (plainLosses, maskedLosses, againLosses) = (new List<double>(), new List<double>(), new List<double>());
+
+        // Act
+        await Runner().RunAsync(plain, Context("plain", StepLosses(plainLosses)), TestContext.Current.CancellationToken);
+        await Runner().RunAsync(masked, Context("masked", StepLosses(maskedLosses)), TestContext.Current.CancellationToken);
+        await Runner().RunAsync(masked, Context("again", StepLosses(againLosses)), TestContext.Current.CancellationToken);
+
+        // Assert: the first step's features already differ; the masks are drawn from the job's seed.
+        Assert.NotEqual(plainLosses[0], maskedLosses[0]);
+        Assert.Equal(maskedLosses, againLosses);
+    }
+
+    [Fact]
+    public async Task RunAsync_TimeMaskOnABackboneWithoutSpecEmbed_FailedPrecondition()
+    {
+        // Arrange: the test backbone's config has mask_time_prob 0, so it has no masked_spec_embed.
+        var spec = ClassifierSpec(JobKind.Weights, steps: 2, pooling: "mean");
+        spec.Optimization.TimeMaskProb = 0.05;
+
+        // Act
+        var error = await Assert.ThrowsAsync<FailedPreconditionException>(() => Runner().RunAsync(spec, Context("no-embed"), TestContext.Current.CancellationToken));
+
+        // Assert
+        Assert.Contains("masked_spec_embed", error.Message, StringComparison.Ordinal);
+    }
+
     private JobSpec ClassifierSpec(JobKind kind, long steps, string pooling) => new()
     {
         Kind = kind,

@@ -1,9 +1,10 @@
 namespace S3Router.TrainingService.Training.Pretraining;
 
 /// <summary>
-/// HuBERT / wav2vec2 time masking: in each utterance, round(<see cref="StartProbability"/> × valid frames) span starts
-/// (at least one) are drawn without replacement and <see cref="SpanLength"/> frames from each start are masked
-/// (clipped at the end of the valid frames). Overlaps merge, so with 8% starts and spans of 10 about half the frames are masked.
+/// HuBERT / wav2vec2 time masking: in each utterance, round(start probability × valid frames) span starts (at least
+/// one) are drawn without replacement and <see cref="SpanLength"/> frames from each start are masked (clipped at the
+/// end of the valid frames). Overlaps merge, so with 8% starts (pretraining's <see cref="StartProbability"/>) and spans
+/// of 10 about half the frames are masked; finetuning's SpecAugment (<c>time_mask_prob</c> p) uses p / 10.
 /// </summary>
 internal static class SpanMasker
 {
@@ -12,7 +13,7 @@ internal static class SpanMasker
     public const int SpanLength = 10;
 
     /// <summary>Row-major [batch, frames] mask (true = masked) for items with <paramref name="validFrames"/> valid frames each.</summary>
-    public static bool[] Compute(IReadOnlyList<long> validFrames, int frames, Random random)
+    public static bool[] Compute(IReadOnlyList<long> validFrames, int frames, Random random, double startProbability = StartProbability)
     {
         var mask = new bool[validFrames.Count * frames];
         for (var b = 0; b < validFrames.Count; b++)
@@ -23,7 +24,7 @@ internal static class SpanMasker
                 continue;
             }
 
-            var starts = Math.Max(1, (int)Math.Round(StartProbability * valid));
+            var starts = Math.Max(1, (int)Math.Round(startProbability * valid));
             var candidates = Enumerable.Range(0, valid).ToArray();
             for (var i = 0; i < starts; i++)
             {
