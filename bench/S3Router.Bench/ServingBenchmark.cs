@@ -730,7 +730,11 @@ internal static class ServingBenchmark
         ["jemalloc"] = ("jemalloc (LD_PRELOAD), defaults", new() { ["LD_PRELOAD"] = Jemalloc }),
         ["jemalloc-decay"] = ("jemalloc, background_thread, decay 1 s",
             new() { ["LD_PRELOAD"] = Jemalloc, ["MALLOC_CONF"] = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0" }),
+        ["jemalloc-nodecay"] = ("jemalloc, no decay (purge at once)",
+            new() { ["LD_PRELOAD"] = Jemalloc, ["MALLOC_CONF"] = "dirty_decay_ms:0,muzzy_decay_ms:0" }),
         ["tcmalloc"] = ("tcmalloc-minimal (LD_PRELOAD), defaults", new() { ["LD_PRELOAD"] = Tcmalloc }),
+        ["tcmalloc-release"] = ("tcmalloc-minimal, aggressive decommit, release rate 10",
+            new() { ["LD_PRELOAD"] = Tcmalloc, ["TCMALLOC_AGGRESSIVE_DECOMMIT"] = "true", ["TCMALLOC_RELEASE_RATE"] = "10" }),
     };
 
     // Which allocator the process has mapped (a preloaded jemalloc or tcmalloc, else glibc's).
