@@ -717,16 +717,15 @@ internal static class ServingBenchmark
     private const string Jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
     private const string Tcmalloc = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4";
 
-    // The memory setups by name: a label and the settings (environment) of the inference process.
+    // The memory setups by name: a label and the settings (environment) of the inference process. The malloc setups
+    // preload another allocator (Debian/Ubuntu packages libjemalloc2, libtcmalloc-minimal4; skipped when not installed).
+    // ONNX Runtime's memory pattern off and a shared environment arena were measured on branch alloc, commit c616ab7
+    // (bench/README.md, "Route churn: another malloc, ...").
     private static readonly Dictionary<string, (string Label, Dictionary<string, string> Settings)> MemorySetups = new()
     {
         ["shipped"] = ("defaults (as shipped)", []),
         ["workstation"] = ("workstation GC", new() { ["DOTNET_gcServer"] = "0" }),
         ["no-arena"] = ("route sessions without ORT CPU arena", new() { ["Inference__OnnxMemoryArena"] = "false" }),
-        ["no-pattern"] = ("ORT memory pattern off", new() { ["Inference__OnnxMemoryPattern"] = "false" }),
-        ["no-pattern-no-arena"] = ("ORT memory pattern and route CPU arena off",
-            new() { ["Inference__OnnxMemoryPattern"] = "false", ["Inference__OnnxMemoryArena"] = "false" }),
-        ["shared-arena"] = ("ORT shared env arena", new() { ["Inference__OnnxSharedArena"] = "true" }),
         ["jemalloc"] = ("jemalloc (LD_PRELOAD), defaults", new() { ["LD_PRELOAD"] = Jemalloc }),
         ["jemalloc-decay"] = ("jemalloc, background_thread, decay 1 s",
             new() { ["LD_PRELOAD"] = Jemalloc, ["MALLOC_CONF"] = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0" }),

@@ -142,12 +142,6 @@ internal sealed class InferenceOptions
     /// </summary>
     public bool OnnxMemoryArena { get; set; } = true;
 
-    /// <summary>Whether ONNX Runtime sessions plan activation memory per input shape (<c>EnableMemoryPattern</c>). Default: true.</summary>
-    public bool OnnxMemoryPattern { get; set; } = true;
-
-    /// <summary>Whether ONNX Runtime sessions share one CPU arena registered on the environment. Default: false.</summary>
-    public bool OnnxSharedArena { get; set; }
-
     /// <summary>Longest audio of one request or stream, in seconds. Default: 60. Range: 1-3600.</summary>
     [Range(1, 3600)]
     public int MaxAudioSeconds { get; set; } = 60;

@@ -26,18 +26,6 @@ public sealed class OnnxEngineOptions
     /// </summary>
     public bool CpuMemoryArena { get; set; } = true;
 
-    /// <summary>
-    /// Whether sessions plan their activations' memory once per input shape (<c>SessionOptions.EnableMemoryPattern</c>).
-    /// Default: true.
-    /// </summary>
-    public bool MemoryPattern { get; set; } = true;
-
-    /// <summary>
-    /// Whether sessions allocate from one CPU arena registered on ONNX Runtime's environment for the whole process
-    /// (<c>session.use_env_allocators</c>) instead of each growing its own. Default: false.
-    /// </summary>
-    public bool SharedArena { get; set; }
-
     /// <summary>A copy of these options with <see cref="CpuMemoryArena"/> set to <paramref name="value"/>.</summary>
     internal OnnxEngineOptions WithCpuMemoryArena(bool value)
     {

@@ -48,14 +48,7 @@ internal static class OnnxSessions
             IntraOpNumThreads = options.IntraOpThreads,
             InterOpNumThreads = 1,
             EnableCpuMemArena = options.CpuMemoryArena,
-            EnableMemoryPattern = options.MemoryPattern,
         };
-        if (options.SharedArena)
-        {
-            OnnxSharedArena.EnsureRegistered();
-            sessionOptions.AddSessionConfigEntry("session.use_env_allocators", "1");
-        }
-
         switch (options.Spinning)
         {
             case OnnxSpinning.WhileRunning:

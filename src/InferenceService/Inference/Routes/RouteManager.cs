@@ -109,7 +109,6 @@ internal sealed class RouteManager : IDisposable
     private OnnxEngineOptions EngineOptions => new()
     {
         IntraOpThreads = _options.IntraOpThreads, Spinning = _options.IntraOpSpinning, CpuMemoryArena = _options.OnnxMemoryArena,
-        MemoryPattern = _options.OnnxMemoryPattern, SharedArena = _options.OnnxSharedArena,
     };
 
     /// <summary>Builds the backbone's encoder sessions (shared unmasked weights, pooled build buffers), made on first use.</summary>
