@@ -18,6 +18,9 @@ internal static class Program
                                              (--with-tiered-jit: also a gateway with tiered JIT on, as before issue 7;
                                              --with-parsing-gateway: also one as before the Recognize pass-through)
                                              --mixed-only: only 8 mixed routes vs 1 route, per Inference:IntraOpSpinning
+                                             S3R_BENCH_MEMORY_SETUPS=shipped,jemalloc,...: the memory processes' setups
+                                             (shipped, workstation, no-arena, jemalloc, jemalloc-decay, jemalloc-nodecay,
+                                             tcmalloc, tcmalloc-release; default shipped,workstation,no-arena)
           gateway-hop [--seconds N] [--concurrency N] [--delay-ms N] [--env KEY=VALUE]...
                                              the gateway hop alone (instant backend, or one answering after N ms) for
                                              profiling: gateway CPU per call; --env goes to the gateway process

@@ -93,21 +93,33 @@ internal static class ServingBenchmark
             var (_, rawWeights) = await BackboneCheckpoint.LoadAsync(backboneDirectory);
             var loaded = new LoadedBackbone(config, Wav2Vec2Weights.Normalize(rawWeights), backboneHex);
             var content = ByteString.CopyFrom(wav);
-            // Then route sessions without ONNX Runtime's CPU memory arena (Inference:OnnxMemoryArena=false).
-            List<MemoryFigures> figures =
-            [
-                await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "defaults (as shipped)", []),
-                await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "workstation GC",
-                    new() { ["DOTNET_gcServer"] = "0" }),
-                await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, "route sessions without ORT CPU arena",
-                    new() { ["Inference__OnnxMemoryArena"] = "false" }),
-            ];
+            // S3R_BENCH_MEMORY_SETUPS (comma-separated names of MemorySetups, in the order to run them; a name may repeat)
+            // picks the setups; default: as shipped, workstation GC, route sessions without ORT's CPU arena.
+            var names = (Environment.GetEnvironmentVariable("S3R_BENCH_MEMORY_SETUPS") is { Length: > 0 } chosen ? chosen : "shipped,workstation,no-arena")
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            List<MemoryFigures> figures = [];
+            foreach (var name in names)
+            {
+                if (!MemorySetups.TryGetValue(name, out var setup))
+                {
+                    throw new ArgumentException($"Unknown memory setup '{name}'; known: {string.Join(", ", MemorySetups.Keys)}.");
+                }
+
+                if (setup.Settings.TryGetValue("LD_PRELOAD", out var library) && !File.Exists(library))
+                {
+                    Console.WriteLine($"skipped setup {name}: {library} is not installed");
+                    continue;
+                }
+
+                figures.Add(await MemoryAsync(processes, repository, backboneDirectory, registry, loaded, variants, packedBytes, content, setup.Label, setup.Settings));
+            }
+
             Console.WriteLine();
-            Console.WriteLine("| setup | churn RSS x packed | churn marginal RSS x packed | cold-only marginal RSS x packed | RSS per hot session MiB | hot ms | rebuilt session ms | never seen ms | load 1-min at end |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+            Console.WriteLine("| setup | churn RSS x packed | churn marginal RSS x packed | churn GC committed x packed | cold-only marginal RSS x packed | RSS at full tier / 64 routes MiB | second pass MiB | RSS per hot session MiB | hot ms | rebuilt session ms | never seen ms | load 1-min at end |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var f in figures)
             {
-                Console.WriteLine($"| {f.Label} | {f.ChurnRssRatio:F2} | {f.ChurnMarginalRssRatio:F2} | {f.ColdMarginalRssRatio:F2} | {f.RssPerHotSession / 1048576.0:F1} | {Ms(f.HotMedian)} | {Ms(f.RebuiltMedian)} | {Ms(f.NeverSeenMedian)} | {f.Load} |");
+                Console.WriteLine($"| {f.Label} | {f.ChurnRssRatio:F2} | {f.ChurnMarginalRssRatio:F2} | {f.ChurnCommittedRatio:F2} | {f.ColdMarginalRssRatio:F2} | {f.RssFull / 1048576.0:F1} / {f.Rss64 / 1048576.0:F1} | {f.SecondPass / 1048576.0:+0.0;-0.0} | {f.RssPerHotSession / 1048576.0:F1} | {Ms(f.HotMedian)} | {Ms(f.RebuiltMedian)} | {Ms(f.NeverSeenMedian)} | {f.Load} |");
             }
 
             // The exact managed size of a cold route: the same RouteModel objects built in this process.
@@ -565,7 +577,7 @@ internal static class ServingBenchmark
             ["Inference__MaskCacheBudgetBytes"] = hotBudget.ToString(CultureInfo.InvariantCulture),
         }));
         await memory.WaitReadyAsync();
-        Console.WriteLine($"memory settings in effect: {await memory.MetricLineAsync("s3router_inference_memory_settings")}");
+        Console.WriteLine($"memory settings in effect: {await memory.MetricLineAsync("s3router_inference_memory_settings")}; malloc: {MallocOf(memory.ProcessId)}");
         using var memoryChannel = GrpcChannel.ForAddress(memory.Address);
         var memoryClient = new Speech.SpeechClient(memoryChannel);
         await Task.Delay(2000);
@@ -606,7 +618,7 @@ internal static class ServingBenchmark
             }
         }
 
-        // 30 calls: the hot median compares settings side by side (Inference:OnnxMemoryArena), on a shared machine.
+        // 30 calls: the hot median compares settings side by side (ORT options, malloc), on a shared machine.
         var hot = new List<double>();
         for (var i = 0; i < 30; i++)
         {
@@ -698,12 +710,42 @@ internal static class ServingBenchmark
         Console.WriteLine($"| cold-only: fetched on an alias event (Inference:PrefetchColdAliases), no session | {cold.RssRatio * coldPacked / 1024:F0} | {cold.RssRatio:F2} | {cold.CommittedRatio * coldPacked / 1024:F0} | {cold.CommittedRatio:F2} | {cold.Sessions} |");
         Console.WriteLine($"| cold-only, marginal: the last {cold.MarginalRoutes} after a warm-up of the prefetch path | {cold.MarginalRssRatio * coldPacked / 1024:F0} | {cold.MarginalRssRatio:F2} | {cold.MarginalCommittedRatio * coldPacked / 1024:F0} | {cold.MarginalCommittedRatio:F2} | {cold.Sessions} |");
         return new MemoryFigures(
-            label, perCold / coldPacked, churnMarginal / warmPacked, cold.MarginalRssRatio, (rss[fullAt] - rss[1]) / (sessions[fullAt] - sessions[1]),
+            label, perCold / coldPacked, churnMarginal / warmPacked, churnCommitted / coldPacked, rss[fullAt], rss[64], rssSecondPass - rss[64], cold.MarginalRssRatio, (rss[fullAt] - rss[1]) / (sessions[fullAt] - sessions[1]),
             Median(hot), Median(rebuilt), Median(firstCall), LoadAverage());
     }
 
+    private const string Jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
+    private const string Tcmalloc = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4";
+
+    // The memory setups by name: a label and the settings (environment) of the inference process. The malloc setups
+    // preload another allocator (Debian/Ubuntu packages libjemalloc2, libtcmalloc-minimal4; skipped when not installed).
+    // ONNX Runtime's memory pattern off and a shared environment arena were measured on branch alloc, commit c616ab7
+    // (bench/README.md, "Route churn: another malloc, ...").
+    private static readonly Dictionary<string, (string Label, Dictionary<string, string> Settings)> MemorySetups = new()
+    {
+        ["shipped"] = ("defaults (as shipped)", []),
+        ["workstation"] = ("workstation GC", new() { ["DOTNET_gcServer"] = "0" }),
+        ["no-arena"] = ("route sessions without ORT CPU arena", new() { ["Inference__OnnxMemoryArena"] = "false" }),
+        ["jemalloc"] = ("jemalloc (LD_PRELOAD), defaults", new() { ["LD_PRELOAD"] = Jemalloc }),
+        ["jemalloc-decay"] = ("jemalloc, background_thread, decay 1 s",
+            new() { ["LD_PRELOAD"] = Jemalloc, ["MALLOC_CONF"] = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0" }),
+        ["jemalloc-nodecay"] = ("jemalloc, no decay (purge at once)",
+            new() { ["LD_PRELOAD"] = Jemalloc, ["MALLOC_CONF"] = "dirty_decay_ms:0,muzzy_decay_ms:0" }),
+        ["tcmalloc"] = ("tcmalloc-minimal (LD_PRELOAD), defaults", new() { ["LD_PRELOAD"] = Tcmalloc }),
+        ["tcmalloc-release"] = ("tcmalloc-minimal, aggressive decommit, release rate 10",
+            new() { ["LD_PRELOAD"] = Tcmalloc, ["TCMALLOC_AGGRESSIVE_DECOMMIT"] = "true", ["TCMALLOC_RELEASE_RATE"] = "10" }),
+    };
+
+    // Which allocator the process has mapped (a preloaded jemalloc or tcmalloc, else glibc's).
+    private static string MallocOf(int processId)
+    {
+        var maps = File.ReadAllText($"/proc/{processId}/maps");
+        return maps.Contains("libjemalloc", StringComparison.Ordinal) ? "jemalloc"
+            : maps.Contains("libtcmalloc", StringComparison.Ordinal) ? "tcmalloc" : "glibc";
+    }
+
     private sealed record MemoryFigures(
-        string Label, double ChurnRssRatio, double ChurnMarginalRssRatio, double ColdMarginalRssRatio, double RssPerHotSession, double HotMedian, double RebuiltMedian,
+        string Label, double ChurnRssRatio, double ChurnMarginalRssRatio, double ChurnCommittedRatio, long RssFull, long Rss64, long SecondPass, double ColdMarginalRssRatio, double RssPerHotSession, double HotMedian, double RebuiltMedian,
         double NeverSeenMedian, string Load);
 
     private const string GcCommitted = "system_runtime_dotnet_gc_last_collection_memory_committed_size";
