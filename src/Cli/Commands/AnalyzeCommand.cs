@@ -30,7 +30,7 @@ internal static class AnalyzeCommand
         {
             routes, reference, languages, output,
         };
-        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, (client, headers) => ReportErrorsAsync(async () =>
+        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, ct, (client, headers) => ReportErrorsAsync(async () =>
         {
             var request = new AnalyzeMaskSimilarityRequest();
             foreach (var text in parse.GetValue(routes) ?? [])

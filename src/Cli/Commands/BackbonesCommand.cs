@@ -15,7 +15,7 @@ internal static class BackbonesCommand
         var dir = new Argument<DirectoryInfo>("dir") { Description = "Backbone directory with config.json and model.safetensors" };
         var name = new Option<string?>("--name") { Description = "Name to register (default: the directory's name)" };
         var command = new Command("register", "Register a backbone (digest and tensor shapes of model.safetensors, plus config.json)") { dir, name };
-        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, async (client, headers) =>
+        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, ct, async (client, headers) =>
         {
             var folder = parse.GetValue(dir)!;
             var model = Path.Combine(folder.FullName, "model.safetensors");
@@ -40,7 +40,7 @@ internal static class BackbonesCommand
     private static Command List()
     {
         var command = new Command("list", "List registered backbones");
-        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, async (client, headers) =>
+        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, ct, async (client, headers) =>
         {
             var token = "";
             do

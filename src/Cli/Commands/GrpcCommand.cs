@@ -6,8 +6,11 @@ namespace S3Router.Cli.Commands;
 /// <summary>The one place where a command opens a channel, sends its API key and turns gRPC errors into a line on stderr.</summary>
 internal static class GrpcCommand
 {
-    /// <summary>Opens a channel to <paramref name="address"/> and calls <paramref name="action"/>; a gRPC error becomes one line on stderr and exit code 1.</summary>
-    public static async Task<int> RunAsync(string address, string? apiKey, Func<GrpcChannel, Metadata, Task<int>> action)
+    /// <summary>
+    /// Opens a channel to <paramref name="address"/> and calls <paramref name="action"/>; a gRPC error becomes one line on
+    /// stderr and exit code 1, except CANCELLED after <paramref name="cancellationToken"/> fired (the user's Ctrl+C), which propagates.
+    /// </summary>
+    public static async Task<int> RunAsync(string address, string? apiKey, CancellationToken cancellationToken, Func<GrpcChannel, Metadata, Task<int>> action)
     {
         using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 });
         var headers = new Metadata();
@@ -19,7 +22,8 @@ internal static class GrpcCommand
         {
             return await action(channel, headers);
         }
-        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled)
+        // A CANCELLED the user did not ask for (the server or a proxy ended the call) is an error like any other.
+        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
         {
             await Console.Error.WriteLineAsync($"error: {ex.StatusCode}: {ex.Status.Detail}");
             return 1;

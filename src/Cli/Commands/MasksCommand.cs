@@ -35,7 +35,7 @@ internal static class MasksCommand
         var alias = new Option<string?>("--alias") { Description = "Point this alias at the new version (e.g. canary)" };
         var labels = new Option<string[]>("--label") { Description = "Free-form label key=value (repeatable)", AllowMultipleArgumentsPerToken = false };
         var command = new Command("publish", "Publish a mask bundle; prints the version") { file, task, language, alias, labels };
-        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, async (client, headers) =>
+        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, ct, async (client, headers) =>
         {
             var path = parse.GetValue(file)!.FullName;
             var bytes = await File.ReadAllBytesAsync(path, ct);
@@ -71,7 +71,7 @@ internal static class MasksCommand
         var language = new Option<string?>("--language") { Description = "Only this language (with --task: list that route's versions)" };
         var yanked = new Option<bool>("--include-yanked") { Description = "With --task and --language: show yanked versions too" };
         var command = new Command("list", "List routes, or the versions of one route (--task and --language)") { task, language, yanked };
-        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, async (client, headers) =>
+        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, ct, async (client, headers) =>
         {
             var (t, l) = (parse.GetValue(task) ?? "", parse.GetValue(language) ?? "");
             var token = "";
@@ -107,7 +107,7 @@ internal static class MasksCommand
     {
         var (task, language, reference) = (TaskArgument(), LanguageArgument(), RefArgument());
         var command = new Command("show", "Print everything about one version as JSON") { task, language, reference };
-        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, async (client, headers) =>
+        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, ct, async (client, headers) =>
         {
             var reply = await client.ResolveMaskAsync(new ResolveMaskRequest { Task = parse.GetValue(task)!, LanguageCode = parse.GetValue(language)!, Ref = parse.GetValue(reference)! }, headers, cancellationToken: ct);
             parse.InvocationConfiguration.Output.WriteLine(new JsonFormatter(JsonFormatter.Settings.Default.WithIndentation()).Format(reply.Version));
@@ -120,7 +120,7 @@ internal static class MasksCommand
     {
         var (task, language, reference) = (TaskArgument(), LanguageArgument(), RefArgument());
         var command = new Command("resolve", "Resolve a ref to one version; prints 'vN sha256:...'") { task, language, reference };
-        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, async (client, headers) =>
+        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, ct, async (client, headers) =>
         {
             var reply = await client.ResolveMaskAsync(new ResolveMaskRequest { Task = parse.GetValue(task)!, LanguageCode = parse.GetValue(language)!, Ref = parse.GetValue(reference)! }, headers, cancellationToken: ct);
             parse.InvocationConfiguration.Output.WriteLine($"v{reply.Version.Version} {reply.Version.Digest}");
@@ -137,7 +137,7 @@ internal static class MasksCommand
         var expect = new Option<long?>("--expect") { Description = "Only if the alias points at this version now (0: absent)" };
         var delete = new Option<bool>("--delete") { Description = "Delete the alias instead" };
         var command = new Command("alias", "Point an alias at a version (compare-and-set with --expect), or delete it") { task, language, alias, version, expect, delete };
-        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, async (client, headers) =>
+        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, ct, async (client, headers) =>
         {
             var (t, l, a) = (parse.GetValue(task)!, parse.GetValue(language)!, parse.GetValue(alias)!);
             var expected = parse.GetValue(expect);
@@ -171,7 +171,7 @@ internal static class MasksCommand
         var reason = new Option<string?>("--reason") { Description = "Why (required when yanking)" };
         var undo = new Option<bool>("--undo") { Description = "Unyank instead" };
         var command = new Command("yank", "Hide a version from alias resolution (still downloadable by digest)") { task, language, version, reason, undo };
-        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, async (client, headers) =>
+        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, ct, async (client, headers) =>
         {
             var reply = await client.YankMaskVersionAsync(new YankMaskVersionRequest
             {
@@ -189,7 +189,7 @@ internal static class MasksCommand
         var (task, language, reference) = (TaskArgument(), LanguageArgument(), RefArgument());
         var output = new Option<FileInfo>("--output", "-o") { Description = "Where to write the bundle", Required = true };
         var command = new Command("download", "Download a bundle; the digest is checked before the file is kept") { task, language, reference, output };
-        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, async (client, headers) =>
+        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, ct, async (client, headers) =>
         {
             var target = parse.GetValue(output)!.FullName;
             var partial = target + ".part";
@@ -229,7 +229,7 @@ internal static class MasksCommand
         var task = new Option<string?>("--task") { Description = "Only this task" };
         var language = new Option<string?>("--language") { Description = "Only this language" };
         var command = new Command("watch", "Print registry changes as they happen (Ctrl-C to stop)") { after, task, language };
-        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, async (client, headers) =>
+        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, ct, async (client, headers) =>
         {
             var request = new WatchMasksRequest { Task = parse.GetValue(task) ?? "", LanguageCode = parse.GetValue(language) ?? "" };
             if (parse.GetValue(after) is { } revision)

@@ -45,7 +45,7 @@ internal static class TrainCommand
         var requestId = new Option<string?>("--request-id") { Description = "Makes retries safe: the same id twice returns the first job" };
         var watch = new Option<bool>("--watch") { Description = "Follow the job's progress until it ends" };
         var command = new Command("submit", "Queue a job on the training service; prints its id") { config, requestId, watch };
-        command.SetAction((parse, ct) => ClientAsync(parse, async client =>
+        command.SetAction((parse, ct) => ClientAsync(parse, ct, async client =>
         {
             var spec = await ReadSpecAsync(parse.GetValue(config)!, ct);
             if (spec is null)
@@ -64,7 +64,7 @@ internal static class TrainCommand
     {
         var jobId = JobIdArgument();
         var command = new Command("watch", "Follow a job's progress until it ends; exit code 0 only when it succeeded") { jobId };
-        command.SetAction((parse, ct) => ClientAsync(parse, client => FollowAsync(client, parse.GetValue(jobId)!, ct)));
+        command.SetAction((parse, ct) => ClientAsync(parse, ct, client => FollowAsync(client, parse.GetValue(jobId)!, ct)));
         return command;
     }
 
@@ -73,7 +73,7 @@ internal static class TrainCommand
         var state = new Option<JobState?>("--state") { Description = "Only jobs in this state (Queued, Running, Succeeded, Failed, Cancelling, Cancelled)" };
         var limit = new Option<int>("--limit") { Description = "At most this many jobs, newest first", DefaultValueFactory = _ => 20 };
         var command = new Command("list", "List jobs, newest first") { state, limit };
-        command.SetAction((parse, ct) => ClientAsync(parse, async client =>
+        command.SetAction((parse, ct) => ClientAsync(parse, ct, async client =>
         {
             var remaining = Math.Max(1, parse.GetValue(limit));
             var token = "";
@@ -104,7 +104,7 @@ internal static class TrainCommand
     {
         var jobId = JobIdArgument();
         var command = new Command("cancel", "Ask a job to stop (within one training step); prints its state") { jobId };
-        command.SetAction((parse, ct) => ClientAsync(parse, async client =>
+        command.SetAction((parse, ct) => ClientAsync(parse, ct, async client =>
         {
             var reply = await client.CancelJobAsync(new CancelJobRequest { JobId = parse.GetValue(jobId)! }, cancellationToken: ct);
             Console.WriteLine($"{reply.Job.Id} {JobProgressView.State(reply.Job.State)}");
@@ -220,6 +220,6 @@ internal static class TrainCommand
         }
     }
 
-    private static Task<int> ClientAsync(ParseResult parse, Func<Training.TrainingClient, Task<int>> action) =>
-        GrpcCommand.RunAsync(parse.GetValue(Target)!, apiKey: null, (channel, _) => action(new Training.TrainingClient(channel)));
+    private static Task<int> ClientAsync(ParseResult parse, CancellationToken cancellationToken, Func<Training.TrainingClient, Task<int>> action) =>
+        GrpcCommand.RunAsync(parse.GetValue(Target)!, apiKey: null, cancellationToken, (channel, _) => action(new Training.TrainingClient(channel)));
 }
