@@ -10,7 +10,7 @@ using S3Router.InferenceService.Onnx;
 namespace S3Router.Bench;
 
 // serving --pattern-only: Inference:OnnxMemoryPattern on vs off, one fresh inference process per setting and round,
-// the settings alternated (on, off, then off, on, ...) so the shared machine's load hits both alike.
+// both running at once with their calls interleaved, so the shared machine's load hits both alike.
 internal static partial class ServingBenchmark
 {
     private const int PatternHotRoutes = 8;
@@ -27,16 +27,83 @@ internal static partial class ServingBenchmark
         var fixedContent = ByteString.CopyFrom(Linear16Samples(utterance, 4 * 16000 + 8000));
         var varying = lengths.Select(n => ByteString.CopyFrom(Linear16Samples(utterance, n))).ToArray();
         Console.WriteLine();
-        Console.WriteLine($"## ONNX Runtime memory pattern for route sessions (Inference:OnnxMemoryPattern), {rounds} rounds, settings alternated");
+        Console.WriteLine($"## ONNX Runtime memory pattern for route sessions (Inference:OnnxMemoryPattern), {rounds} rounds, calls of the two processes interleaved");
         Console.WriteLine($"per process: {PatternHotRoutes} routes made hot with the {content.Length}-byte WAV; on one hot route {lengths.Length} pairs of calls, "
             + "one fixed 4.5 s, one of a distinct length (1.0-8.0 s by 50 ms, shuffled); then 20 other distinct lengths on each hot route");
 
         var results = new List<PatternFigures>();
         for (var round = 1; round <= rounds; round++)
         {
-            foreach (var on in round % 2 == 1 ? new[] { true, false } : [false, true])
+            // Both processes at once, their calls interleaved one by one (the first of each pair alternating): the shared
+            // machine's load hits both alike.
+            var order = round % 2 == 1 ? new[] { true, false } : [false, true];
+            var pods = new List<PatternPod>();
+            try
             {
-                results.Add(await MemoryPatternProcessAsync(processes, repository, backboneDirectory, registry, loaded, variants, content, fixedContent, varying, lengths, round, on));
+                foreach (var on in order)
+                {
+                    pods.Add(await PatternPodAsync(processes, repository, backboneDirectory, registry, loaded, variants, content, on));
+                }
+
+                foreach (var pod in pods)
+                {
+                    for (var i = 0; i < 5; i++)
+                    {
+                        await RecognizeLinear16Async(pod.Client, fixedContent, pod.Route);
+                    }
+                }
+
+                for (var i = 0; i < varying.Length; i++)
+                {
+                    foreach (var pod in i % 2 == 0 ? pods : Enumerable.Reverse(pods))
+                    {
+                        var started = Stopwatch.GetTimestamp();
+                        await RecognizeLinear16Async(pod.Client, fixedContent, pod.Route);
+                        pod.Fixed.Add(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                    }
+
+                    foreach (var pod in i % 2 == 0 ? Enumerable.Reverse(pods) : pods)
+                    {
+                        var started = Stopwatch.GetTimestamp();
+                        await RecognizeLinear16Async(pod.Client, varying[i], pod.Route);
+                        pod.Varying.Add(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                    }
+                }
+
+                await Task.Delay(2000);
+                var rssOne = pods.Select(p => p.Process.ResidentBytes()).ToList();
+                // Other distinct lengths on every hot route (each its own 20 of the 141, rotated).
+                for (var k = 0; k < 20; k++)
+                {
+                    for (var j = 0; j < pods[0].Hot.Count; j++)
+                    {
+                        foreach (var pod in pods)
+                        {
+                            await RecognizeLinear16Async(pod.Client, varying[((j * 17) + k) % varying.Length], Selector(pod.Hot[j]));
+                        }
+                    }
+                }
+
+                await Task.Delay(2000);
+                for (var p = 0; p < pods.Count; p++)
+                {
+                    var pod = pods[p];
+                    var rssAll = pod.Process.ResidentBytes();
+                    var f = new PatternFigures(
+                        round, pod.On, pod.PerSession, pod.RssHot, rssOne[p] - pod.RssHot, rssAll - rssOne[p], Percentile(pod.Fixed, 0.5), Percentile(pod.Fixed, 0.99),
+                        Percentile(pod.Varying, 0.5), Percentile(pod.Varying, 0.99), pod.LoadStart, LoadAverage());
+                    Console.WriteLine($"round {round}, memory pattern {(pod.On ? "on" : "off")}: sessions {pod.Sessions1} -> {pod.SessionsHot} -> {await pod.Process.MetricAsync("s3router_inference_onnx_sessions")} (frontend + unmasked + routes'), "
+                        + $"RSS {pod.Rss1 / 1048576.0:F1} -> {pod.RssHot / 1048576.0:F1} -> {rssOne[p] / 1048576.0:F1} -> {rssAll / 1048576.0:F1} MiB; fixed p50 {Ms(f.FixedP50)}, varying p50 {Ms(f.VaryingP50)} ms; load {LoadAverage()}");
+                    results.Add(f);
+                }
+            }
+            finally
+            {
+                foreach (var pod in pods)
+                {
+                    pod.Process.Dispose();
+                    processes.Remove(pod.Process);
+                }
             }
         }
 
@@ -61,86 +128,47 @@ internal static partial class ServingBenchmark
         }
     }
 
-    private static async Task<PatternFigures> MemoryPatternProcessAsync(
+    // A fresh inference process with the setting, 8 routes requested (made hot) with the bench's WAV; RSS per hot session.
+    private static async Task<PatternPod> PatternPodAsync(
         List<BenchProcess> processes, string repository, string backboneDirectory, BenchProcess registry, LoadedBackbone loaded,
-        List<MaskBundle> variants, ByteString content, ByteString fixedContent, ByteString[] varying, int[] lengths, int round, bool on)
+        List<MaskBundle> variants, ByteString content, bool on)
     {
         var loadStart = LoadAverage();
         // Room for the unmasked encoder and 8 route sessions and a half (as the memory setups).
         var overhead = EncoderSessionFactory.OverheadBytes(loaded.Config);
         var routeBytes = variants[0].Masks.Sum(m => m.ElementCount * sizeof(float)) + overhead;
         var hotBudget = loaded.EncoderBytes + overhead + (routeBytes * PatternHotRoutes) + (routeBytes / 2);
-        var process = Start(processes, repository, "InferenceService", "inference-pattern", InferenceSettings(backboneDirectory, registry, new()
+        var process = Start(processes, repository, "InferenceService", $"inference-pattern-{(on ? "on" : "off")}", InferenceSettings(backboneDirectory, registry, new()
         {
             ["Inference__MaskCacheBudgetBytes"] = hotBudget.ToString(CultureInfo.InvariantCulture),
             ["Inference__OnnxMemoryPattern"] = on ? "true" : "false",
         }));
-        try
+        await process.WaitReadyAsync();
+        var channel = GrpcChannel.ForAddress(process.Address);
+        var client = new Speech.SpeechClient(channel);
+        var hot = variants.Take(PatternHotRoutes).ToList();
+        long rss1 = 0;
+        double sessions1 = 0;
+        for (var i = 0; i < hot.Count; i++)
         {
-            await process.WaitReadyAsync();
-            using var channel = GrpcChannel.ForAddress(process.Address);
-            var client = new Speech.SpeechClient(channel);
-            var hot = variants.Take(PatternHotRoutes).ToList();
-            long rss1 = 0;
-            double sessions1 = 0;
-            for (var i = 0; i < hot.Count; i++)
+            var settles = await process.MetricAsync(SettleCount);
+            await RecognizeAsync(client, content, Selector(hot[i]));
+            if (i == 0)
             {
-                var settles = await process.MetricAsync(SettleCount);
-                await RecognizeAsync(client, content, Selector(hot[i]));
-                if (i == 0 || i == hot.Count - 1)
-                {
-                    await Task.Delay(2000);
-                    await SettledAsync(process, settles);
-                    (rss1, sessions1) = i == 0 ? (process.ResidentBytes(), await process.MetricAsync("s3router_inference_onnx_sessions")) : (rss1, sessions1);
-                }
+                await Task.Delay(2000);
+                await SettledAsync(process, settles);
+                (rss1, sessions1) = (process.ResidentBytes(), await process.MetricAsync("s3router_inference_onnx_sessions"));
             }
-
-            var rssHot = process.ResidentBytes();
-            var sessionsHot = await process.MetricAsync("s3router_inference_onnx_sessions");
-            var perSession = (rssHot - rss1) / (sessionsHot - sessions1);
-
-            var route = Selector(hot[^1]);
-            for (var i = 0; i < 5; i++)
+            else if (i == hot.Count - 1)
             {
-                await RecognizeLinear16Async(client, fixedContent, route);
+                await Task.Delay(2000);
+                await SettledAsync(process, settles);
             }
-
-            var (fixedTimes, varyingTimes) = (new List<double>(), new List<double>());
-            for (var i = 0; i < varying.Length; i++)
-            {
-                var started = Stopwatch.GetTimestamp();
-                await RecognizeLinear16Async(client, fixedContent, route);
-                fixedTimes.Add(Stopwatch.GetElapsedTime(started).TotalSeconds);
-                started = Stopwatch.GetTimestamp();
-                await RecognizeLinear16Async(client, varying[i], route);
-                varyingTimes.Add(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            }
-
-            await Task.Delay(2000);
-            var rssOne = process.ResidentBytes();
-            // Other distinct lengths on every hot route (each its own 20 of the 141, rotated).
-            for (var k = 0; k < 20; k++)
-            {
-                for (var j = 0; j < hot.Count; j++)
-                {
-                    await RecognizeLinear16Async(client, varying[((j * 17) + k) % varying.Length], Selector(hot[j]));
-                }
-            }
-
-            await Task.Delay(2000);
-            var rssAll = process.ResidentBytes();
-            var sessionsEnd = await process.MetricAsync("s3router_inference_onnx_sessions");
-            Console.WriteLine($"round {round}, memory pattern {(on ? "on" : "off")}: sessions {sessions1} -> {sessionsHot} -> {sessionsEnd} (frontend + unmasked + routes'), RSS {rss1 / 1048576.0:F1} -> {rssHot / 1048576.0:F1} -> {rssOne / 1048576.0:F1} -> {rssAll / 1048576.0:F1} MiB; "
-                + $"fixed p50 {Ms(Percentile(fixedTimes, 0.5))}, varying p50 {Ms(Percentile(varyingTimes, 0.5))} ms; load {LoadAverage()}");
-            return new PatternFigures(
-                round, on, perSession, rssHot, rssOne - rssHot, rssAll - rssOne, Percentile(fixedTimes, 0.5), Percentile(fixedTimes, 0.99),
-                Percentile(varyingTimes, 0.5), Percentile(varyingTimes, 0.99), loadStart, LoadAverage());
         }
-        finally
-        {
-            process.Dispose();
-            processes.Remove(process);
-        }
+
+        var rssHot = process.ResidentBytes();
+        var sessionsHot = await process.MetricAsync("s3router_inference_onnx_sessions");
+        return new PatternPod(on, process, client, hot, Selector(hot[^1]), rss1, sessions1, rssHot, sessionsHot, (rssHot - rss1) / (sessionsHot - sessions1), loadStart);
     }
 
     private static double Percentile(List<double> values, double p)
@@ -157,6 +185,15 @@ internal static partial class ServingBenchmark
             Config = new RecognitionConfig { Encoding = Api.V1.AudioEncoding.Linear16, SampleRateHertz = 16000 },
             Audio = new RecognitionAudio { Content = linear16 },
         }, deadline: DateTime.UtcNow.AddMinutes(2)).ResponseAsync;
+
+    private sealed record PatternPod(
+        bool On, BenchProcess Process, Speech.SpeechClient Client, List<MaskBundle> Hot, RouteSelector Route, long Rss1, double Sessions1, long RssHot,
+        double SessionsHot, double PerSession, string LoadStart)
+    {
+        public List<double> Fixed { get; } = [];
+
+        public List<double> Varying { get; } = [];
+    }
 
     private sealed record PatternFigures(
         int Round, bool On, double PerSession, long RssHot, long AfterOne, long AfterAll, double FixedP50, double FixedP99, double VaryingP50,
