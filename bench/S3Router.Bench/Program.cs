@@ -13,11 +13,13 @@ internal static class Program
           prune-tokens [--route FILE] [--manifest-dir DIR] [...]
                                              structured pruning CER vs compute, token dropping speedup vs CER
           serving [--quick] [--memory-only]  end-to-end latency, gateway vs direct, mixed routes, memory per route
-                  [--gateway-only [--with-tiered-jit] [--with-parsing-gateway]] [--mixed-only]
+                  [--gateway-only [--with-tiered-jit] [--with-parsing-gateway]] [--mixed-only] [--pattern-only]
                                              only gateway vs direct: an instant backend, then the inference service
                                              (--with-tiered-jit: also a gateway with tiered JIT on, as before issue 7;
                                              --with-parsing-gateway: also one as before the Recognize pass-through)
                                              --mixed-only: only 8 mixed routes vs 1 route, per Inference:IntraOpSpinning
+                                             --pattern-only: only Inference:OnnxMemoryPattern on vs off (hot latency at
+                                             fixed and varying lengths, RSS), S3R_BENCH_PATTERN_ROUNDS rounds (default 3)
                                              S3R_BENCH_MEMORY_SETUPS=shipped,jemalloc,...: the memory processes' setups
                                              (shipped, workstation, no-arena, jemalloc, jemalloc-decay, jemalloc-nodecay,
                                              tcmalloc, tcmalloc-release; default shipped,workstation,no-arena)
@@ -46,7 +48,8 @@ internal static class Program
                 return 0;
             case "serving":
                 await ServingBenchmark.RunAsync(quick: args.Contains("--quick"), memoryOnly: args.Contains("--memory-only"), gatewayOnly: args.Contains("--gateway-only"),
-                    withTieredJit: args.Contains("--with-tiered-jit"), withParsingGateway: args.Contains("--with-parsing-gateway"), mixedOnly: args.Contains("--mixed-only"));
+                    withTieredJit: args.Contains("--with-tiered-jit"), withParsingGateway: args.Contains("--with-parsing-gateway"), mixedOnly: args.Contains("--mixed-only"),
+                    patternOnly: args.Contains("--pattern-only"));
                 return 0;
             case "gateway-hop":
                 await ServingBenchmark.GatewayHopOnlyAsync(Option(args, "--seconds", 30), Option(args, "--concurrency", 1), Option(args, "--delay-ms", 0),

@@ -21,12 +21,12 @@ namespace S3Router.Bench;
 /// resident memory with 1, 8, 64 routes loaded; streaming cost per audio second. Compared setups run interleaved
 /// (one pass of each per round) so the machine's load hits them alike.
 /// </summary>
-internal static class ServingBenchmark
+internal static partial class ServingBenchmark
 {
     private const string Utterance = "please turn on the lights in the kitchen";
     private static readonly int[] Concurrencies = [1, 8, 32];
 
-    public static async Task RunAsync(bool quick, bool memoryOnly, bool gatewayOnly = false, bool withTieredJit = false, bool withParsingGateway = false, bool mixedOnly = false)
+    public static async Task RunAsync(bool quick, bool memoryOnly, bool gatewayOnly = false, bool withTieredJit = false, bool withParsingGateway = false, bool mixedOnly = false, bool patternOnly = false)
     {
         var repository = Path.GetDirectoryName(FindUp("S3RouterServices.sln"))!;
         var backboneDirectory = Path.Combine(repository, "models", "tiny-ssl");
@@ -76,6 +76,16 @@ internal static class ServingBenchmark
                 await MixedRoutesAsync(processes, repository, backboneDirectory, registry, demo, variants, wav, quick);
                 Console.WriteLine();
                 Console.WriteLine($"failed calls in the load phases: {Failed}");
+                Console.WriteLine($"load average at end {LoadAverage()}; wall {wall.Elapsed.TotalMinutes:F1} min");
+                return;
+            }
+
+            if (patternOnly)
+            {
+                var (_, patternWeights) = await BackboneCheckpoint.LoadAsync(backboneDirectory);
+                var patternBackbone = new LoadedBackbone(config, Wav2Vec2Weights.Normalize(patternWeights), backboneHex);
+                await MemoryPatternAsync(processes, repository, backboneDirectory, registry, patternBackbone, variants, ByteString.CopyFrom(wav), audio.Samples);
+                Console.WriteLine();
                 Console.WriteLine($"load average at end {LoadAverage()}; wall {wall.Elapsed.TotalMinutes:F1} min");
                 return;
             }
@@ -952,9 +962,12 @@ internal static class ServingBenchmark
     }
 
     // The utterance repeated with 0.3 s of silence between, cut to the length, as 16-bit little-endian PCM.
-    private static byte[] Linear16(float[] utterance, int seconds)
+    private static byte[] Linear16(float[] utterance, int seconds) => Linear16Samples(utterance, seconds * 16000);
+
+    // The same, cut to a number of samples at 16 kHz.
+    private static byte[] Linear16Samples(float[] utterance, int count)
     {
-        var samples = new float[seconds * 16000];
+        var samples = new float[count];
         var period = utterance.Length + 4800;
         for (var i = 0; i < samples.Length; i++)
         {

@@ -51,4 +51,21 @@ public sealed class InferenceOptionsTests
         // Assert
         Assert.Equal(expected, options.OnnxMemoryArena);
     }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("false", false)]
+    [InlineData("true", true)]
+    public void Bind_OnnxMemoryPattern_ThatSetting(string? value, bool expected)
+    {
+        // Arrange: as the environment variable Inference__OnnxMemoryPattern gives it (null: not set).
+        var settings = value is null ? [] : new[] { new KeyValuePair<string, string?>("Inference:OnnxMemoryPattern", value) };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+
+        // Act
+        var options = configuration.GetSection(InferenceOptions.SectionName).Get<InferenceOptions>() ?? new InferenceOptions();
+
+        // Assert
+        Assert.Equal(expected, options.OnnxMemoryPattern);
+    }
 }

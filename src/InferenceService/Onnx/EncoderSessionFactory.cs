@@ -111,8 +111,8 @@ internal sealed class EncoderSessionFactory : IDisposable
 
             model = _models.Rent(proto.CalculateSize());
             proto.WriteTo(model.AsSpan());
-            // The unmasked session is built once and pinned: its arena never churns, so it always keeps one.
-            var engine = masks is null or { Count: 0 } ? _options.WithCpuMemoryArena(true) : _options;
+            // The unmasked session is built once and pinned: its arena never churns, so it always keeps one (and its pattern).
+            var engine = masks is null or { Count: 0 } ? _options.ForPinnedSession() : _options;
             var session = OnnxEncoderSession.Load(model, _config, engine, options =>
             {
                 foreach (var name in shared)

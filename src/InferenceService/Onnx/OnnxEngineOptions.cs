@@ -26,11 +26,28 @@ public sealed class OnnxEngineOptions
     /// </summary>
     public bool CpuMemoryArena { get; set; } = true;
 
+    /// <summary>
+    /// Whether the session plans its activations' memory once per input shape and reuses the plan
+    /// (<c>SessionOptions.EnableMemoryPattern</c>). Default: true.
+    /// </summary>
+    public bool MemoryPattern { get; set; } = true;
+
     /// <summary>A copy of these options with <see cref="CpuMemoryArena"/> set to <paramref name="value"/>.</summary>
     internal OnnxEngineOptions WithCpuMemoryArena(bool value)
     {
         var copy = (OnnxEngineOptions)MemberwiseClone();
         copy.CpuMemoryArena = value;
+        return copy;
+    }
+
+    /// <summary>
+    /// A copy of these options for a session built once and kept for the process's life (the frontend, the unmasked
+    /// encoder): ONNX Runtime's CPU arena and memory pattern on, whatever route sessions use.
+    /// </summary>
+    internal OnnxEngineOptions ForPinnedSession()
+    {
+        var copy = WithCpuMemoryArena(true);
+        copy.MemoryPattern = true;
         return copy;
     }
 

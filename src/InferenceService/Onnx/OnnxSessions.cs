@@ -48,6 +48,7 @@ internal static class OnnxSessions
             IntraOpNumThreads = options.IntraOpThreads,
             InterOpNumThreads = 1,
             EnableCpuMemArena = options.CpuMemoryArena,
+            EnableMemoryPattern = options.MemoryPattern,
         };
         switch (options.Spinning)
         {

@@ -94,7 +94,7 @@ internal sealed class RouteManager : IDisposable
                 if (_frontend is null)
                 {
                     var backbone = _backbone.Current;
-                    var session = OnnxFrontendSession.Create(backbone.Config, backbone.Weights, EngineOptions.WithCpuMemoryArena(true));
+                    var session = OnnxFrontendSession.Create(backbone.Config, backbone.Weights, EngineOptions.ForPinnedSession());
                     var batcher = new MicroBatcher<FrontendEngine.Request, FrontendOutput>(
                         batch => FrontendEngine.RunBatch(session, batch), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
                     _frontend = new FrontendEngine(session, batcher);
@@ -105,10 +105,12 @@ internal sealed class RouteManager : IDisposable
         }
     }
 
-    // Route sessions (built and evicted with the hot tier) follow OnnxMemoryArena; the frontend, built once, keeps its arena.
+    // Route sessions (built and evicted with the hot tier) follow OnnxMemoryArena and OnnxMemoryPattern; the frontend,
+    // built once, keeps its arena and pattern.
     private OnnxEngineOptions EngineOptions => new()
     {
         IntraOpThreads = _options.IntraOpThreads, Spinning = _options.IntraOpSpinning, CpuMemoryArena = _options.OnnxMemoryArena,
+        MemoryPattern = _options.OnnxMemoryPattern,
     };
 
     /// <summary>Builds the backbone's encoder sessions (shared unmasked weights, pooled build buffers), made on first use.</summary>
