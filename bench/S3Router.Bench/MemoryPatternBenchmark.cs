@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using Google.Protobuf;
 using Grpc.Net.Client;
 using S3Router.Api.V1;
@@ -95,6 +96,23 @@ internal static partial class ServingBenchmark
                     Console.WriteLine($"round {round}, memory pattern {(pod.On ? "on" : "off")}: sessions {pod.Sessions1} -> {pod.SessionsHot} -> {await pod.Process.MetricAsync("s3router_inference_onnx_sessions")} (frontend + unmasked + routes'), "
                         + $"RSS {pod.Rss1 / 1048576.0:F1} -> {pod.RssHot / 1048576.0:F1} -> {rssOne[p] / 1048576.0:F1} -> {rssAll / 1048576.0:F1} MiB; fixed p50 {Ms(f.FixedP50)}, varying p50 {Ms(f.VaryingP50)} ms; load {LoadAverage()}");
                     results.Add(f);
+                }
+
+                // Long requests last (Inference:ArenaShrinkAboveSeconds): 30 s, 60 s and 60 s again on the same route.
+                var longRequests = new[] { 30, 60, 60 }.Select(seconds => (seconds, ByteString.CopyFrom(Linear16Samples(utterance, seconds * 16000)))).ToArray();
+                foreach (var pod in pods)
+                {
+                    var line = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"round {round}, memory pattern {(pod.On ? "on" : "off")}, long requests: RSS {pod.Process.ResidentBytes() / 1048576.0:F1} MiB"));
+                    foreach (var (seconds, audio) in longRequests)
+                    {
+                        var started = Stopwatch.GetTimestamp();
+                        await RecognizeLinear16Async(pod.Client, audio, pod.Route);
+                        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                        await Task.Delay(2000);
+                        line.Append(string.Create(CultureInfo.InvariantCulture, $" -> {seconds} s ({ms:F0} ms) {pod.Process.ResidentBytes() / 1048576.0:F1} MiB"));
+                    }
+
+                    Console.WriteLine(line);
                 }
             }
             finally

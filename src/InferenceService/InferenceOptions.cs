@@ -143,6 +143,16 @@ internal sealed class InferenceOptions
     public bool OnnxMemoryArena { get; set; } = true;
 
     /// <summary>
+    /// Every session (frontend, unmasked encoder, routes) gives back the arena memory a run grew when the run held more
+    /// than this much audio (batch × longest utterance, seconds): a long request no longer raises the pod's memory for
+    /// good (one 60 s request grew a tiny-ssl pod by 0.5–0.7 GiB each time; with 10: +5 MiB for a second one), while
+    /// shorter requests keep the arena's fast path (bench/README.md, "Long requests and the arenas"). 0: after every
+    /// run. Default: 10. Range: 0-3600.
+    /// </summary>
+    [Range(0, 3600)]
+    public double ArenaShrinkAboveSeconds { get; set; } = 10;
+
+    /// <summary>
     /// Whether route sessions plan their activations' memory once per input shape (ONNX Runtime's
     /// <c>EnableMemoryPattern</c>). Speech requests have arbitrary lengths, so a plan is rarely reused, but off made
     /// no measurable difference on tiny-ssl: the same RSS per hot session and after 141 distinct lengths, hot latency

@@ -17,6 +17,7 @@ public sealed class OnnxBackboneSession : IDisposable
     private readonly InferenceSession _session;
     private int _disposed;
     private readonly long _minimumSamples;
+    private readonly double _shrinkAboveSeconds;
     private readonly int _convWidth;
     private readonly int _statesWidth;
 
@@ -27,6 +28,7 @@ public sealed class OnnxBackboneSession : IDisposable
         _convWidth = config.ConvDim[^1];
         _statesWidth = config.NumHiddenLayers * config.HiddenSize;
         _minimumSamples = Wav2Vec2OnnxBuilder.MinimumSamples(config);
+        _shrinkAboveSeconds = (options ?? new OnnxEngineOptions()).ArenaShrinkAboveSeconds;
         _session = OnnxSessions.Load(model, options);
         DropsTokens = _session.OutputMetadata.ContainsKey(Wav2Vec2OnnxBuilder.FrameIndexOutput);
         HasHiddenStates = _session.OutputMetadata.ContainsKey(Wav2Vec2OnnxBuilder.EncoderStatesOutput);
@@ -73,7 +75,7 @@ public sealed class OnnxBackboneSession : IDisposable
     /// </summary>
     public BackboneOutput[] RunFrames(float[][] batchOfAudio) =>
         OnnxSessions.RunAudio(
-            _session, batchOfAudio, _minimumSamples,
+            _session, batchOfAudio, _minimumSamples, _shrinkAboveSeconds,
             DropsTokens ? OutputNamesWithFrames : HasHiddenStates ? OutputNamesWithStates : OutputNames,
             ReadFrames);
 

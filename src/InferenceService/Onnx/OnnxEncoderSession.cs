@@ -18,14 +18,18 @@ public sealed class OnnxEncoderSession : IDisposable
 
     private readonly InferenceSession _session;
     private int _disposed;
+    private readonly double _shrinkAboveSeconds;
+    private readonly long _hopSamples;
 
     private OnnxEncoderSession(byte[] model, Wav2Vec2Config config, OnnxEngineOptions? options)
-        : this(OnnxSessions.Load(model, options), config)
+        : this(OnnxSessions.Load(model, options), config, options)
     {
     }
 
-    private OnnxEncoderSession(InferenceSession session, Wav2Vec2Config config)
+    private OnnxEncoderSession(InferenceSession session, Wav2Vec2Config config, OnnxEngineOptions? options)
     {
+        _shrinkAboveSeconds = (options ?? new OnnxEngineOptions()).ArenaShrinkAboveSeconds;
+        _hopSamples = config.FrameHopSamples;
         HiddenSize = config.HiddenSize;
         _session = session;
         StatesWidth = config.NumHiddenLayers * config.HiddenSize;
@@ -63,7 +67,7 @@ public sealed class OnnxEncoderSession : IDisposable
     /// <summary>Loads an encoder graph with extra session options (shared initializers, see <see cref="EncoderSessionFactory"/>).</summary>
     internal static OnnxEncoderSession Load(
         byte[] model, Wav2Vec2Config config, OnnxEngineOptions? options, Action<SessionOptions> configure, PrePackedWeightsContainer prePacked) =>
-        new(OnnxSessions.Load(model, options, configure, prePacked), config);
+        new(OnnxSessions.Load(model, options, configure, prePacked), config, options);
 
     /// <summary>
     /// Runs one batch of frontend outputs (each [frames, hidden], frames ≥ 1) and returns each one's last hidden state
@@ -119,7 +123,7 @@ public sealed class OnnxEncoderSession : IDisposable
 
         using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [batch, maxFrames, HiddenSize]);
         using var lengthsValue = OrtValue.CreateTensorValueFromMemory(lengths, [batch]);
-        using var runOptions = new RunOptions();
+        using var runOptions = OnnxSessions.RunOptionsFor((long)batch * maxFrames * _hopSamples, _shrinkAboveSeconds);
         using var outputs = _session.Run(runOptions, InputNames, [inputValue, lengthsValue], outputNames);
         return OnnxSessions.Unpad(outputs[0], lengths, outputWidth);
     }

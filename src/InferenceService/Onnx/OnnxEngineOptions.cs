@@ -32,6 +32,14 @@ public sealed class OnnxEngineOptions
     /// </summary>
     public bool MemoryPattern { get; set; } = true;
 
+    /// <summary>
+    /// After a run over more audio than this (batch × longest utterance, seconds at 16 kHz), the session's CPU arena gives
+    /// back what the run grew (ONNX Runtime's <c>memory.enable_memory_arena_shrinkage</c>). Without it every arena keeps
+    /// the memory of the longest request it has seen, and one 60 s request grew a tiny-ssl pod by 0.5–0.7 GiB each time
+    /// (bench/README.md, "Long requests and the arenas"). 0: after every run. Default: 10.
+    /// </summary>
+    public double ArenaShrinkAboveSeconds { get; set; } = 10;
+
     /// <summary>A copy of these options with <see cref="CpuMemoryArena"/> set to <paramref name="value"/>.</summary>
     internal OnnxEngineOptions WithCpuMemoryArena(bool value)
     {

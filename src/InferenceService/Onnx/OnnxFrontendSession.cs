@@ -15,9 +15,11 @@ public sealed class OnnxFrontendSession : IDisposable
     private readonly InferenceSession _session;
     private int _disposed;
     private readonly long _minimumSamples;
+    private readonly double _shrinkAboveSeconds;
 
     private OnnxFrontendSession(byte[] model, Wav2Vec2Config config, OnnxEngineOptions? options)
     {
+        _shrinkAboveSeconds = (options ?? new OnnxEngineOptions()).ArenaShrinkAboveSeconds;
         HiddenSize = config.HiddenSize;
         ConvWidth = config.ConvDim[^1];
         _minimumSamples = Wav2Vec2OnnxBuilder.MinimumSamples(config);
@@ -41,7 +43,7 @@ public sealed class OnnxFrontendSession : IDisposable
     /// </summary>
     public float[][,] Run(float[][] batchOfAudio) =>
         OnnxSessions.RunAudio(
-            _session, batchOfAudio, _minimumSamples, OutputNames,
+            _session, batchOfAudio, _minimumSamples, _shrinkAboveSeconds, OutputNames,
             outputs => OnnxSessions.Unpad(outputs[0], outputs[1].GetTensorDataAsSpan<long>(), HiddenSize));
 
     /// <summary>
@@ -50,7 +52,7 @@ public sealed class OnnxFrontendSession : IDisposable
     /// </summary>
     public FrontendOutput[] Run(float[][] batchOfAudio, bool convFeatures) =>
         OnnxSessions.RunAudio(
-            _session, batchOfAudio, _minimumSamples, convFeatures ? OutputNamesWithConv : OutputNames,
+            _session, batchOfAudio, _minimumSamples, _shrinkAboveSeconds, convFeatures ? OutputNamesWithConv : OutputNames,
             outputs =>
             {
                 var lengths = outputs[1].GetTensorDataAsSpan<long>();

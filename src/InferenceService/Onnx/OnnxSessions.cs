@@ -67,6 +67,22 @@ internal static class OnnxSessions
     }
 
     /// <summary>
+    /// Options of a run over <paramref name="samples"/> of padded audio (batch × longest, 16 kHz): above
+    /// <paramref name="shrinkAboveSeconds"/> (<see cref="OnnxEngineOptions.ArenaShrinkAboveSeconds"/>) the session's CPU
+    /// arena gives back, after the run, the memory it grew for it.
+    /// </summary>
+    internal static RunOptions RunOptionsFor(long samples, double shrinkAboveSeconds)
+    {
+        var runOptions = new RunOptions();
+        if (samples > shrinkAboveSeconds * Core.Audio.AudioDecoder.TargetSampleRateHertz)
+        {
+            runOptions.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+        }
+
+        return runOptions;
+    }
+
+    /// <summary>
     /// Pads a batch of utterances (16 kHz float samples, any lengths, each at least <paramref name="minimumSamples"/>)
     /// into waveforms [B, S] and lengths [B], runs <paramref name="session"/> on them and hands the outputs to
     /// <paramref name="read"/> while the inputs are still alive.
@@ -75,6 +91,7 @@ internal static class OnnxSessions
         InferenceSession session,
         float[][] batchOfAudio,
         long minimumSamples,
+        double shrinkAboveSeconds,
         string[] outputNames,
         Func<IDisposableReadOnlyCollection<OrtValue>, T> read)
     {
@@ -108,7 +125,7 @@ internal static class OnnxSessions
 
         using var waveformsValue = OrtValue.CreateTensorValueFromMemory(waveforms, [batch, maxSamples]);
         using var lengthsValue = OrtValue.CreateTensorValueFromMemory(lengths, [batch]);
-        using var runOptions = new RunOptions();
+        using var runOptions = RunOptionsFor((long)batch * maxSamples, shrinkAboveSeconds);
         using var outputs = session.Run(runOptions, AudioInputNames, [waveformsValue, lengthsValue], outputNames);
         return read(outputs);
     }

@@ -110,7 +110,7 @@ internal sealed class RouteManager : IDisposable
     private OnnxEngineOptions EngineOptions => new()
     {
         IntraOpThreads = _options.IntraOpThreads, Spinning = _options.IntraOpSpinning, CpuMemoryArena = _options.OnnxMemoryArena,
-        MemoryPattern = _options.OnnxMemoryPattern,
+        MemoryPattern = _options.OnnxMemoryPattern, ArenaShrinkAboveSeconds = _options.ArenaShrinkAboveSeconds,
     };
 
     /// <summary>Builds the backbone's encoder sessions (shared unmasked weights, pooled build buffers), made on first use.</summary>

@@ -6,20 +6,25 @@ using S3Router.InferenceService.Inference.Routes;
 
 namespace S3Router.InferenceService.Tests.Functional;
 
-/// <summary>Route sessions built without ONNX Runtime's memory pattern (Inference:OnnxMemoryPattern=false).</summary>
-public sealed class OnnxMemoryPatternTests(ServingPlatform platform) : IClassFixture<ServingPlatform>
+/// <summary>
+/// Sessions with other memory settings than the defaults: without ONNX Runtime's memory pattern for route sessions
+/// (Inference:OnnxMemoryPattern=false), with every arena shrunk after every run (Inference:ArenaShrinkAboveSeconds=0).
+/// </summary>
+public sealed class SessionMemorySettingsTests(ServingPlatform platform) : IClassFixture<ServingPlatform>
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     // Distinct lengths (each a new input shape for the route session), the first repeated: a shape seen before.
     private static readonly int[] Lengths = [12000, 20800, 7300, 12000];
 
-    [Fact]
-    public async Task Recognize_MemoryPatternOff_SameAnswersAsWithItOn()
+    [Theory]
+    [InlineData("Inference:OnnxMemoryPattern", "false")]
+    [InlineData("Inference:ArenaShrinkAboveSeconds", "0")]
+    public async Task Recognize_MemorySettingChanged_SameAnswersAsWithTheDefaults(string key, string value)
     {
         // Arrange
-        var on = await StartAsync(pattern: true);
-        var off = await StartAsync(pattern: false);
+        var on = await StartAsync([]);
+        var off = await StartAsync(new Dictionary<string, string?> { [key] = value });
 
         // Act
         var withPattern = await AnswersAsync(on, "asr", "en");
@@ -52,10 +57,9 @@ public sealed class OnnxMemoryPatternTests(ServingPlatform platform) : IClassFix
         return answers;
     }
 
-    private async Task<InferencePod> StartAsync(bool pattern)
+    private async Task<InferencePod> StartAsync(Dictionary<string, string?> settings)
     {
-        var pod = await platform.StartInferenceAsync(
-            new Dictionary<string, string?> { ["Inference:OnnxMemoryPattern"] = pattern ? "true" : "false" }, Token);
+        var pod = await platform.StartInferenceAsync(settings, Token);
         await pod.Services.GetServices<IHostedService>().OfType<BackboneLoader>().Single().Preloaded.WaitAsync(Token);
         return pod;
     }
