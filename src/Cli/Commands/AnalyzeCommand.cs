@@ -30,14 +30,14 @@ internal static class AnalyzeCommand
         {
             routes, reference, languages, output,
         };
-        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, ct, (client, headers) => ReportErrorsAsync(async () =>
+        command.SetAction((parse, ct) => RegistryConnection.RunAsync(parse, ct, (client, headers) => ReportErrorsAsync(parse.InvocationConfiguration.Error, async () =>
         {
             var request = new AnalyzeMaskSimilarityRequest();
             foreach (var text in parse.GetValue(routes) ?? [])
             {
                 if (!RouteArgument.TryParse(text, parse.GetValue(reference)!, out var route))
                 {
-                    await Console.Error.WriteLineAsync($"error: --route {text}: expected task/language[@ref], e.g. asr/en or asr/de@v3");
+                    await parse.InvocationConfiguration.Error.WriteLineAsync($"error: --route {text}: expected task/language[@ref], e.g. asr/en or asr/de@v3");
                     return 2;
                 }
                 request.Routes.Add(route);
@@ -81,7 +81,7 @@ internal static class AnalyzeCommand
         {
             languages, output,
         };
-        command.SetAction((parse, ct) => ReportErrorsAsync(async () =>
+        command.SetAction((parse, ct) => ReportErrorsAsync(parse.InvocationConfiguration.Error, async () =>
         {
             var list = parse.GetValue(languages)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var csv = parse.GetValue(output)!.FullName;
@@ -103,8 +103,8 @@ internal static class AnalyzeCommand
         return command;
     }
 
-    /// <summary>Local errors (bad CSV, unknown language, espeak-ng missing) become one line on stderr and exit code 1.</summary>
-    private static async Task<int> ReportErrorsAsync(Func<Task<int>> action)
+    /// <summary>Local errors (bad CSV, unknown language, espeak-ng missing) become one error line and exit code 1.</summary>
+    private static async Task<int> ReportErrorsAsync(TextWriter error, Func<Task<int>> action)
     {
         try
         {
@@ -112,7 +112,7 @@ internal static class AnalyzeCommand
         }
         catch (S3RouterException e)
         {
-            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            await error.WriteLineAsync($"error: {e.Message}");
             return 1;
         }
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using S3Router.TrainingService.Data;
 using Spectre.Console;
 
@@ -33,7 +34,8 @@ internal static class DataCommand
         };
         synth.SetAction(async (parse, ct) =>
         {
-            if (!TryParseAll<CorpusTasks>(parse.GetValue(tasks)!, out var taskList) || !TryParseAll<SynthEngine>(parse.GetValue(engines)!, out var engineList))
+            var error = parse.InvocationConfiguration.Error;
+            if (!TryParseAll<CorpusTasks>(parse.GetValue(tasks)!, error, out var taskList) || !TryParseAll<SynthEngine>(parse.GetValue(engines)!, error, out var engineList))
             {
                 return 2;
             }
@@ -61,16 +63,16 @@ internal static class DataCommand
             }
             catch (S3Router.Core.Errors.InvalidInputException ex)
             {
-                Console.Error.WriteLine($"error: {ex.Message}");
+                parse.InvocationConfiguration.Error.WriteLine($"error: {ex.Message}");
                 return 2;
             }
             foreach (var warning in summary.Warnings)
             {
-                Console.Error.WriteLine($"warning: {warning}");
+                parse.InvocationConfiguration.Error.WriteLine($"warning: {warning}");
             }
             foreach (var failure in summary.Failures)
             {
-                Console.Error.WriteLine($"failed: {failure}");
+                parse.InvocationConfiguration.Error.WriteLine($"failed: {failure}");
             }
             foreach (var manifest in summary.Manifests)
             {
@@ -120,16 +122,16 @@ internal static class DataCommand
             }
             catch (Exception ex) when (ex is S3Router.Core.Errors.InvalidInputException or S3Router.Core.Errors.FailedPreconditionException)
             {
-                Console.Error.WriteLine($"error: {ex.Message}");
+                parse.InvocationConfiguration.Error.WriteLine($"error: {ex.Message}");
                 return 2;
             }
             foreach (var skip in summary.Skipped)
             {
-                Console.Error.WriteLine($"skipped: {skip}");
+                parse.InvocationConfiguration.Error.WriteLine($"skipped: {skip}");
             }
             foreach (var failure in summary.Failures)
             {
-                Console.Error.WriteLine($"failed: {failure}");
+                parse.InvocationConfiguration.Error.WriteLine($"failed: {failure}");
             }
             foreach (var manifest in summary.Manifests)
             {
@@ -168,15 +170,18 @@ internal static class DataCommand
         return result;
     }
 
-    private static bool TryParseAll<T>(IEnumerable<string> values, out List<T> parsed)
+    private static bool TryParseAll<T>(IEnumerable<string> values, TextWriter error, out List<T> parsed)
         where T : struct, Enum
     {
+        // A flags enum's zero member ("none") is no choice: it would select nothing.
+        var choices = Enum.GetValues<T>().Where(v => !typeof(T).IsDefined(typeof(FlagsAttribute), false) || Convert.ToInt64(v, CultureInfo.InvariantCulture) != 0)
+            .ToDictionary(v => v.ToString().ToLowerInvariant(), StringComparer.OrdinalIgnoreCase);
         parsed = [];
         foreach (var value in Split(values))
         {
-            if (!Enum.TryParse<T>(value, ignoreCase: true, out var one) || !Enum.IsDefined(one))
+            if (!choices.TryGetValue(value, out var one))
             {
-                Console.Error.WriteLine($"error: unknown value '{value}'; expected one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
+                error.WriteLine($"error: unknown value '{value}'; expected one of {string.Join(", ", choices.Keys)}");
                 return false;
             }
             parsed.Add(one);

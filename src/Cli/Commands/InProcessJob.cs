@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -19,6 +20,7 @@ internal static class InProcessJob
     /// With <paramref name="logProgress"/>, the engine's log (targets, caching, resume) goes to the console too.
     /// </summary>
     public static async Task<int> RunAsync(
+        ParseResult parse,
         Func<JobSpec> createSpec,
         JobRunContext context,
         Func<JobResult, TimeSpan, string> headline,
@@ -33,21 +35,22 @@ internal static class InProcessJob
                 o.TimestampFormat = "HH:mm:ss ";
             }))
             : NullLoggerFactory.Instance;
+        var (output, error) = (parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
         try
         {
             var spec = createSpec();
             var runner = new JobRunner(loggerFactory.CreateLogger<JobRunner>(), TimeProvider.System);
             var started = DateTime.UtcNow;
             var result = await runner.RunAsync(spec, context, cancellationToken);
-            Console.WriteLine(headline(result, DateTime.UtcNow - started));
+            output.WriteLine(headline(result, DateTime.UtcNow - started));
             if (result.TorchThreads > 0)
             {
-                Console.WriteLine($"libtorch threads: {result.TorchThreads} (a rerun gives the same result with {JobRunner.ThreadsVariable}={result.TorchThreads})");
+                output.WriteLine($"libtorch threads: {result.TorchThreads} (a rerun gives the same result with {JobRunner.ThreadsVariable}={result.TorchThreads})");
             }
 
             foreach (var (name, value) in result.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} = {value:F4}"));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} = {value:F4}"));
             }
 
             return 0;
@@ -57,14 +60,14 @@ internal static class InProcessJob
             foreach (var violation in ex.Violations)
             {
                 var name = optionNames.TryGetValue(violation.Field, out var option) ? option : violation.Field;
-                Console.Error.WriteLine($"error: {name}: {violation.Description}");
+                error.WriteLine($"error: {name}: {violation.Description}");
             }
 
             return 2;
         }
         catch (S3RouterException ex)
         {
-            Console.Error.WriteLine($"error: {ex.Message}");
+            error.WriteLine($"error: {ex.Message}");
             return 2;
         }
     }

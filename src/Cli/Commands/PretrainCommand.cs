@@ -66,6 +66,7 @@ internal static class PretrainCommand
         {
             var work = Path.GetFullPath(parse.GetValue(output)!);
             return await InProcessJob.RunAsync(
+                parse,
                 () =>
                 {
                     var manifestDir = PrepareManifests(Path.GetFullPath(parse.GetValue(corpus)!), parse.GetValue(split)!, parse.GetValue(languages) ?? [], work);

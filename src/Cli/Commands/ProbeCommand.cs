@@ -36,6 +36,7 @@ internal static class ProbeCommand
             var work = Path.GetFullPath(parse.GetValue(output)!);
             var backbonePath = parse.GetValue(backbone)!;
             return await InProcessJob.RunAsync(
+                parse,
                 () =>
                 {
                     if (backbonePath.StartsWith(JobOptionsPresetPrefix, StringComparison.Ordinal))

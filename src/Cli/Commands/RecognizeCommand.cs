@@ -50,7 +50,7 @@ internal static class RecognizeCommand
             {
                 request.AdditionalRoutes.Add(ParseRoute(route));
             }
-            return await GrpcCommand.RunAsync(parse.GetValue(target)!, parse.GetValue(apiKey), ct, async (channel, headers) =>
+            return await GrpcCommand.RunAsync(parse, parse.GetValue(target)!, parse.GetValue(apiKey), ct, async (channel, headers) =>
             {
                 var reply = await new Speech.SpeechClient(channel).RecognizeAsync(request, headers, cancellationToken: ct);
                 Print(reply);

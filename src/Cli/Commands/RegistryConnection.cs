@@ -20,8 +20,8 @@ internal static class RegistryConnection
         Recursive = true,
     };
 
-    /// <summary>Opens a channel to the registry and calls <paramref name="action"/>; gRPC errors become one line on stderr and exit code 1 (<see cref="GrpcCommand.RunAsync"/>).</summary>
+    /// <summary>Opens a channel to the registry and calls <paramref name="action"/>; gRPC errors become one error line and exit code 1 (<see cref="GrpcCommand.RunAsync"/>).</summary>
     public static Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<S3Router.Api.V1.MaskRegistry.MaskRegistryClient, Metadata, Task<int>> action) =>
-        GrpcCommand.RunAsync(parse.GetValue(Registry)!, parse.GetValue(ApiKey), cancellationToken,
+        GrpcCommand.RunAsync(parse, parse.GetValue(Registry)!, parse.GetValue(ApiKey), cancellationToken,
             (channel, headers) => action(new S3Router.Api.V1.MaskRegistry.MaskRegistryClient(channel), headers));
 }

@@ -47,7 +47,7 @@ internal static class TrainCommand
         var command = new Command("submit", "Queue a job on the training service; prints its id") { config, requestId, watch };
         command.SetAction((parse, ct) => ClientAsync(parse, ct, async client =>
         {
-            var spec = await ReadSpecAsync(parse.GetValue(config)!, ct);
+            var spec = await ReadSpecAsync(parse.GetValue(config)!, parse.InvocationConfiguration.Error, ct);
             if (spec is null)
             {
                 return 2;
@@ -124,7 +124,7 @@ internal static class TrainCommand
         command.SetAction(async (parse, ct) =>
         {
             var file = parse.GetValue(config)!;
-            var spec = await ReadSpecAsync(file, ct);
+            var spec = await ReadSpecAsync(file, parse.InvocationConfiguration.Error, ct);
             if (spec is null)
             {
                 return 2;
@@ -138,7 +138,7 @@ internal static class TrainCommand
             {
                 foreach (var violation in ex.Violations)
                 {
-                    await Console.Error.WriteLineAsync($"error: {file.Name}: {violation.Field}: {violation.Description}");
+                    await parse.InvocationConfiguration.Error.WriteLineAsync($"error: {file.Name}: {violation.Field}: {violation.Description}");
                 }
 
                 return 2;
@@ -207,7 +207,7 @@ internal static class TrainCommand
         }
     }
 
-    private static async Task<JobSpec?> ReadSpecAsync(FileInfo file, CancellationToken cancellationToken)
+    private static async Task<JobSpec?> ReadSpecAsync(FileInfo file, TextWriter error, CancellationToken cancellationToken)
     {
         try
         {
@@ -215,11 +215,11 @@ internal static class TrainCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidProtocolBufferException or InvalidJsonException)
         {
-            await Console.Error.WriteLineAsync($"error: {file.FullName}: {ex.Message}");
+            await error.WriteLineAsync($"error: {file.FullName}: {ex.Message}");
             return null;
         }
     }
 
     private static Task<int> ClientAsync(ParseResult parse, CancellationToken cancellationToken, Func<Training.TrainingClient, Task<int>> action) =>
-        GrpcCommand.RunAsync(parse.GetValue(Target)!, apiKey: null, cancellationToken, (channel, _) => action(new Training.TrainingClient(channel)));
+        GrpcCommand.RunAsync(parse, parse.GetValue(Target)!, apiKey: null, cancellationToken, (channel, _) => action(new Training.TrainingClient(channel)));
 }

@@ -21,13 +21,17 @@ public sealed class GrpcCommandTests : IAsyncLifetime
     public async ValueTask DisposeAsync() => await _registry.DisposeAsync();
 
     [Fact]
-    public async Task BackbonesList_ServerCancelsTheCall_ExitCodeOneInsteadOfAnException()
+    public async Task BackbonesList_ServerCancelsTheCall_ExitCodeOneAndTheServersMessage()
     {
-        // Act: the user did not cancel, so CANCELLED is the server's answer, not a Ctrl+C to pass on.
-        var exitCode = await CliApp.RunAsync(["backbones", "list", "--registry", _registry.Address], TextWriter.Null, TextWriter.Null, TestContext.Current.CancellationToken);
+        // Arrange
+        using var error = new StringWriter();
 
-        // Assert
+        // Act: the user did not cancel, so CANCELLED is the server's answer, not a Ctrl+C to pass on.
+        var exitCode = await CliApp.RunAsync(["backbones", "list", "--registry", _registry.Address], TextWriter.Null, error, TestContext.Current.CancellationToken);
+
+        // Assert: one line on the writer the caller gave, not on the process's stderr.
         Assert.Equal(1, exitCode);
+        Assert.Equal("error: Cancelled: the registry is shutting down", error.ToString().Trim());
     }
 
     [Fact]
