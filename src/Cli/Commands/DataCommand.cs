@@ -25,12 +25,17 @@ internal static class DataCommand
         var testMinutes = new Option<double>("--asr-test-minutes") { Description = "ASR test set per language", DefaultValueFactory = _ => defaults.AsrTestMinutes };
         var speakers = new Option<int>("--speakers") { Description = "Speakers in the speaker-ID set", DefaultValueFactory = _ => defaults.Speakers };
         var augment = new Option<bool>("--augment") { Description = "Speed/volume/noise/telephone augmentation of training utterances" };
+        var speedCopies = new Option<int>("--speed-copies")
+        {
+            Description = "Extra copies of each ASR and intent training utterance at speeds 0.8-1.3 (new voices; 0-8)",
+            DefaultValueFactory = _ => defaults.SpeedCopies,
+        };
         var parallelism = new Option<int>("--parallelism") { Description = "Synthesizer processes at once", DefaultValueFactory = _ => defaults.MaxDegreeOfParallelism };
 
         var synth = new Command("synth", "Synthesize a corpus: 16 kHz WAV plus fairseq manifests")
         {
             output, seed, scale, tasks, languages, engines, fortunes, trainMinutes, smallMinutes, validMinutes, testMinutes,
-            speakers, augment, parallelism,
+            speakers, augment, speedCopies, parallelism,
         };
         synth.SetAction(async (parse, ct) =>
         {
@@ -54,6 +59,7 @@ internal static class DataCommand
                 AsrTestMinutes = parse.GetValue(testMinutes),
                 Speakers = parse.GetValue(speakers),
                 Augment = parse.GetValue(augment),
+                SpeedCopies = parse.GetValue(speedCopies),
                 MaxDegreeOfParallelism = parse.GetValue(parallelism),
             };
             CorpusSummary summary;

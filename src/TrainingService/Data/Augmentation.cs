@@ -8,7 +8,7 @@ namespace S3Router.TrainingService.Data;
 /// white noise at a signal-to-noise ratio, and a telephone band (300–3400 Hz through an 8 kHz round trip).
 /// All parameters are drawn when the corpus is planned, so they are part of the utterance's identity.
 /// </summary>
-/// <param name="Speed">Playback speed factor, 1 = unchanged (0.9..1.1 when drawn).</param>
+/// <param name="Speed">Playback speed factor, 1 = unchanged (0.9..1.1 when drawn, 0.8..1.3 for a speed copy).</param>
 /// <param name="GainDecibels">Volume change in dB (−10..0 when drawn).</param>
 /// <param name="NoiseSnrDecibels">White-noise SNR in dB, or null for none (15..35 when drawn).</param>
 /// <param name="Telephone">Whether to band-limit to the telephone band.</param>
@@ -22,6 +22,34 @@ internal sealed record Augmentation(double Speed, double GainDecibels, double? N
         random.NextDouble() < 0.5 ? Math.Round(-10 * random.NextDouble(), 1) : 0,
         random.NextDouble() < 0.5 ? Math.Round(15 + (20 * random.NextDouble()), 1) : null,
         random.NextDouble() < 0.5);
+
+    /// <summary>Nothing changed.</summary>
+    public static Augmentation None { get; } = new(1, 0, null, false);
+
+    /// <summary>
+    /// Slowest and fastest speed of a speed copy: pitch, formants and tempo move together by up to a major third
+    /// down and a fourth up, about the spread between the synthesizers' voices (a child-like espeak-ng variant speaks
+    /// 2-4 times higher than the default).
+    /// </summary>
+    public const double SlowestCopy = 0.8, FastestCopy = 1.3;
+
+    /// <summary>
+    /// <paramref name="count"/> speed copies' speeds, log-uniform in [<see cref="SlowestCopy"/>, <see cref="FastestCopy"/>]
+    /// with two decimals, all different and never 1 (such a copy would be its original or another copy).
+    /// </summary>
+    public static IReadOnlyList<double> DrawCopySpeeds(int count, Random random)
+    {
+        var speeds = new List<double>(count);
+        while (speeds.Count < count)
+        {
+            var speed = Math.Round(Math.Exp(Math.Log(SlowestCopy) + (random.NextDouble() * Math.Log(FastestCopy / SlowestCopy))), 2);
+            if (speed != 1 && !speeds.Contains(speed))
+            {
+                speeds.Add(speed);
+            }
+        }
+        return speeds;
+    }
 
     /// <summary>True when nothing would change.</summary>
     public bool IsIdentity => Speed == 1 && GainDecibels == 0 && NoiseSnrDecibels is null && !Telephone;

@@ -169,6 +169,10 @@ public sealed class CorpusBuilder
         {
             throw new InvalidInputException($"word limits must satisfy 1 <= min <= max, got {options.MinWords}..{options.MaxWords}", "min-words");
         }
+        if (options.SpeedCopies is < 0 or > 8)
+        {
+            throw new InvalidInputException($"speed copies must be in 0..8, got {options.SpeedCopies}", "speed-copies");
+        }
         if (options.Speakers < 2)
         {
             throw new InvalidInputException($"at least 2 speakers are needed, got {options.Speakers}", "speakers");

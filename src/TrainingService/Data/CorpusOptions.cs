@@ -67,6 +67,13 @@ public sealed record CorpusOptions
     /// <summary>Augment training utterances (speed, volume, noise, telephone band). Default: false.</summary>
     public bool Augment { get; init; }
 
+    /// <summary>
+    /// Extra copies of every ASR and intent training utterance, each played at its own speed in 0.8..1.3 (resampled:
+    /// pitch, formants and tempo move together, like another voice). Speaker ID gets none: the shift changes who
+    /// speaks. Default: 0. Range: 0-8.
+    /// </summary>
+    public int SpeedCopies { get; init; }
+
     /// <summary>Synthesizer processes run at once. Default: <see cref="Environment.ProcessorCount"/>.</summary>
     public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
 }

@@ -87,8 +87,9 @@ internal static class CorpusPlanner
             smallItems.Add(item);
             smallSeconds += SentenceSource.EstimateSeconds(item.Words);
         }
-        splits.Add(new ManifestSplit(directory, "train_10min", smallItems, false));
-        splits.Add(new ManifestSplit(directory, "train_1h", trainItems, false));
+        // A copy is drawn from its original's file name, so the 10-minute set's copies are the 1-hour set's too.
+        splits.Add(new ManifestSplit(directory, "train_10min", WithSpeedCopies(smallItems, options), false));
+        splits.Add(new ManifestSplit(directory, "train_1h", WithSpeedCopies(trainItems, options), false));
         splits.Add(new ManifestSplit(directory, "valid", validSentences.Select(s => Item(s, valid, "valid")).ToList(), false));
         splits.Add(new ManifestSplit(directory, "test", testSentences.Select(s => Item(s, test, "test")).ToList(), false));
         dictionaries[directory] = language.Alphabet + (language.KeepsApostrophe ? "'" : "");
@@ -227,10 +228,31 @@ internal static class CorpusPlanner
                 }
             }
         }
+        items["train"] = WithSpeedCopies(items["train"], options);
         foreach (var split in new[] { "train", "valid", "test", "test_seen" })
         {
             splits.Add(new ManifestSplit(directory, split, items[split], true));
         }
+    }
+
+    /// <summary>Each item followed by its <see cref="CorpusOptions.SpeedCopies"/> copies at other speeds.</summary>
+    private static List<CorpusItem> WithSpeedCopies(List<CorpusItem> items, CorpusOptions options)
+    {
+        if (options.SpeedCopies == 0)
+        {
+            return items;
+        }
+        var result = new List<CorpusItem>(items.Count * (1 + options.SpeedCopies));
+        foreach (var item in items)
+        {
+            result.Add(item);
+            foreach (var speed in Augmentation.DrawCopySpeeds(options.SpeedCopies, StableHash.Random(options.Seed, "speed-copies", item.RelativePath)))
+            {
+                // A copy keeps the original's other effects; its speed replaces the original's.
+                result.Add(CorpusItem.Create(item.Words, item.Voice, item.Label, (item.Augmentation ?? Augmentation.None) with { Speed = speed }));
+            }
+        }
+        return result;
     }
 
     private static int Count(int size, CorpusOptions options) => Math.Max(1, (int)Math.Round(size * options.Scale));

@@ -140,6 +140,41 @@ public sealed class CorpusBuilderTests(TinyCorpus corpus) : IClassFixture<TinyCo
     }
 
     [Fact]
+    public async Task BuildAsync_SpeedCopies_EachCopyIsItsOriginalPlayedAtItsSpeed()
+    {
+        Assert.SkipUnless(TinyCorpus.ToolsPresent, "needs espeak-ng and the fortunes packages");
+        var options = TinyCorpus.OptionsFor(Path.Combine(corpus.Root, "speed")) with
+        {
+            Tasks = CorpusTasks.Asr, Languages = ["en"], AsrTrainMinutes = 0.1, AsrSmallTrainMinutes = 0.05, SpeedCopies = 1,
+        };
+
+        var summary = await new CorpusBuilder().BuildAsync(options, null, TestContext.Current.CancellationToken);
+
+        Assert.Empty(summary.Failures);
+        var train = Manifest.Read(Path.Combine(options.OutputDirectory, "asr", "en"), "train_1h");
+        var planned = CorpusPlanner.Plan(options).Splits.Single(s => s.Name == "train_1h").Items;
+        Assert.Equal(planned.Select(i => i.RelativePath), train.Rows.Select(r => r.Path));
+        for (var i = 0; i < planned.Count; i += 2)
+        {
+            // Played faster is shorter by the same factor (the resampler's rounding aside).
+            var expected = train.Rows[i].Samples / planned[i + 1].Augmentation!.Speed;
+            Assert.InRange(train.Rows[i + 1].Samples, expected * 0.99, expected * 1.01);
+            Assert.Equal(train.Words[i], train.Words[i + 1]);
+        }
+    }
+
+    [Fact]
+    public async Task BuildAsync_SpeedCopiesOutOfRange_InvalidInputNamingTheOption()
+    {
+        var options = TinyCorpus.OptionsFor(Path.Combine(corpus.Root, "bad-copies")) with { SpeedCopies = 9 };
+
+        var error = await Assert.ThrowsAsync<InvalidInputException>(
+            () => new CorpusBuilder().BuildAsync(options, null, TestContext.Current.CancellationToken));
+
+        Assert.Equal("speed-copies", Assert.Single(error.Violations).Field);
+    }
+
+    [Fact]
     public async Task BuildAsync_UnknownLanguage_InvalidInput()
     {
         var options = TinyCorpus.OptionsFor(Path.Combine(corpus.Root, "bad")) with { Languages = ["xx"] };

@@ -57,6 +57,45 @@ public sealed class CorpusPlannerTests
     }
 
     [Fact]
+    public void Plan_SpeedCopies_EachTrainingUtteranceFollowedByCopiesOfItAtOtherSpeeds()
+    {
+        var options = Defaults with { Tasks = CorpusTasks.Intent | CorpusTasks.Asr | CorpusTasks.Speaker, Languages = ["en"], Scale = 0.25 };
+        var plain = CorpusPlanner.Plan(options).Splits.ToDictionary(s => s.Directory + "/" + s.Name, s => s.Items);
+        var copied = CorpusPlanner.Plan(options with { SpeedCopies = 2 }).Splits.ToDictionary(s => s.Directory + "/" + s.Name, s => s.Items);
+
+        foreach (var (split, items) in plain)
+        {
+            var isCopied = split.EndsWith("intent/train", StringComparison.Ordinal) || split.Contains("/asr/en/train_", StringComparison.Ordinal);
+            if (!isCopied)
+            {
+                // Held-out splits and speaker ID (a shifted voice is another speaker) stay as they were.
+                Assert.Equal(items.Select(i => i.RelativePath), copied[split].Select(i => i.RelativePath));
+                continue;
+            }
+            Assert.Equal(3 * items.Count, copied[split].Count);
+            for (var i = 0; i < items.Count; i++)
+            {
+                var original = copied[split][3 * i];
+                Assert.Equal(items[i].RelativePath, original.RelativePath);
+                var copies = copied[split].Skip((3 * i) + 1).Take(2).ToList();
+                Assert.NotEqual(copies[0].RelativePath, copies[1].RelativePath);
+                foreach (var copy in copies)
+                {
+                    Assert.Equal((original.SpokenText, original.Label, original.Voice), (copy.SpokenText, copy.Label, copy.Voice));
+                    Assert.InRange(copy.Augmentation!.Speed, Augmentation.SlowestCopy, Augmentation.FastestCopy);
+                    Assert.NotEqual(original.RelativePath, copy.RelativePath);
+                }
+            }
+        }
+        // The 10-minute set's copies are the 1-hour set's, as its originals are.
+        var directory = copied.Keys.First(k => k.EndsWith("/asr/en/train_1h", StringComparison.Ordinal))[..^"train_1h".Length];
+        Assert.Subset(copied[directory + "train_1h"].Select(i => i.RelativePath).ToHashSet(), copied[directory + "train_10min"].Select(i => i.RelativePath).ToHashSet());
+        var speeds = copied.Values.SelectMany(items => items).Where(i => i.Augmentation is not null).Select(i => i.Augmentation!.Speed).ToList();
+        Assert.Contains(speeds, v => v < 0.95);
+        Assert.Contains(speeds, v => v > 1.1);
+    }
+
+    [Fact]
     public void Plan_SameOptionsTwice_SameItemsInSameOrder()
     {
         var options = Defaults with { Tasks = CorpusTasks.Intent | CorpusTasks.Speaker, Scale = 0.1 };
