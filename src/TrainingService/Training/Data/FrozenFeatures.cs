@@ -13,8 +13,12 @@ namespace S3Router.TrainingService.Training.Data;
 /// </summary>
 internal sealed class FrozenFeatures
 {
-    /// <summary>Memory budget of the cache. 2 GiB of float32 hidden states: about 11 h of audio for a 256-wide backbone, 3.6 h for a 768-wide one; all-states features are (L+1)·H + conv_dim wide, hence float16.</summary>
-    public const long BudgetBytes = 2L << 30;
+    /// <summary>
+    /// Default memory budget of the cache, 2 GiB (<see cref="JobRunner.FeatureCacheVariable"/> sets another): about 11 h of
+    /// audio as float32 hidden states of a 256-wide backbone, 3.6 h of a 768-wide one; all-states features are
+    /// (L+1)·H + conv_dim wide, so about 2 h of tiny-ssl's as float16.
+    /// </summary>
+    public const long DefaultBudgetBytes = 2L << 30;
 
     private const float MaxHalf = 65504f;
     private const float MinHalf = -MaxHalf;
@@ -30,11 +34,11 @@ internal sealed class FrozenFeatures
     public bool IsHalfPrecision => _half is not null;
 
     /// <summary>
-    /// Features of every item of <paramref name="train"/>, or null when they would not fit the memory budget.
+    /// Features of every item of <paramref name="train"/>, or null when they would not fit the default memory budget.
     /// <paramref name="progress"/> receives (utterances done, total) after each batch.
     /// </summary>
     public static FrozenFeatures? TryCompute(Wav2Vec2Model backbone, SpeechDataset train, long maxTokens, Action<int, int> progress) =>
-        TryCompute(backbone, train, maxTokens, BudgetBytes, progress);
+        TryCompute(backbone, train, maxTokens, DefaultBudgetBytes, progress);
 
     /// <summary>As <see cref="TryCompute(Wav2Vec2Model, SpeechDataset, long, Action{int, int})"/> with a budget of <paramref name="budgetBytes"/>.</summary>
     internal static FrozenFeatures? TryCompute(Wav2Vec2Model backbone, SpeechDataset train, long maxTokens, long budgetBytes, Action<int, int> progress)
