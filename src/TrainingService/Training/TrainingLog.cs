@@ -26,7 +26,7 @@ internal static partial class TrainingLog
     [LoggerMessage(EventId = 6006, Level = LogLevel.Information, Message = "Job {JobId}: frozen backbone features of {Done}/{Total} training utterances computed")]
     public static partial void CachingFeatures(ILogger logger, string jobId, int done, int total);
 
-    [LoggerMessage(EventId = 6007, Level = LogLevel.Information, Message = "Job {JobId}: the training set's features exceed the cache budget of {BudgetMiB} MiB even as float16; the frozen backbone runs every step (S3R_FEATURE_CACHE_MIB raises the budget)")]
+    [LoggerMessage(EventId = 6007, Level = LogLevel.Warning, Message = "Job {JobId}: the training set's features exceed the cache budget of {BudgetMiB} MiB even as float16; the frozen backbone runs every step (S3R_FEATURE_CACHE_MIB raises the budget)")]
     public static partial void FeaturesNotCached(ILogger logger, string jobId, long budgetMiB);
 
     [LoggerMessage(EventId = 6008, Level = LogLevel.Information, Message = "Job {JobId}: head warm-up step {Step}/{Steps}, loss {Loss}")]
