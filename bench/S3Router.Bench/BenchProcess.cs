@@ -53,6 +53,35 @@ internal sealed class BenchProcess : IDisposable
         throw new InvalidOperationException($"No VmRSS for {Name}.");
     }
 
+    /// <summary>Peak resident set size since start or since <see cref="ResetPeakResident"/> (VmHWM), in bytes.</summary>
+    public long PeakResidentBytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        throw new InvalidOperationException($"No VmHWM for {Name}.");
+    }
+
+    /// <summary>Sets the peak resident set size (VmHWM) to the current one (writes 5 to /proc/PID/clear_refs, Linux 4.0+).</summary>
+    /// <returns>False when the kernel refused it (the peak then counts from the start).</returns>
+    public bool ResetPeakResident()
+    {
+        try
+        {
+            File.WriteAllText($"/proc/{_process.Id}/clear_refs", "5");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Resident anonymous memory (heaps) and file-backed memory (code, mapped files) now, in bytes (RssAnon, RssFile).</summary>
     public (long Anon, long File) ResidentAnonAndFile()
     {

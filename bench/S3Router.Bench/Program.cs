@@ -14,12 +14,16 @@ internal static class Program
                                              structured pruning CER vs compute, token dropping speedup vs CER
           serving [--quick] [--memory-only]  end-to-end latency, gateway vs direct, mixed routes, memory per route
                   [--gateway-only [--with-tiered-jit] [--with-parsing-gateway]] [--mixed-only] [--pattern-only]
+                  [--long-only]
                                              only gateway vs direct: an instant backend, then the inference service
                                              (--with-tiered-jit: also a gateway with tiered JIT on, as before issue 7;
                                              --with-parsing-gateway: also one as before the Recognize pass-through)
                                              --mixed-only: only 8 mixed routes vs 1 route, per Inference:IntraOpSpinning
                                              --pattern-only: only Inference:OnnxMemoryPattern on vs off (hot latency at
                                              fixed and varying lengths, RSS), S3R_BENCH_PATTERN_ROUNDS rounds (default 3)
+                                             --long-only: only 1/8/32 concurrent 60 s requests and 1-2 s ones with a
+                                             60 s one in flight: peak RSS, latency per Inference:MaxBatchAudioSeconds
+                                             (S3R_BENCH_BATCH_AUDIO=0,60: the values, 0 = no cap)
                                              S3R_BENCH_MEMORY_SETUPS=shipped,jemalloc,...: the memory processes' setups
                                              (shipped, workstation, no-arena, jemalloc, jemalloc-decay, jemalloc-nodecay,
                                              tcmalloc, tcmalloc-release; default shipped,workstation,no-arena)
@@ -49,7 +53,7 @@ internal static class Program
             case "serving":
                 await ServingBenchmark.RunAsync(quick: args.Contains("--quick"), memoryOnly: args.Contains("--memory-only"), gatewayOnly: args.Contains("--gateway-only"),
                     withTieredJit: args.Contains("--with-tiered-jit"), withParsingGateway: args.Contains("--with-parsing-gateway"), mixedOnly: args.Contains("--mixed-only"),
-                    patternOnly: args.Contains("--pattern-only"));
+                    patternOnly: args.Contains("--pattern-only"), longOnly: args.Contains("--long-only"));
                 return 0;
             case "gateway-hop":
                 await ServingBenchmark.GatewayHopOnlyAsync(Option(args, "--seconds", 30), Option(args, "--concurrency", 1), Option(args, "--delay-ms", 0),

@@ -26,7 +26,8 @@ internal static partial class ServingBenchmark
     private const string Utterance = "please turn on the lights in the kitchen";
     private static readonly int[] Concurrencies = [1, 8, 32];
 
-    public static async Task RunAsync(bool quick, bool memoryOnly, bool gatewayOnly = false, bool withTieredJit = false, bool withParsingGateway = false, bool mixedOnly = false, bool patternOnly = false)
+    public static async Task RunAsync(bool quick, bool memoryOnly, bool gatewayOnly = false, bool withTieredJit = false, bool withParsingGateway = false, bool mixedOnly = false, bool patternOnly = false,
+        bool longOnly = false)
     {
         var repository = Path.GetDirectoryName(FindUp("S3RouterServices.sln"))!;
         var backboneDirectory = Path.Combine(repository, "models", "tiny-ssl");
@@ -51,7 +52,7 @@ internal static partial class ServingBenchmark
             var (config, backboneHex) = await RegisterBackboneAsync(registry, backboneDirectory);
             var demo = Directory.GetFiles(Path.Combine(backboneDirectory, "routes"), "*.safetensors").Order(StringComparer.Ordinal)
                 .Select(path => MaskBundle.Read(path)).ToList();
-            var variants = Enumerable.Range(0, gatewayOnly ? 0 : mixedOnly ? 5 : 64)
+            var variants = Enumerable.Range(0, gatewayOnly || longOnly ? 0 : mixedOnly ? 5 : 64)
                 .Select(i => RouteVariants.Variant(demo[i % demo.Count], $"{demo[i % demo.Count].Task}_b{i:00}", seed: 1000 + i)).ToList();
             using (var channel = GrpcChannel.ForAddress(registry.Address))
             {
@@ -76,6 +77,15 @@ internal static partial class ServingBenchmark
                 await MixedRoutesAsync(processes, repository, backboneDirectory, registry, demo, variants, wav, quick);
                 Console.WriteLine();
                 Console.WriteLine($"failed calls in the load phases: {Failed}");
+                Console.WriteLine($"load average at end {LoadAverage()}; wall {wall.Elapsed.TotalMinutes:F1} min");
+                return;
+            }
+
+            if (longOnly)
+            {
+                await LongRequestsAsync(processes, repository, backboneDirectory, registry, demo[0], audio.Samples);
+                Console.WriteLine();
+                Console.WriteLine($"failed calls: {Failed}");
                 Console.WriteLine($"load average at end {LoadAverage()}; wall {wall.Elapsed.TotalMinutes:F1} min");
                 return;
             }

@@ -53,6 +53,19 @@ internal sealed class InferenceOptions
     [Range(1, 256)]
     public int MaxBatchSize { get; set; } = 8;
 
+    /// <summary>
+    /// Largest padded audio of one backbone batch (frontend, encoder or whole graph), in seconds: a batch pads every
+    /// utterance to its longest, so it holds batch size × longest utterance, and its activations (the conv frontend's
+    /// first layer, attention's frames² per head) grow with that. A batch is cut, in arrival order, before the request
+    /// that would take it over this; a request longer than this runs alone. The default, one utterance of
+    /// <see cref="MaxAudioSeconds"/>' default, keeps 8 concurrent 60 s requests from running as one 8 × 60 s batch (a
+    /// tiny-ssl pod peaked at 0.67 GiB instead of 2.8 GiB) and short requests from waiting on a long one's padded batch,
+    /// while batches of up to 8 × 7.5 s stay whole (bench/README.md, "Long requests in one batch"). 0: no cap (batches limited by <see cref="MaxBatchSize"/> only).
+    /// Default: 60 s. Range: 0-3600 s.
+    /// </summary>
+    [Range(0.0, 3600.0)]
+    public double MaxBatchAudioSeconds { get; set; } = 60;
+
     /// <summary>Longest time the first request of a batch waits for more. Default: 5 ms. Range: 0-1 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
     public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromMilliseconds(5);

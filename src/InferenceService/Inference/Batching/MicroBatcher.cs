@@ -10,6 +10,10 @@ namespace S3Router.InferenceService.Inference.Batching;
 /// run one after another on the thread pool. With a <c>gate</c> shared by several batchers, a ready batch first waits
 /// for a slot of the gate (so no more runs overlap than the cores can take) and then takes everything that arrived
 /// meanwhile, up to <c>maxBatch</c>: contention turns into bigger batches instead of oversubscribed threads.
+/// With a <c>cost</c> per request and a <c>maxBatchCost</c>, a batch is also cut where its padded cost (requests ×
+/// the largest cost among them, as the batch pads to its longest input) would exceed the cap: batches are taken from the
+/// head of the queue in order, the first request always goes (alone when it is over the cap by itself), and a batch cut
+/// by the cap runs without waiting, so nothing is reordered and nothing starves.
 /// </summary>
 internal sealed class MicroBatcher<TIn, TOut> : IAsyncDisposable
 {
@@ -20,6 +24,8 @@ internal sealed class MicroBatcher<TIn, TOut> : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Action<int>? _onBatch;
     private readonly SemaphoreSlim? _gate;
+    private readonly Func<TIn, long>? _cost;
+    private readonly long _maxBatchCost;
     private readonly LinkedList<Pending> _queue = new();
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -33,12 +39,17 @@ internal sealed class MicroBatcher<TIn, TOut> : IAsyncDisposable
     /// <param name="time">Clock for the wait.</param>
     /// <param name="onBatch">Observes each batch's size (metrics).</param>
     /// <param name="gate">Slots for running batches, shared with other batchers; none means no limit.</param>
+    /// <param name="cost">Padded cost of one request (e.g. its samples), at least 0; none means no cost cap.</param>
+    /// <param name="maxBatchCost">
+    /// Largest padded cost of a batch (requests × their largest <paramref name="cost"/>); 0 means no cap.
+    /// </param>
     public MicroBatcher(
         Func<IReadOnlyList<TIn>, TOut[]> runBatch, int maxBatch, TimeSpan maxWait, int capacity, TimeProvider time,
-        Action<int>? onBatch = null, SemaphoreSlim? gate = null)
+        Action<int>? onBatch = null, SemaphoreSlim? gate = null, Func<TIn, long>? cost = null, long maxBatchCost = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBatchCost);
         _runBatch = runBatch;
         _maxBatch = maxBatch;
         _maxWait = maxWait;
@@ -46,6 +57,8 @@ internal sealed class MicroBatcher<TIn, TOut> : IAsyncDisposable
         _time = time;
         _onBatch = onBatch;
         _gate = gate;
+        _cost = maxBatchCost > 0 ? cost : null;
+        _maxBatchCost = maxBatchCost;
         _loop = Task.Run(LoopAsync);
     }
 
@@ -67,7 +80,7 @@ internal sealed class MicroBatcher<TIn, TOut> : IAsyncDisposable
     public Task<TOut> RunAsync(TIn input, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var pending = new Pending(input, _time.GetUtcNow());
+        var pending = new Pending(input, _cost is null ? 0 : Math.Max(0, _cost(input)), _time.GetUtcNow());
         pending.Registration = cancellationToken.Register(() => Cancel(pending, cancellationToken));
         lock (_lock)
         {
@@ -162,13 +175,14 @@ internal sealed class MicroBatcher<TIn, TOut> : IAsyncDisposable
                     if (_queue.Count > 0)
                     {
                         var waited = _time.GetUtcNow() - _queue.First!.Value.Enqueued;
-                        if (_queue.Count >= _maxBatch || waited >= _maxWait)
+                        var (size, full) = NextBatch();
+                        if (full || waited >= _maxWait)
                         {
                             ready = true;
                             if (_gate is null || holdsGate)
                             {
-                                batch = [];
-                                while (batch.Count < _maxBatch && _queue.First is { } first)
+                                batch = new List<Pending>(size);
+                                while (batch.Count < size && _queue.First is { } first)
                                 {
                                     _queue.RemoveFirst();
                                     batch.Add(first.Value);
@@ -241,6 +255,35 @@ internal sealed class MicroBatcher<TIn, TOut> : IAsyncDisposable
         }
     }
 
+    // How many requests from the head of the queue the next batch takes: up to maxBatch, and with a cost cap, up to the
+    // last one that keeps count × largest cost within it; always at least the head. Full: waiting cannot make it bigger
+    // (maxBatch reached, the cap cut it before the end of the queue, or no request of any cost would fit beside it).
+    // Called under the lock.
+    private (int Size, bool Full) NextBatch()
+    {
+        var limit = Math.Min(_maxBatch, _queue.Count);
+        if (_cost is null)
+        {
+            return (limit, limit >= _maxBatch);
+        }
+
+        var size = 0;
+        long largest = 0;
+        for (var node = _queue.First; node is not null && size < limit; node = node.Next)
+        {
+            var widest = Math.Max(largest, node.Value.Cost);
+            if (size > 0 && (size + 1) * (double)widest > _maxBatchCost)
+            {
+                return (size, true);
+            }
+
+            largest = widest;
+            size++;
+        }
+
+        return (size, size >= _maxBatch || (size + 1) * (double)largest > _maxBatchCost);
+    }
+
     private void Run(List<Pending> batch)
     {
         // Requests cancelled after leaving the queue still run (they are part of the padded batch); their results are dropped.
@@ -274,9 +317,11 @@ internal sealed class MicroBatcher<TIn, TOut> : IAsyncDisposable
         }
     }
 
-    private sealed class Pending(TIn input, DateTimeOffset enqueued)
+    private sealed class Pending(TIn input, long cost, DateTimeOffset enqueued)
     {
         public TIn Input { get; } = input;
+
+        public long Cost { get; } = cost;
 
         public DateTimeOffset Enqueued { get; } = enqueued;
 

@@ -96,7 +96,8 @@ internal sealed class RouteManager : IDisposable
                     var backbone = _backbone.Current;
                     var session = OnnxFrontendSession.Create(backbone.Config, backbone.Weights, EngineOptions.ForPinnedSession());
                     var batcher = new MicroBatcher<FrontendEngine.Request, FrontendOutput>(
-                        batch => FrontendEngine.RunBatch(session, batch), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
+                        batch => FrontendEngine.RunBatch(session, batch), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs,
+                        request => request.Samples.Length, MaxBatchSamples);
                     _frontend = new FrontendEngine(session, batcher);
                 }
 
@@ -112,6 +113,10 @@ internal sealed class RouteManager : IDisposable
         IntraOpThreads = _options.IntraOpThreads, Spinning = _options.IntraOpSpinning, CpuMemoryArena = _options.OnnxMemoryArena,
         MemoryPattern = _options.OnnxMemoryPattern, ArenaShrinkAboveSeconds = _options.ArenaShrinkAboveSeconds,
     };
+
+    // Inference:MaxBatchAudioSeconds in 16 kHz samples, the unit of every batcher's cost (an encoder input's frames count
+    // their hop in samples); 0: no cap.
+    private long MaxBatchSamples => (long)(_options.MaxBatchAudioSeconds * Core.Audio.AudioDecoder.TargetSampleRateHertz);
 
     /// <summary>Builds the backbone's encoder sessions (shared unmasked weights, pooled build buffers), made on first use.</summary>
     private EncoderSessionFactory Encoders
@@ -342,14 +347,16 @@ internal sealed class RouteManager : IDisposable
             var (encoder, bytes) = Encoders.Create(masks, hiddenStates);
             var encoderBatcher = new MicroBatcher<float[,], float[,]>(
                 batch => hiddenStates ? encoder.RunHiddenStates([.. batch]) : encoder.Run([.. batch]),
-                _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
+                _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs,
+                frames => (long)frames.GetLength(0) * backbone.Config.FrameHopSamples, MaxBatchSamples);
             return Task.FromResult((RouteEngine.Encoder(encoder, encoderBatcher, maskKey, hiddenStates), bytes));
         }
 
         var session = OnnxBackboneSession.Create(
             backbone.Config, backbone.Weights, model?.UnpackMasks(), new OnnxBuildOptions { TokenDropping = tokenDropping, HiddenStates = hiddenStates }, EngineOptions);
         var batcher = new MicroBatcher<float[], BackboneOutput>(
-            batch => session.RunFrames([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs);
+            batch => session.RunFrames([.. batch]), _options.MaxBatchSize, _options.MaxBatchWait, _options.QueueCapacity, _time, _metrics.Batch, _runs,
+            samples => samples.Length, MaxBatchSamples);
         return Task.FromResult((RouteEngine.Whole(session, batcher, maskKey, hiddenStates), backbone.SessionBytes + EncoderSessionFactory.OverheadBytes(backbone.Config)));
     }
 }

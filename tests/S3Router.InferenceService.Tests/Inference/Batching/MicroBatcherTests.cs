@@ -42,7 +42,7 @@ public sealed class MicroBatcherTests
 
         // Act
         Assert.False(first.IsCompleted);
-        _time.Advance(MaxWait);
+        await AdvanceUntilDoneAsync(second);
         var results = await Task.WhenAll(first, second);
 
         // Assert
@@ -95,12 +95,12 @@ public sealed class MicroBatcherTests
         await cancel.CancelAsync();
         var depthAfterCancel = batcher.QueueDepth;
         var next = batcher.RunAsync(1, TestContext.Current.CancellationToken);
-        _time.Advance(MaxWait);
+        var result = await AdvanceUntilDoneAsync(next);
 
         // Assert
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
         Assert.Equal(0, depthAfterCancel);
-        Assert.Equal(2, await next);
+        Assert.Equal(2, result);
         Assert.Equal([1], Assert.Single(_batches));
     }
 
@@ -157,4 +157,165 @@ public sealed class MicroBatcherTests
         Assert.Equal(Enumerable.Range(0, 40), results);
         Assert.Equal(0, overlaps);
     }
+
+    // Cost cap tests: each request's cost is its value, the cap 60 (e.g. seconds of audio).
+    private const long Cap = 60;
+
+    [Fact]
+    public async Task RunAsync_LongRequestAheadOfShortOnes_LongRunsAloneShortOnesBatchTogether()
+    {
+        // Arrange: the only gate slot is taken, so everything queues before the first batch forms.
+        using var gate = new SemaphoreSlim(1, 1);
+        var token = TestContext.Current.CancellationToken;
+        await gate.WaitAsync(token);
+        await using var batcher = Capped(maxBatch: 8, gate);
+        var tasks = new[] { 60, 1, 2, 1 }.Select(cost => batcher.RunAsync(cost, token)).ToList();
+        _time.Advance(MaxWait);
+
+        // Act
+        gate.Release();
+        var results = await Task.WhenAll(tasks);
+
+        // Assert: 4 × 60 would be the padded batch without the cap; the long one goes first (it was first).
+        Assert.Equal([120, 2, 4, 2], results);
+        Assert.Equal([[60], [1, 2, 1]], _batches.ToArray());
+    }
+
+    [Fact]
+    public async Task RunAsync_ShortRequestsWithinTheCap_BatchedByCountWithoutWaiting()
+    {
+        // Arrange: the clock never moves, so only full batches run. 8 × 7 = 56 fits the cap.
+        await using var batcher = Capped(maxBatch: 8);
+        var token = TestContext.Current.CancellationToken;
+
+        // Act
+        var results = await Task.WhenAll(Enumerable.Repeat(7, 8).Select(cost => batcher.RunAsync(cost, token)));
+
+        // Assert
+        Assert.All(results, r => Assert.Equal(14, r));
+        Assert.Equal(8, Assert.Single(_batches).Length);
+    }
+
+    [Fact]
+    public async Task RunAsync_CapCutsTheBatch_RunsTheCutBatchWithoutWaitingThenTheRestAfterMaxWait()
+    {
+        // Arrange: 8 × 8 = 64 is over the cap, 7 × 8 = 56 is not; the clock does not move yet.
+        await using var batcher = Capped(maxBatch: 8);
+        var token = TestContext.Current.CancellationToken;
+        var tasks = Enumerable.Repeat(8, 8).Select(cost => batcher.RunAsync(cost, token)).ToList();
+
+        // Act: the first 7 run as a full batch; the last one waits for more until MaxWait.
+        var firstSeven = await Task.WhenAll(tasks.Take(7));
+        var lastBeforeWait = tasks[7].IsCompleted;
+        var last = await AdvanceUntilDoneAsync(tasks[7]);
+
+        // Assert
+        Assert.All(firstSeven, r => Assert.Equal(16, r));
+        Assert.False(lastBeforeWait);
+        Assert.Equal(16, last);
+        Assert.Equal([7, 1], _batches.Select(b => b.Length));
+    }
+
+    [Fact]
+    public async Task RunAsync_RequestOverTheCap_RunsAloneAtOnce()
+    {
+        // Arrange: the clock never moves; a request over the cap can have no company, so its batch is full at once.
+        await using var batcher = Capped(maxBatch: 8);
+        var token = TestContext.Current.CancellationToken;
+
+        // Act
+        var first = await batcher.RunAsync(100, token);
+        var second = await batcher.RunAsync(61, token);
+
+        // Assert
+        Assert.Equal([200, 122], new[] { first, second });
+        Assert.Equal([[100], [61]], _batches.ToArray());
+    }
+
+    [Fact]
+    public async Task RunAsync_MixedCostsQueued_BatchesInArrivalOrderWithinTheCap()
+    {
+        // Arrange: everything queues behind a taken gate slot.
+        using var gate = new SemaphoreSlim(1, 1);
+        var token = TestContext.Current.CancellationToken;
+        await gate.WaitAsync(token);
+        await using var batcher = Capped(maxBatch: 3, gate);
+        int[] costs = [1, 1, 60, 1, 30, 30, 1, 1, 100, 5, 5, 5, 5];
+        var tasks = costs.Select(cost => batcher.RunAsync(cost, token)).ToList();
+        _time.Advance(MaxWait);
+
+        // Act
+        gate.Release();
+        var results = await Task.WhenAll(tasks);
+
+        // Assert: never reordered (the batches concatenate to the arrival order), each batch within the cap or a single
+        // request, at most maxBatch, and each cut only where the next request would not fit.
+        Assert.Equal(costs.Select(c => c * 2), results);
+        var batches = _batches.ToArray();
+        Assert.Equal(costs, batches.SelectMany(b => b));
+        Assert.Equal([[1, 1], [60], [1, 30], [30, 1], [1], [100], [5, 5, 5], [5]], batches);
+        Assert.All(batches, b => Assert.True(b.Length == 1 || (b.Length * b.Max() <= Cap && b.Length <= 3)));
+    }
+
+    [Fact]
+    public async Task RunAsync_ShortRequestsKeepArrivingBehindALongOne_LongOneRunsFirst()
+    {
+        // Arrange: a long request, then more short ones than a batch holds, all queued behind a taken gate slot.
+        using var gate = new SemaphoreSlim(1, 1);
+        var token = TestContext.Current.CancellationToken;
+        await gate.WaitAsync(token);
+        await using var batcher = Capped(maxBatch: 4, gate);
+        var longOne = batcher.RunAsync(50, token);
+        var shortOnes = Enumerable.Range(0, 12).Select(_ => batcher.RunAsync(1, token)).ToList();
+        _time.Advance(MaxWait);
+
+        // Act
+        gate.Release();
+        await Task.WhenAll([longOne, .. shortOnes]);
+
+        // Assert: the head is never skipped for requests that would batch better.
+        Assert.Equal([50], _batches.First());
+        Assert.Equal([1, 4, 4, 4], _batches.Select(b => b.Length));
+    }
+
+    [Fact]
+    public async Task RunAsync_CapZero_BatchesByCountOnly()
+    {
+        // Arrange: a cost function but no cap (0).
+        await using var batcher = new MicroBatcher<int, int>(Double, maxBatch: 4, MaxWait, capacity: 10, _time, cost: x => x, maxBatchCost: 0);
+        var token = TestContext.Current.CancellationToken;
+
+        // Act
+        var results = await Task.WhenAll(new[] { 60, 60, 1, 60 }.Select(cost => batcher.RunAsync(cost, token)));
+
+        // Assert
+        Assert.Equal([120, 120, 2, 120], results);
+        Assert.Equal([60, 60, 1, 60], Assert.Single(_batches));
+    }
+
+    [Fact]
+    public void Constructor_NegativeCap_Throws()
+    {
+        // Act
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new MicroBatcher<int, int>(Double, 4, MaxWait, 10, _time, cost: x => x, maxBatchCost: -1));
+
+        // Assert
+        Assert.Equal("maxBatchCost", error.ParamName);
+    }
+
+    // The batcher reads the clock, then starts its fake-clock delay: one advance between the two would be lost, so advance
+    // until the request completes.
+    private async Task<int> AdvanceUntilDoneAsync(Task<int> request)
+    {
+        while (!request.IsCompleted)
+        {
+            _time.Advance(MaxWait);
+            await Task.WhenAny(request, Task.Delay(10, TestContext.Current.CancellationToken));
+        }
+
+        return await request;
+    }
+
+    private MicroBatcher<int, int> Capped(int maxBatch, SemaphoreSlim? gate = null) =>
+        new(Double, maxBatch, MaxWait, capacity: 100, _time, gate: gate, cost: x => x, maxBatchCost: Cap);
 }
