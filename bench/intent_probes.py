@@ -14,8 +14,15 @@ MODE:
                  intent read from the detected bag of words through one linear layer
   window S HOP   the backbone run on windows of S seconds every HOP seconds (each frame sees only its window), the
                  head over the frames of all windows
+  speed K        K extra copies of each training utterance played at a speed drawn log-uniformly in 0.8-1.3
+                 (resampled: pitch, formants and tempo move together, what `s3r data synth --speed-copies` makes)
+  shift K        as speed, then stretched back to the original duration (phase vocoder): pitch and formants only
+
+With a test_seen split in MANIFEST_DIR (test voices on the training templates) it is scored too.
 """
 import argparse
+import math
+import os
 import random
 import sys
 import time
@@ -67,6 +74,21 @@ def spliced(wave, rng):
     return torch.cat([parts[order[0]], gap, parts[order[1]], gap, parts[order[2]]])
 
 
+def warped(wave, rng, keep_duration):
+    """The wave played at a speed in [0.8, 1.3] (log-uniform); with keep_duration stretched back to its length."""
+    speed = math.exp(rng.uniform(math.log(0.8), math.log(1.3)))
+    # Read as if recorded at 16 kHz x speed, on a 100 Hz grid so the resampler's kernel stays small.
+    y = torchaudio.functional.resample(wave, int(round(160 * speed)) * 100, 16000)
+    if keep_duration:
+        n_fft, hop = 512, 128
+        window = torch.hann_window(n_fft)
+        spec = torch.stft(y, n_fft, hop, window=window, return_complex=True)
+        advance = torch.linspace(0, math.pi * hop, spec.shape[-2])[..., None]
+        stretched = torchaudio.functional.phase_vocoder(spec, y.shape[-1] / wave.shape[-1], advance)
+        y = torch.istft(stretched, n_fft, hop, window=window, length=wave.shape[-1])
+    return y * (wave.abs().max() / y.abs().max().clamp(min=1e-4))
+
+
 def windowed_states(model, wave, seconds, hop):
     size, step = int(seconds * 16000), int(hop * 16000)
     if wave.shape[0] <= size:
@@ -91,14 +113,15 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("manifests")
     parser.add_argument("backbone")
-    parser.add_argument("mode", choices=["plain", "splice", "words", "window"])
+    parser.add_argument("mode", choices=["plain", "splice", "words", "window", "speed", "shift"])
     parser.add_argument("values", nargs="*", type=float)
     parser.add_argument("--steps", type=int, default=3000)
     args = parser.parse_args()
     started = time.time()
     model = bb.load(args.backbone).eval()
     rng = random.Random(0)
-    data = {s: cb.read_split(args.manifests, s) for s in SPLITS}
+    splits = SPLITS + (("test_seen",) if os.path.exists(f"{args.manifests}/test_seen.tsv") else ())
+    data = {s: cb.read_split(args.manifests, s) for s in splits}
     names = sorted(set(data["train"][1]))
     index = {n: i for i, n in enumerate(names)}
 
@@ -108,16 +131,21 @@ def main():
         return hidden_states(model, wave[None])[0].half()
 
     features, labels = {}, {}
-    for split in SPLITS:
+    def augment(wave):
+        if args.mode == "splice":
+            return spliced(wave, rng)
+        return warped(wave, rng, keep_duration=args.mode == "shift")
+
+    for split in splits:
         features[split], labels[split] = [], []
         for path, label in zip(*data[split]):
             wave = torchaudio.load(path)[0][0]
-            copies = int(args.values[0]) if args.mode == "splice" and split == "train" else 0
-            for augmented in [wave] + [spliced(wave, rng) for _ in range(copies)]:
+            copies = int(args.values[0]) if args.mode in ("splice", "speed", "shift") and split == "train" else 0
+            for augmented in [wave] + [augment(wave) for _ in range(copies)]:
                 features[split].append(states(augmented))
                 labels[split].append(index[label])
         labels[split] = torch.tensor(labels[split])
-    print(f"features of {', '.join(f'{len(features[s])} {s}' for s in SPLITS)} in {time.time() - started:.0f} s", flush=True)
+    print(f"features of {', '.join(f'{len(features[s])} {s}' for s in splits)} in {time.time() - started:.0f} s", flush=True)
 
     if args.mode == "words":
         text = {s: open(f"{args.manifests}/{s}.wrd", encoding="utf-8").read().split("\n")[: len(features[s])] for s in SPLITS}
@@ -161,7 +189,7 @@ def main():
         loss.backward()
         optimizer.step()
         if step % 500 == 0:
-            print(f"step {step}: valid {accuracy('valid'):.3f} test {accuracy('test'):.3f}", flush=True)
+            print(f"step {step}: " + " ".join(f"{s} {accuracy(s):.3f}" for s in splits[1:]), flush=True)
     print(f"done in {time.time() - started:.0f} s")
 
 
