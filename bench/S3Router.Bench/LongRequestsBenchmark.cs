@@ -145,16 +145,9 @@ internal static partial class ServingBenchmark
         return (longLatencies, shortLatencies, failed);
     }
 
-    // LINEAR16 16 kHz with a 10 min deadline: at 32 concurrent 60 s requests on a loaded 2-core machine the last ones
-    // wait minutes.
+    // A 10 min deadline: at 32 concurrent 60 s requests on a loaded 2-core machine the last ones wait minutes.
     private static Task LongCallAsync(Speech.SpeechClient client, ByteString linear16, RouteSelector route) =>
-        client.RecognizeAsync(new RecognizeRequest
-        {
-            Task = route.Task,
-            LanguageCode = route.LanguageCode,
-            Config = new RecognitionConfig { Encoding = Api.V1.AudioEncoding.Linear16, SampleRateHertz = 16000 },
-            Audio = new RecognitionAudio { Content = linear16 },
-        }, deadline: DateTime.UtcNow.AddMinutes(10)).ResponseAsync;
+        RecognizeLinear16Async(client, linear16, route, TimeSpan.FromMinutes(10));
 
     private sealed record LongFigures(
         string Case, string Setting, long RssBefore, long Peak, bool PeakReset, List<double> Long, List<double> ShortAlone, List<double> ShortWithLong,

@@ -195,14 +195,15 @@ internal static partial class ServingBenchmark
         return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
     }
 
-    private static Task RecognizeLinear16Async(Speech.SpeechClient client, ByteString linear16, RouteSelector route) =>
+    /// <summary>One Recognize call with LINEAR16 16 kHz audio and a deadline (default 2 min).</summary>
+    private static Task RecognizeLinear16Async(Speech.SpeechClient client, ByteString linear16, RouteSelector route, TimeSpan? deadline = null) =>
         client.RecognizeAsync(new RecognizeRequest
         {
             Task = route.Task,
             LanguageCode = route.LanguageCode,
             Config = new RecognitionConfig { Encoding = Api.V1.AudioEncoding.Linear16, SampleRateHertz = 16000 },
             Audio = new RecognitionAudio { Content = linear16 },
-        }, deadline: DateTime.UtcNow.AddMinutes(2)).ResponseAsync;
+        }, deadline: DateTime.UtcNow + (deadline ?? TimeSpan.FromMinutes(2))).ResponseAsync;
 
     private sealed record PatternPod(
         bool On, BenchProcess Process, Speech.SpeechClient Client, List<MaskBundle> Hot, RouteSelector Route, long Rss1, double Sessions1, long RssHot,
