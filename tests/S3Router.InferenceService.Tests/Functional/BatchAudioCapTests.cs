@@ -1,7 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using S3Router.Api.V1;
-using S3Router.InferenceService.Inference.Routes;
 
 namespace S3Router.InferenceService.Tests.Functional;
 
@@ -78,7 +75,7 @@ public sealed class BatchAudioCapTests(ServingPlatform platform) : IClassFixture
 
     private async Task<InferencePod> StartAsync(string cap)
     {
-        var pod = await platform.StartInferenceAsync(new Dictionary<string, string?>
+        var pod = await platform.StartPreloadedInferenceAsync(new Dictionary<string, string?>
         {
             ["Inference:MaxBatchAudioSeconds"] = cap,
             ["Inference:MaxBatchSize"] = Lengths.Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -86,7 +83,6 @@ public sealed class BatchAudioCapTests(ServingPlatform platform) : IClassFixture
             ["Inference:Preload:0"] = "asr/en",
             ["Inference:Preload:1"] = "speaker/und",
         }, Token);
-        await pod.Services.GetServices<IHostedService>().OfType<BackboneLoader>().Single().Preloaded.WaitAsync(Token);
         return pod;
     }
 }

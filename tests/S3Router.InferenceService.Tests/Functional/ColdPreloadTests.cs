@@ -1,6 +1,5 @@
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using S3Router.Api.V1;
 using S3Router.InferenceService.Inference.Routes;
 using S3Router.InferenceService.Telemetry;
@@ -161,8 +160,7 @@ public sealed class ColdPreloadTests(ServingPlatform platform) : IClassFixture<S
 
     private async Task<(InferencePod Pod, RouteManager Routes)> StartAsync(Dictionary<string, string?> settings)
     {
-        var pod = await platform.StartInferenceAsync(settings, Token);
-        await pod.Services.GetServices<IHostedService>().OfType<BackboneLoader>().Single().Preloaded.WaitAsync(Token);
+        var pod = await platform.StartPreloadedInferenceAsync(settings, Token);
         return (pod, pod.Services.GetRequiredService<RouteManager>());
     }
 }

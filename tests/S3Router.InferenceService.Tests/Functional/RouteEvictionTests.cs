@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using S3Router.Api.V1;
 using S3Router.InferenceService.Inference.Routes;
 using S3Router.Testing;
@@ -86,7 +85,7 @@ public sealed class RouteEvictionTests(ServingPlatform platform) : IClassFixture
 
     private async Task<(InferencePod Pod, RouteManager Routes)> StartAsync(string settleDelay)
     {
-        var pod = await platform.StartInferenceAsync(
+        var pod = await platform.StartPreloadedInferenceAsync(
             new Dictionary<string, string?>
             {
                 ["Inference:MaskCacheBudgetBytes"] = "1", // below the pinned unmasked session: no route session stays
@@ -94,7 +93,6 @@ public sealed class RouteEvictionTests(ServingPlatform platform) : IClassFixture
                 ["Inference:MemorySettleMinInterval"] = "00:00:00",
             },
             Token);
-        await pod.Services.GetServices<IHostedService>().OfType<BackboneLoader>().Single().Preloaded.WaitAsync(Token);
         return (pod, pod.Services.GetRequiredService<RouteManager>());
     }
 }

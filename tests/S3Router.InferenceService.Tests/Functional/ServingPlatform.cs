@@ -4,12 +4,15 @@ using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using S3Router.Testing;
 using S3Router.Api.V1;
 using S3Router.Core.Backbones;
 using S3Router.Core.Hosting;
 using S3Router.InferenceService.Extensions;
+using S3Router.InferenceService.Inference.Routes;
 using S3Router.MaskRegistry.Extensions;
 
 namespace S3Router.InferenceService.Tests.Functional;
@@ -110,6 +113,14 @@ public sealed class ServingPlatform : IAsyncLifetime
         _channels.Add(channel);
         await WaitReadyAsync(channel, token);
         return new InferencePod(channel, new Speech.SpeechClient(channel), app.Services);
+    }
+
+    /// <summary>As <see cref="StartInferenceAsync"/>, then waits until the pod has loaded its preload lists.</summary>
+    public async Task<InferencePod> StartPreloadedInferenceAsync(Dictionary<string, string?> settings, CancellationToken token)
+    {
+        var pod = await StartInferenceAsync(settings, token);
+        await pod.Services.GetServices<IHostedService>().OfType<BackboneLoader>().Single().Preloaded.WaitAsync(token);
+        return pod;
     }
 
     public async ValueTask DisposeAsync()

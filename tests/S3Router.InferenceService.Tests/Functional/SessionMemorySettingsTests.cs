@@ -1,8 +1,5 @@
 using Google.Protobuf.Collections;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using S3Router.Api.V1;
-using S3Router.InferenceService.Inference.Routes;
 
 namespace S3Router.InferenceService.Tests.Functional;
 
@@ -59,8 +56,7 @@ public sealed class SessionMemorySettingsTests(ServingPlatform platform) : IClas
 
     private async Task<InferencePod> StartAsync(Dictionary<string, string?> settings)
     {
-        var pod = await platform.StartInferenceAsync(settings, Token);
-        await pod.Services.GetServices<IHostedService>().OfType<BackboneLoader>().Single().Preloaded.WaitAsync(Token);
+        var pod = await platform.StartPreloadedInferenceAsync(settings, Token);
         return pod;
     }
 }
