@@ -102,4 +102,92 @@ public sealed class AdamOptimizerTests
         Assert.NotEqual(new[] { 1f, -2f, 3f }, original.data<float>().ToArray());
         Assert.Equal(original.data<float>().ToArray(), restored.data<float>().ToArray());
     }
+
+    [Fact]
+    public void UpdateAverages_ThreeSteps_FollowTheWarmedUpDecayAndSwapBothWays()
+    {
+        // Arrange: the parameter takes the values 1, 2, 4 after steps 0, 1, 2; decay 0.9 is capped by
+        // (1 + step) / (10 + step) = 0.1, 0.18, 0.25 in these steps.
+        using var w = new Parameter(tensor(new[] { 0f }));
+        using var optimizer = new AdamOptimizer([("w", w)], averageDecay: 0.9);
+        var expected = 0.0;
+        foreach (var (step, value) in new[] { (0L, 1f), (1L, 2f), (2L, 4f) })
+        {
+            using (no_grad())
+            {
+                w.fill_(value);
+            }
+
+            // Act
+            optimizer.UpdateAverages(step);
+
+            var decay = Math.Min(0.9, (1.0 + step) / (10.0 + step));
+            expected = (decay * expected) + ((1 - decay) * value);
+        }
+
+        optimizer.SwapAverages();
+        var averaged = w.data<float>()[0];
+        optimizer.SwapAverages();
+
+        // Assert
+        Assert.True(optimizer.Averages);
+        Assert.Equal(expected, averaged, 1e-5);
+        Assert.Equal(4f, w.data<float>()[0]);
+    }
+
+    [Fact]
+    public void Load_WithAverages_RestoresTheAverageNotJustTheParameter()
+    {
+        // Arrange: five Adam steps with averaging, saved, loaded into a fresh optimizer.
+        using var original = new Parameter(tensor(new[] { 1f, -2f, 3f }));
+        using var saving = new AdamOptimizer([("w", original)], averageDecay: 0.99);
+        for (var step = 0; step < 5; step++)
+        {
+            saving.ZeroGrad();
+            using var loss = (original * original).sum();
+            loss.backward();
+            saving.Step(lr: 0.1);
+            saving.UpdateAverages(step);
+        }
+
+        var writer = new S3Router.Core.Safetensors.SafetensorsWriter();
+        var steps = new Dictionary<string, long>();
+        saving.Save(writer, steps);
+        using var file = S3Router.Core.Safetensors.SafetensorsFile.FromBytes(writer.ToArray());
+        using var restored = new Parameter(zeros(3));
+        using var loading = new AdamOptimizer([("w", restored)], averageDecay: 0.99);
+
+        // Act
+        loading.Load(file, steps);
+        saving.SwapAverages();
+        loading.SwapAverages();
+
+        // Assert: the averages differ from the last parameters, and both optimizers hold the same ones.
+        Assert.Contains("ema/w", file.Tensors.Keys);
+        Assert.NotEqual(file.ReadFloat32("param/w").ToArray(), restored.data<float>().ToArray());
+        Assert.Equal(original.data<float>().ToArray(), restored.data<float>().ToArray());
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.0)]
+    public void Constructor_AverageDecayOutsideItsRange_Throws(double decay)
+    {
+        using var w = new Parameter(tensor(new[] { 0f }));
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AdamOptimizer([("w", w)], averageDecay: decay));
+    }
+
+    [Fact]
+    public void SwapAverages_WithoutAverages_LeavesTheParameter()
+    {
+        using var w = new Parameter(tensor(new[] { 5f }));
+        using var optimizer = new AdamOptimizer([("w", w)]);
+
+        optimizer.UpdateAverages(0);
+        optimizer.SwapAverages();
+
+        Assert.False(optimizer.Averages);
+        Assert.Equal(5f, w.data<float>()[0]);
+    }
 }
