@@ -121,8 +121,9 @@ internal static class RouteChurnBenchmark
                     }
 
                     liveFull = Live();
-                    liveRows.Add(LiveRow($"1, first {hot} served (hot tier full)", liveFull, factory, liveCold));
-                    points.Add(Settled($"1, first {hot} served (hot tier full)", hot, liveFull));
+                    // Variants of the unmasked demo route share its session: the tier may not be full yet here.
+                    liveRows.Add(LiveRow($"1, first {hot} served ({cache.Count} hot sessions)", liveFull, factory, liveCold));
+                    points.Add(Settled($"1, first {hot} served ({cache.Count} hot sessions)", hot, liveFull));
                 }
             }
 
@@ -151,7 +152,7 @@ internal static class RouteChurnBenchmark
             if (pass == 1)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"live managed per churned route (pass 1, {routes - hot} routes served and evicted, hot tier full at both points): {(live.Live - liveFull.Live) / (double)(routes - hot) / 1024:F1} KiB = {(live.Live - liveFull.Live) / (double)(routes - hot) / packed:F3}x packed"));
+                    $"live managed per churned route (pass 1, {routes - hot} routes served and evicted): {(live.Live - liveFull.Live) / (double)(routes - hot) / 1024:F1} KiB = {(live.Live - liveFull.Live) / (double)(routes - hot) / packed:F3}x packed"));
             }
         }
 

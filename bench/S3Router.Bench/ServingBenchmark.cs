@@ -672,6 +672,7 @@ internal static partial class ServingBenchmark
         var whereSecondPass = NativeMemoryMap.Read(memory.ProcessId);
         var last = variants.Count;
         managed[$"{last}, second pass"] = await ManagedMemoryAsync(memory);
+        await GcDumpAsync(memory, $"{label}-churn-{last}-second-pass");
         var sessionsSecondPass = await memory.MetricAsync("s3router_inference_onnx_sessions");
 
         Console.WriteLine("| route state | latency median ms (min-max) | calls |");
