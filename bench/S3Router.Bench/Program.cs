@@ -27,12 +27,15 @@ internal static class Program
                                              S3R_BENCH_MEMORY_SETUPS=shipped,jemalloc,...: the memory processes' setups
                                              (shipped, workstation, no-arena, jemalloc, jemalloc-decay, jemalloc-nodecay,
                                              tcmalloc, tcmalloc-release; default shipped,workstation,no-arena)
+                                             S3R_BENCH_MEMORY_ROUTES=N (at least 64, default 64): routes churned, with
+                                             a point at every power of two from 64 and a second pass over all N
           gateway-hop [--seconds N] [--concurrency N] [--delay-ms N] [--env KEY=VALUE]...
                                              the gateway hop alone (instant backend, or one answering after N ms) for
                                              profiling: gateway CPU per call; --env goes to the gateway process
           route-churn [--routes N] [--hot N] [--passes N] [--native] [--trim] [--release-pools]
                                              hot-tier churn in process: RSS, GC and malloc heap per pass, and where RSS
-                                             sits (heap, malloc arenas, thread stacks, other anonymous, files; threads)
+                                             sits (heap, malloc arenas, thread stacks, other anonymous, files; threads);
+                                             settled points at every power of two from 64 routes and after each pass
           cold-fetch [--routes N]            the cold tier's fetch path in process: allocations and memory per route
           session-cost [--count N] [--threads N] [--unshared]
                                              what one hot route's encoder session costs (RSS, malloc, GC) vs the estimate

@@ -13,7 +13,11 @@ namespace S3Router.Bench;
 /// Route churn in process, without gRPC: the 64 route variants of the serving benchmark go through a hot tier of
 /// <c>hot</c> encoder sessions (the service's <see cref="BudgetedLruCache{TKey, TValue}"/> and engines), each used for
 /// one forward pass, for several passes. Per pass: RSS, the managed heap, glibc's heap (mallinfo2) and the hot tier's
-/// count, so a leak (live sessions) and retention (freed memory the allocator keeps) can be told apart.
+/// count, so a leak (live sessions) and retention (freed memory the allocator keeps) can be told apart. Settled points
+/// (pools dropped with <c>--release-pools</c>, a blocking LOH-compacting full GC, a trim with <c>--trim</c>: the
+/// service's memory settle) after the first <c>hot</c> routes, at every power of two from 64 distinct routes served in
+/// pass 1 and after every later pass (the same routes served again): whether what churn leaves on top of the cold
+/// routes is a bounded slack or a cost per route.
 /// </summary>
 internal static class RouteChurnBenchmark
 {
@@ -68,11 +72,22 @@ internal static class RouteChurnBenchmark
             $"live managed per cold-only route: {(liveCold.Live - liveBefore.Live) / (double)routes / 1024:F0} KiB = {(liveCold.Live - liveBefore.Live) / (double)routes / packed:F2}x packed ({packed / 1024:F0} KiB)"));
         var liveRows = new List<string> { LiveRow("routes built (cold only)", liveCold, factory, liveCold) };
         (long Live, GCMemoryInfo Gc) liveFull = default;
+        var points = new List<ChurnPoint>();
+        ChurnPoint Settled(string name, int served, (long Live, GCMemoryInfo Gc) live)
+        {
+            if (trim)
+            {
+                GlibcHeap.Trim();
+            }
+
+            return new ChurnPoint(name, served, ProcessMemory.Rss(), live.Gc.TotalCommittedBytes, live.Live, NativeMemoryMap.Read());
+        }
+
         for (var pass = 1; pass <= passes; pass++)
         {
             var started = Stopwatch.GetTimestamp();
             var evictions = cache.Evictions;
-            foreach (var model in models)
+            foreach (var (model, served) in models.Select((m, i) => (m, i + 1)))
             {
                 using var lease = await cache.AcquireAsync(model.MaskKey, () =>
                 {
@@ -87,7 +102,17 @@ internal static class RouteChurnBenchmark
                     GlibcHeap.Trim();
                 }
 
-                if (pass == 1 && model == models[hot - 1])
+                if (pass == 1 && served != hot && served != routes && served >= 64 && (served & (served - 1)) == 0)
+                {
+                    if (releasePools)
+                    {
+                        factory.ReleasePooled();
+                    }
+
+                    points.Add(Settled($"1, first {served} served", served, Live()));
+                }
+
+                if (pass == 1 && served == hot)
                 {
                     Print($"1, first {hot} (all hot)", cache, 0, 0, 0); // the serving benchmark's "8 routes" point
                     if (releasePools)
@@ -96,7 +121,9 @@ internal static class RouteChurnBenchmark
                     }
 
                     liveFull = Live();
-                    liveRows.Add(LiveRow($"1, first {hot} served (hot tier full)", liveFull, factory, liveCold));
+                    // Variants of the unmasked demo route share its session: the tier may not be full yet here.
+                    liveRows.Add(LiveRow($"1, first {hot} served ({cache.Count} hot sessions)", liveFull, factory, liveCold));
+                    points.Add(Settled($"1, first {hot} served ({cache.Count} hot sessions)", hot, liveFull));
                 }
             }
 
@@ -121,10 +148,11 @@ internal static class RouteChurnBenchmark
 
             var live = Live();
             liveRows.Add(LiveRow($"{pass}, all {routes} served", live, factory, liveCold));
+            points.Add(Settled(pass == 1 ? $"1, all {routes} served" : $"{pass}, all {routes} served again", routes, live));
             if (pass == 1)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"live managed per churned route (pass 1, {routes - hot} routes served and evicted, hot tier full at both points): {(live.Live - liveFull.Live) / (double)(routes - hot) / 1024:F1} KiB = {(live.Live - liveFull.Live) / (double)(routes - hot) / packed:F3}x packed"));
+                    $"live managed per churned route (pass 1, {routes - hot} routes served and evicted): {(live.Live - liveFull.Live) / (double)(routes - hot) / 1024:F1} KiB = {(live.Live - liveFull.Live) / (double)(routes - hot) / packed:F3}x packed"));
             }
         }
 
@@ -132,7 +160,32 @@ internal static class RouteChurnBenchmark
         Console.WriteLine("| point (after a blocking LOH-compacting full GC) | live managed MiB | vs cold-only MiB | build pools MiB | GC committed MiB | fragmentation gen0/1/2/LOH/POH MiB | LOH / POH size MiB | RSS MiB |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
         liveRows.ForEach(Console.WriteLine);
+        PrintGrowth(points, packed);
         GC.KeepAlive(models);
+    }
+
+    private sealed record ChurnPoint(string Name, int Served, long Rss, long Committed, long Live, NativeMemoryMap.Breakdown Map);
+
+    // Per extra route between consecutive points while new routes are churned (x the mean packed size); in MiB for the
+    // passes that serve the same routes again (no new route: a bounded slack adds nothing there).
+    private static void PrintGrowth(List<ChurnPoint> points, double packed)
+    {
+        Console.WriteLine();
+        Console.WriteLine("| settled point | distinct routes served | RSS MiB | GC committed MiB | live managed MiB | heap + arenas / other anon / file MiB | RSS growth per extra route x packed | GC committed per extra route x packed | live per extra route x packed | RSS growth MiB |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        ChurnPoint? previous = null;
+        foreach (var point in points)
+        {
+            var map = point.Map;
+            var where = $"{Mib(map.Heap + map.Arenas)} / {Mib(map.OtherAnon)} / {Mib(map.File)}";
+            var perRoute = previous is { } p && point.Served > p.Served
+                ? string.Create(CultureInfo.InvariantCulture,
+                    $"{(point.Rss - p.Rss) / (double)(point.Served - p.Served) / packed:F2} | {(point.Committed - p.Committed) / (double)(point.Served - p.Served) / packed:F2} | {(point.Live - p.Live) / (double)(point.Served - p.Served) / packed:F2}")
+                : "| |";
+            var growth = previous is { } q ? ((point.Rss - q.Rss) / 1048576.0).ToString("+0.0;-0.0", CultureInfo.InvariantCulture) : "";
+            Console.WriteLine($"| {point.Name} | {point.Served} | {Mib(point.Rss)} | {Mib(point.Committed)} | {Mib(point.Live)} | {where} | {perRoute} | {growth} |");
+            previous = point;
+        }
     }
 
     private static (long Live, GCMemoryInfo Gc) Live()

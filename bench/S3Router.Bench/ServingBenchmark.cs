@@ -46,13 +46,14 @@ internal static partial class ServingBenchmark
                 await GatewayHopAsync(processes, repository, wav, quick, withParsingGateway);
             }
 
-            // Registry with the backbone, the 3 demo routes and 64 variants (own masks, same heads; none with --gateway-only).
+            // Registry with the backbone, the 3 demo routes and 64 variants (own masks, same heads; none with --gateway-only);
+            // S3R_BENCH_MEMORY_ROUTES (at least 64) more for the memory section's churn.
             var registry = Start(processes, repository, "MaskRegistry", "registry", new() { ["MaskRegistry__DataDirectory"] = Path.Combine(root.FullName, "registry") });
             await registry.WaitReadyAsync();
             var (config, backboneHex) = await RegisterBackboneAsync(registry, backboneDirectory);
             var demo = Directory.GetFiles(Path.Combine(backboneDirectory, "routes"), "*.safetensors").Order(StringComparer.Ordinal)
                 .Select(path => MaskBundle.Read(path)).ToList();
-            var variants = Enumerable.Range(0, gatewayOnly || longOnly ? 0 : mixedOnly ? 5 : 64)
+            var variants = Enumerable.Range(0, gatewayOnly || longOnly ? 0 : mixedOnly ? 5 : MemoryRoutes())
                 .Select(i => RouteVariants.Variant(demo[i % demo.Count], $"{demo[i % demo.Count].Task}_b{i:00}", seed: 1000 + i)).ToList();
             using (var channel = GrpcChannel.ForAddress(registry.Address))
             {
@@ -101,7 +102,7 @@ internal static partial class ServingBenchmark
             }
 
             var packedBytes = variants.Select(v => v.ToBytes().LongLength).ToList();
-            Console.WriteLine($"routes: {string.Join(", ", demo.Select(Name))} + 64 variants (about 1 % of mask bits flipped), packed {packedBytes.Average() / 1024:F0} KiB each on average");
+            Console.WriteLine($"routes: {string.Join(", ", demo.Select(Name))} + {variants.Count} variants (about 1 % of mask bits flipped), packed {packedBytes.Average() / 1024:F0} KiB each on average");
 
             if (!memoryOnly)
             {
@@ -608,7 +609,7 @@ internal static partial class ServingBenchmark
         var sessions = new Dictionary<int, double> { [0] = await memory.MetricAsync("s3router_inference_onnx_sessions") };
         var committed = new Dictionary<int, double> { [0] = await memory.MetricAsync(GcCommitted) };
         var firstCall = new List<double>();
-        var where = new Dictionary<int, string>();
+        var where = new Dictionary<int, NativeMemoryMap.Breakdown>();
         // The cold-route figure compares two points with the same hot tier: 64 routes and the first point from 8 routes on
         // where the tier is as full as it stays (no room for another route's session). Routes that share a session (the
         // unmasked speaker variants) would otherwise leave the 8-route point with fewer sessions than the 64-route one.
@@ -623,7 +624,8 @@ internal static partial class ServingBenchmark
                 && await memory.MetricAsync("s3router_inference_cache_resident_bytes{tier=\"hot\"}") + routeBytes > hotBudget;
             fullAt = full ? i + 1 : fullAt;
             // fullAt + WarmUpRoutes: the churn's marginal point, as the cold-only loads' (the paths warm, the tier full).
-            if (i + 1 is 1 or 8 or 64 || full || (fullAt > 0 && i + 1 == fullAt + WarmUpRoutes))
+            // From 64 on, every power of two and the last: does each route churned for the first time keep costing as much?
+            if (i + 1 is 1 or 8 or 64 || full || (fullAt > 0 && i + 1 == fullAt + WarmUpRoutes) || (i + 1 > 64 && ((i + 1) & i) == 0) || i + 1 == variants.Count)
             {
                 await Task.Delay(2000);
                 await SettledAsync(memory, settles);
@@ -634,7 +636,7 @@ internal static partial class ServingBenchmark
                 managed[$"{i + 1}"] = await ManagedMemoryAsync(memory);
                 committed[i + 1] = await memory.MetricAsync(GcCommitted);
                 await GcDumpAsync(memory, $"{label}-churn-{i + 1}");
-                where[i + 1] = NativeMemoryMap.Format(NativeMemoryMap.Read(memory.ProcessId));
+                where[i + 1] = NativeMemoryMap.Read(memory.ProcessId);
             }
         }
 
@@ -656,7 +658,7 @@ internal static partial class ServingBenchmark
             rebuilt.Add(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
 
-        // A second pass over all 64 (each evicted and rebuilt again): does resident memory keep growing with churn?
+        // A second pass over all of them (each evicted and rebuilt again): does resident memory keep growing with churn?
         var settlesBefore = await memory.MetricAsync(SettleCount);
         foreach (var variant in variants)
         {
@@ -666,7 +668,11 @@ internal static partial class ServingBenchmark
         await Task.Delay(2000);
         await SettledAsync(memory, settlesBefore);
         var rssSecondPass = memory.ResidentBytes();
-        managed["64, second pass"] = await ManagedMemoryAsync(memory);
+        var committedSecondPass = await memory.MetricAsync(GcCommitted);
+        var whereSecondPass = NativeMemoryMap.Read(memory.ProcessId);
+        var last = variants.Count;
+        managed[$"{last}, second pass"] = await ManagedMemoryAsync(memory);
+        await GcDumpAsync(memory, $"{label}-churn-{last}-second-pass");
         var sessionsSecondPass = await memory.MetricAsync("s3router_inference_onnx_sessions");
 
         Console.WriteLine("| route state | latency median ms (min-max) | calls |");
@@ -682,8 +688,8 @@ internal static partial class ServingBenchmark
             Console.WriteLine($"| {count} | {sessions[count] - 2} | {bytes / 1048576.0:F1} | {(bytes - rss[0]) / 1048576.0:F1} | {hotTier[count] / 1048576.0:F1} | {coldTier[count] / 1024:F0} |");
         }
 
-        Console.WriteLine($"| 64, after a second pass over all 64 (each session rebuilt again) | {sessionsSecondPass - 2} | {rssSecondPass / 1048576.0:F1} | {(rssSecondPass - rss[0]) / 1048576.0:F1} | | |");
-        Console.WriteLine($"RSS growth of the second pass: {(rssSecondPass - rss[64]) / 1048576.0:F1} MiB; live ONNX sessions after it: {sessionsSecondPass} (frontend + unmasked + the hot routes')");
+        Console.WriteLine($"| {last}, after a second pass over all {last} (each session rebuilt again) | {sessionsSecondPass - 2} | {rssSecondPass / 1048576.0:F1} | {(rssSecondPass - rss[0]) / 1048576.0:F1} | | |");
+        Console.WriteLine($"RSS growth of the second pass: {(rssSecondPass - rss[last]) / 1048576.0:F1} MiB; live ONNX sessions after it: {sessionsSecondPass} (frontend + unmasked + the hot routes')");
         Console.WriteLine();
         Console.WriteLine("| routes loaded | GC committed MiB | GC heap MiB | of which LOH MiB (free in it) | managed MiB allocated so far | RSS anon / file MiB |");
         Console.WriteLine("|---|---|---|---|---|---|");
@@ -692,17 +698,19 @@ internal static partial class ServingBenchmark
             Console.WriteLine($"| {point} | {line} |");
         }
 
-        foreach (var (point, line) in where)
+        foreach (var (point, map) in where)
         {
-            Console.WriteLine($"where the service's RSS sits at {point} routes: {line}");
+            Console.WriteLine($"where the service's RSS sits at {point} routes: {NativeMemoryMap.Format(map)}");
         }
 
+        PrintChurnGrowth(label, packedBytes, fullAt, rss, committed, where, (rssSecondPass, committedSecondPass, whereSecondPass));
+
         // Packed size of the routes loaded between the two points (the speaker variants are smaller than the others).
-        var packedSpan = packedBytes.Skip(fullAt).Average();
+        var packedSpan = packedBytes.Take(64).Skip(fullAt).Average();
         var perCold = (rss[64] - rss[fullAt]) / (64.0 - fullAt);
         Console.WriteLine($"RSS per extra cold route (64 vs {fullAt} loaded, both with the hot tier full: {sessions[64] - 2} / {sessions[fullAt] - 2} route sessions, hot tier estimate {hotTier[64] / 1048576.0:F1} / {hotTier[fullAt] / 1048576.0:F1} MiB): {perCold / 1024:F0} KiB = {perCold / packedSpan:F2}x its packed size ({packedSpan / 1024:F0} KiB)");
         var perCold8 = (rss[64] - rss[8]) / 56.0;
-        Console.WriteLine($"(64 vs 8 loaded, {sessions[64] - 2} vs {sessions[8] - 2} route sessions: {perCold8 / 1024:F0} KiB = {perCold8 / packedBytes.Skip(8).Average():F2}x)");
+        Console.WriteLine($"(64 vs 8 loaded, {sessions[64] - 2} vs {sessions[8] - 2} route sessions: {perCold8 / 1024:F0} KiB = {perCold8 / packedBytes.Take(64).Skip(8).Average():F2}x)");
         Console.WriteLine($"RSS per hot route (session) ({fullAt} vs 1 loaded): {(rss[fullAt] - rss[1]) / (sessions[fullAt] - sessions[1]) / 1048576.0:F1} MiB (the hot tier's estimate {routeBytes / 1048576.0:F1} MiB; hot tier's total estimate at {fullAt} routes {hotTier[fullAt] / 1048576.0:F1} MiB)");
 
         var settleCount = await memory.MetricAsync(SettleCount);
@@ -716,7 +724,7 @@ internal static partial class ServingBenchmark
         // The same hot tier, then the other routes loaded cold only (no session built): what a cold route costs without
         // the native slack of the session builds and evictions that the figure above charges to it.
         var cold = await ColdOnlyAsync(processes, repository, backboneDirectory, registry, variants, packedBytes, content, label, settings, hotBudget, fullAt);
-        var coldPacked = packedBytes.Skip(fullAt).Average();
+        var coldPacked = packedBytes.Take(64).Skip(fullAt).Average();
         var churnCommitted = (committed[64] - committed[fullAt]) / (64.0 - fullAt);
         Console.WriteLine();
         Console.WriteLine($"| per extra cold route, {label} ({64 - fullAt} routes beyond {fullAt}, hot tier full) | RSS KiB | RSS x packed | GC committed KiB | GC committed x packed | route sessions at {fullAt} / 64 |");
@@ -725,14 +733,53 @@ internal static partial class ServingBenchmark
         var warm = fullAt + WarmUpRoutes;
         var churnMarginal = (rss[64] - rss[warm]) / (64.0 - warm);
         var churnMarginalCommitted = (committed[64] - committed[warm]) / (64.0 - warm);
-        var warmPacked = packedBytes.Skip(warm).Average();
+        var warmPacked = packedBytes.Take(64).Skip(warm).Average();
         Console.WriteLine($"| churn, marginal: the last {64 - warm} after a warm-up of {WarmUpRoutes} churned routes | {churnMarginal / 1024:F0} | {churnMarginal / warmPacked:F2} | {churnMarginalCommitted / 1024:F0} | {churnMarginalCommitted / warmPacked:F2} | {sessions[warm] - 2} / {sessions[64] - 2} |");
         Console.WriteLine($"| cold-only: fetched on an alias event (Inference:PrefetchColdAliases), no session | {cold.RssRatio * coldPacked / 1024:F0} | {cold.RssRatio:F2} | {cold.CommittedRatio * coldPacked / 1024:F0} | {cold.CommittedRatio:F2} | {cold.Sessions} |");
         Console.WriteLine($"| cold-only, marginal: the last {cold.MarginalRoutes} after a warm-up of the prefetch path | {cold.MarginalRssRatio * coldPacked / 1024:F0} | {cold.MarginalRssRatio:F2} | {cold.MarginalCommittedRatio * coldPacked / 1024:F0} | {cold.MarginalCommittedRatio:F2} | {cold.Sessions} |");
         return new MemoryFigures(
-            label, perCold / coldPacked, churnMarginal / warmPacked, churnCommitted / coldPacked, rss[fullAt], rss[64], rssSecondPass - rss[64], cold.MarginalRssRatio, (rss[fullAt] - rss[1]) / (sessions[fullAt] - sessions[1]),
+            label, perCold / coldPacked, churnMarginal / warmPacked, churnCommitted / coldPacked, rss[fullAt], rss[64], rssSecondPass - rss[last], cold.MarginalRssRatio, (rss[fullAt] - rss[1]) / (sessions[fullAt] - sessions[1]),
             Median(hot), Median(rebuilt), Median(firstCall), LoadAverage());
     }
+
+    // Between consecutive points from the full hot tier on, per route churned for the first time (requested, session built,
+    // evicted; x the mean packed size of those routes): a bounded slack falls towards the cold route's own cost (~1x),
+    // a cost per route stays. Then the second pass over the same routes: no new route, so a bounded slack adds nothing.
+    private static void PrintChurnGrowth(
+        string label, List<long> packedBytes, int fullAt, Dictionary<int, long> rss, Dictionary<int, double> committed, Dictionary<int, NativeMemoryMap.Breakdown> where,
+        (long Rss, double Committed, NativeMemoryMap.Breakdown Where) secondPass)
+    {
+        static string Mib(double bytes) => (bytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture);
+        static string Map(NativeMemoryMap.Breakdown b) => $"{Mib(b.Heap + b.Arenas)} / {Mib(b.OtherAnon)} / {Mib(b.File)}";
+        Console.WriteLine();
+        Console.WriteLine($"| churn growth, {label}: routes requested | RSS MiB | GC committed MiB | heap + arenas / other anon / file MiB | per extra route: RSS x packed | GC committed x packed | heap + arenas x packed | RSS growth MiB |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        var points = rss.Keys.Where(n => n >= fullAt && fullAt > 0).Order().ToList();
+        for (var k = 0; k < points.Count; k++)
+        {
+            var n = points[k];
+            var perRoute = "| |";
+            var growth = "";
+            if (k > 0)
+            {
+                var m = points[k - 1];
+                var packed = (double)packedBytes.Skip(m).Take(n - m).Sum();
+                perRoute = string.Create(CultureInfo.InvariantCulture,
+                    $"{(rss[n] - rss[m]) / packed:F2} | {(committed[n] - committed[m]) / packed:F2} | {(where[n].Heap + where[n].Arenas - where[m].Heap - where[m].Arenas) / packed:F2}");
+                growth = ((rss[n] - rss[m]) / 1048576.0).ToString("+0.0;-0.0", CultureInfo.InvariantCulture);
+            }
+
+            Console.WriteLine($"| {n} | {Mib(rss[n])} | {Mib(committed[n])} | {Map(where[n])} | {perRoute} | {growth} |");
+        }
+
+        var last = points[^1];
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {last}, served again (second pass, no new route) | {Mib(secondPass.Rss)} | {Mib(secondPass.Committed)} | {Map(secondPass.Where)} | | | | {(secondPass.Rss - rss[last]) / 1048576.0:+0.0;-0.0} |"));
+    }
+
+    // The number of route variants (S3R_BENCH_MEMORY_ROUTES, default and least 64: the memory figures' 64-route point).
+    private static int MemoryRoutes() =>
+        Environment.GetEnvironmentVariable("S3R_BENCH_MEMORY_ROUTES") is { Length: > 0 } routes ? Math.Max(64, int.Parse(routes, CultureInfo.InvariantCulture)) : 64;
 
     private const string Jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
     private const string Tcmalloc = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4";
