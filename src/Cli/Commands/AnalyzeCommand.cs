@@ -50,11 +50,12 @@ internal static class AnalyzeCommand
             var report = SimilarityReport.From(reply);
             var files = report.WriteAll(parse.GetValue(output)!.FullName);
 
-            PrintMatrix("Jaccard (overall)", report.Overall.Jaccard);
-            PrintMatrix("Hamming similarity (overall)", report.Overall.Hamming);
+            var printed = parse.InvocationConfiguration.Output;
+            PrintMatrix(printed, "Jaccard (overall)", report.Overall.Jaccard);
+            PrintMatrix(printed, "Hamming similarity (overall)", report.Overall.Hamming);
             foreach (var skipped in report.Skipped)
             {
-                Console.WriteLine($"not masked by every route: {skipped.Name} (only {string.Join(", ", skipped.MaskedBy.Select(i => report.Labels[i]))})");
+                printed.WriteLine($"not masked by every route: {skipped.Name} (only {string.Join(", ", skipped.MaskedBy.Select(i => report.Labels[i]))})");
             }
             if (languageMatrix is not null)
             {
@@ -62,11 +63,11 @@ internal static class AnalyzeCommand
                 foreach (var (name, matrix) in new[] { ("Jaccard", report.Overall.Jaccard), ("Hamming", report.Overall.Hamming) })
                 {
                     var c = MatrixCorrelation.Of(matrix, aligned);
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    printed.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{name} vs language similarity: Pearson r = {c.Pearson:0.000}, Spearman rho = {c.Spearman:0.000} over n = {c.Pairs} route pairs"));
                 }
             }
-            files.ToList().ForEach(f => Console.WriteLine($"wrote {f}"));
+            files.ToList().ForEach(f => printed.WriteLine($"wrote {f}"));
             return 0;
         })));
         return command;
@@ -91,13 +92,14 @@ internal static class AnalyzeCommand
             SimilarityMatrixCsv.WriteFile(matrix, csv);
             var png = Path.ChangeExtension(csv, ".png");
             SimilarityHeatmap.WritePng(matrix, "Language similarity: phoneme inventory overlap", "Jaccard (phonemes)", png);
+            var printed = parse.InvocationConfiguration.Output;
             for (var i = 0; i < list.Length; i++)
             {
-                Console.WriteLine($"{list[i]}: {inventories[i].Count} phonemes");
+                printed.WriteLine($"{list[i]}: {inventories[i].Count} phonemes");
             }
-            PrintMatrix("Phoneme-inventory Jaccard", matrix);
-            Console.WriteLine($"wrote {csv}");
-            Console.WriteLine($"wrote {png}");
+            PrintMatrix(printed, "Phoneme-inventory Jaccard", matrix);
+            printed.WriteLine($"wrote {csv}");
+            printed.WriteLine($"wrote {png}");
             return 0;
         }));
         return command;
@@ -117,15 +119,15 @@ internal static class AnalyzeCommand
         }
     }
 
-    private static void PrintMatrix(string title, SimilarityMatrix matrix)
+    private static void PrintMatrix(TextWriter output, string title, SimilarityMatrix matrix)
     {
         var width = Math.Max(8, matrix.Labels.Max(l => l.Length) + 1);
-        Console.WriteLine(title);
-        Console.WriteLine(new string(' ', width) + string.Concat(matrix.Labels.Select(l => l.PadLeft(width))));
+        output.WriteLine(title);
+        output.WriteLine(new string(' ', width) + string.Concat(matrix.Labels.Select(l => l.PadLeft(width))));
         for (var i = 0; i < matrix.Size; i++)
         {
             var cells = Enumerable.Range(0, matrix.Size).Select(j => (double.IsNaN(matrix[i, j]) ? "-" : matrix[i, j].ToString("0.0000", CultureInfo.InvariantCulture)).PadLeft(width));
-            Console.WriteLine(matrix.Labels[i].PadRight(width) + string.Concat(cells));
+            output.WriteLine(matrix.Labels[i].PadRight(width) + string.Concat(cells));
         }
     }
 }

@@ -77,7 +77,7 @@ internal static class BackboneCommand
             table.AddRow("Tensors", tensors.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
             table.AddRow("Dtypes", string.Join(", ", dtypes));
             table.AddRow("Digest", $"sha256:{digest}");
-            CreateConsole(parse).Write(table);
+            OutputConsole.Create(parse, redirectedWidth: 160).Write(table); // no terminal to measure: keep digests and paths on one line
             return 0;
         });
         return command;
@@ -186,16 +186,5 @@ internal static class BackboneCommand
         }
 
         return name;
-    }
-
-    private static IAnsiConsole CreateConsole(ParseResult parse)
-    {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(parse.InvocationConfiguration.Output) });
-        if (Console.IsOutputRedirected || parse.InvocationConfiguration.Output != Console.Out)
-        {
-            console.Profile.Width = 160; // no terminal to measure: keep digests and paths on one line
-        }
-
-        return console;
     }
 }

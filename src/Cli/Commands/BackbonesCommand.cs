@@ -31,7 +31,7 @@ internal static class BackbonesCommand
                     .Select(t => new TensorShape { Name = t.Name, Dims = { t.Shape } }));
             }
             var reply = await client.RegisterBackboneAsync(request, headers, cancellationToken: ct);
-            Console.WriteLine($"{(reply.Created ? "registered" : "already registered")} {reply.Backbone.Name} {reply.Backbone.Digest} ({reply.Backbone.ParameterCount:N0} parameters, {reply.Backbone.Tensors.Count} tensors)");
+            await parse.InvocationConfiguration.Output.WriteLineAsync($"{(reply.Created ? "registered" : "already registered")} {reply.Backbone.Name} {reply.Backbone.Digest} ({reply.Backbone.ParameterCount:N0} parameters, {reply.Backbone.Tensors.Count} tensors)");
             return 0;
         }));
         return command;
@@ -48,7 +48,7 @@ internal static class BackbonesCommand
                 var page = await client.ListBackbonesAsync(new ListBackbonesRequest { PageToken = token }, headers, cancellationToken: ct);
                 foreach (var b in page.Backbones)
                 {
-                    Console.WriteLine($"{b.Digest}  {b.Name,-24} {b.ParameterCount,14:N0} params  {b.CreateTime.ToDateTime():u}  {b.Creator}");
+                    await parse.InvocationConfiguration.Output.WriteLineAsync($"{b.Digest}  {b.Name,-24} {b.ParameterCount,14:N0} params  {b.CreateTime.ToDateTime():u}  {b.Creator}");
                 }
                 token = page.NextPageToken;
             }

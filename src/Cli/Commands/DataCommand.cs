@@ -65,7 +65,7 @@ internal static class DataCommand
             CorpusSummary summary;
             try
             {
-                summary = await RunAsync(options, ct);
+                summary = await WithProgressAsync(parse, "synthesizing", progress => new CorpusBuilder().BuildAsync(options, progress, ct));
             }
             catch (S3Router.Core.Errors.InvalidInputException ex)
             {
@@ -80,12 +80,13 @@ internal static class DataCommand
             {
                 parse.InvocationConfiguration.Error.WriteLine($"failed: {failure}");
             }
+            var printed = parse.InvocationConfiguration.Output;
             foreach (var manifest in summary.Manifests)
             {
-                Console.WriteLine($"{Path.GetRelativePath(options.OutputDirectory, manifest.Path),-32} {manifest.Utterances,6} utt  {manifest.Duration.TotalMinutes,7:0.0} min");
+                printed.WriteLine($"{Path.GetRelativePath(options.OutputDirectory, manifest.Path),-32} {manifest.Utterances,6} utt  {manifest.Duration.TotalMinutes,7:0.0} min");
             }
             var p = summary.Progress;
-            Console.WriteLine($"{p.Total} files: {p.Synthesized} synthesized, {p.Reused} reused, {p.Failed} failed");
+            printed.WriteLine($"{p.Total} files: {p.Synthesized} synthesized, {p.Reused} reused, {p.Failed} failed");
             return p.Failed == 0 ? 0 : 1;
         });
         return new Command("data", "Build training data") { synth, CreateAsterisk() };
@@ -124,7 +125,7 @@ internal static class DataCommand
             try
             {
                 var builder = new AsteriskCorpusBuilder();
-                summary = await WithProgressAsync("decoding", progress => builder.BuildAsync(options, progress, ct));
+                summary = await WithProgressAsync(parse, "decoding", progress => builder.BuildAsync(options, progress, ct));
             }
             catch (Exception ex) when (ex is S3Router.Core.Errors.InvalidInputException or S3Router.Core.Errors.FailedPreconditionException)
             {
@@ -139,34 +140,33 @@ internal static class DataCommand
             {
                 parse.InvocationConfiguration.Error.WriteLine($"failed: {failure}");
             }
+            var printed = parse.InvocationConfiguration.Output;
             foreach (var manifest in summary.Manifests)
             {
-                Console.WriteLine($"{Path.GetRelativePath(options.OutputDirectory, manifest.Path),-32} {manifest.Utterances,6} utt  {manifest.Duration.TotalMinutes,7:0.0} min");
+                printed.WriteLine($"{Path.GetRelativePath(options.OutputDirectory, manifest.Path),-32} {manifest.Utterances,6} utt  {manifest.Duration.TotalMinutes,7:0.0} min");
             }
             foreach (var l in summary.Languages)
             {
                 var dropped = l.Dropped.Count == 0 ? "none" : string.Join(", ", l.Dropped.Select(d => $"{d.Value} {d.Key}"));
-                Console.WriteLine($"{l.Code} ({l.Voice}): {l.Transcripts} transcripts, {l.Recordings} recordings, {l.Kept} kept; dropped: {dropped}");
+                printed.WriteLine($"{l.Code} ({l.Voice}): {l.Transcripts} transcripts, {l.Recordings} recordings, {l.Kept} kept; dropped: {dropped}");
             }
             var p = summary.Progress;
-            Console.WriteLine($"{p.Total} files: {p.Synthesized} decoded, {p.Reused} reused, {p.Failed} failed");
+            printed.WriteLine($"{p.Total} files: {p.Synthesized} decoded, {p.Reused} reused, {p.Failed} failed");
             return p.Failed == 0 ? 0 : 1;
         });
         return asterisk;
     }
 
-    private static Task<CorpusSummary> RunAsync(CorpusOptions options, CancellationToken ct) =>
-        WithProgressAsync("synthesizing", progress => new CorpusBuilder().BuildAsync(options, progress, ct));
-
-    /// <summary>A progress bar on a terminal, plain lines in logs and pipes.</summary>
-    private static async Task<T> WithProgressAsync<T>(string title, Func<IProgress<CorpusProgress>, Task<T>> build)
+    /// <summary>A progress bar on a terminal, plain lines on the invocation's output in logs and pipes.</summary>
+    private static async Task<T> WithProgressAsync<T>(ParseResult parse, string title, Func<IProgress<CorpusProgress>, Task<T>> build)
     {
-        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+        var console = OutputConsole.Create(parse);
+        if (!OutputConsole.IsLive(console))
         {
-            return await build(new LineProgress());
+            return await build(new LineProgress(parse.InvocationConfiguration.Output));
         }
         T result = default!;
-        await AnsiConsole.Progress()
+        await console.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .StartAsync(async context =>
             {
@@ -214,7 +214,7 @@ internal static class DataCommand
     }
 
     /// <summary>Plain lines for logs and pipes: one every 5% of the files.</summary>
-    private sealed class LineProgress : IProgress<CorpusProgress>
+    private sealed class LineProgress(TextWriter output) : IProgress<CorpusProgress>
     {
         private readonly Lock _gate = new();
         private int _lastPercent = -1;
@@ -233,8 +233,9 @@ internal static class DataCommand
                     return;
                 }
                 _lastPercent = percent;
+                // Under the lock: builders report from several workers, and a caller's writer need not be thread-safe.
+                output.WriteLine($"[{percent,3}%] {value.Done}/{value.Total} files ({value.Synthesized} new, {value.Reused} reused, {value.Failed} failed)");
             }
-            Console.WriteLine($"[{percent,3}%] {value.Done}/{value.Total} files ({value.Synthesized} new, {value.Reused} reused, {value.Failed} failed)");
         }
     }
 }

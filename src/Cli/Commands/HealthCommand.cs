@@ -24,12 +24,12 @@ internal static class HealthCommand
                     var reply = await client.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: ct);
                     if (reply.Status == HealthCheckResponse.Types.ServingStatus.Serving)
                     {
-                        Console.WriteLine("SERVING");
+                        await parse.InvocationConfiguration.Output.WriteLineAsync("SERVING");
                         return 0;
                     }
                     if (DateTime.UtcNow >= deadline)
                     {
-                        Console.Error.WriteLine(reply.Status.ToString().ToUpperInvariant());
+                        await parse.InvocationConfiguration.Error.WriteLineAsync(reply.Status.ToString().ToUpperInvariant());
                         return 1;
                     }
                 }

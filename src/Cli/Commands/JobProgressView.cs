@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using S3Router.Api.V1;
@@ -8,11 +9,12 @@ namespace S3Router.Cli.Commands;
 /// <summary>Shows a job's updates: a live progress bar on a terminal, one line per update (at most one a second) when redirected; then a summary table.</summary>
 internal static class JobProgressView
 {
-    /// <summary>Follows <paramref name="updates"/> to its end; returns the last job seen (null when there was none).</summary>
-    public static async Task<Job?> FollowAsync(IAsyncEnumerable<Job> updates, CancellationToken cancellationToken)
+    /// <summary>Follows <paramref name="updates"/> to its end on the invocation's output; returns the last job seen (null when there was none).</summary>
+    public static async Task<Job?> FollowAsync(ParseResult parse, IAsyncEnumerable<Job> updates, CancellationToken cancellationToken)
     {
         Job? last = null;
-        if (Console.IsOutputRedirected)
+        var console = OutputConsole.Create(parse);
+        if (!OutputConsole.IsLive(console))
         {
             var sinceLine = Stopwatch.StartNew();
             await foreach (var job in updates.WithCancellation(cancellationToken))
@@ -20,7 +22,7 @@ internal static class JobProgressView
                 var important = last is null || last.State != job.State || job.Progress is { Phase.Length: 0 } p && p.Step == p.TotalSteps;
                 if (important || sinceLine.Elapsed >= TimeSpan.FromSeconds(1))
                 {
-                    Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {Line(job)}");
+                    await parse.InvocationConfiguration.Output.WriteLineAsync($"{DateTime.UtcNow:HH:mm:ss} {Line(job)}");
                     sinceLine.Restart();
                 }
 
@@ -30,7 +32,7 @@ internal static class JobProgressView
             return last;
         }
 
-        await AnsiConsole.Progress()
+        await console.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .StartAsync(async ctx =>
@@ -54,12 +56,12 @@ internal static class JobProgressView
         return last;
     }
 
-    /// <summary>Prints the job's outcome and metrics as tables; returns the exit code (0 only for SUCCEEDED).</summary>
-    public static int PrintSummary(Job? job)
+    /// <summary>Prints the job's outcome and metrics as tables on the invocation's output; returns the exit code (0 only for SUCCEEDED).</summary>
+    public static int PrintSummary(ParseResult parse, Job? job)
     {
         if (job is null)
         {
-            Console.Error.WriteLine("error: no update received");
+            parse.InvocationConfiguration.Error.WriteLine("error: no update received");
             return 1;
         }
 
@@ -94,7 +96,8 @@ internal static class JobProgressView
             table.AddRow("Error", Markup.Escape(job.Error));
         }
 
-        AnsiConsole.Write(table);
+        var console = OutputConsole.Create(parse);
+        console.Write(table);
         var metrics = new SortedDictionary<string, double>(StringComparer.Ordinal);
         foreach (var (name, value) in job.Progress?.EvalMetrics ?? [])
         {
@@ -114,7 +117,7 @@ internal static class JobProgressView
                 metricTable.AddRow(Markup.Escape(name), value.ToString("0.####", CultureInfo.InvariantCulture));
             }
 
-            AnsiConsole.Write(metricTable);
+            console.Write(metricTable);
         }
 
         return job.State == JobState.Succeeded ? 0 : 1;

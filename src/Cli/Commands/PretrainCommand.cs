@@ -69,7 +69,8 @@ internal static class PretrainCommand
                 parse,
                 () =>
                 {
-                    var manifestDir = PrepareManifests(Path.GetFullPath(parse.GetValue(corpus)!), parse.GetValue(split)!, parse.GetValue(languages) ?? [], work);
+                    var manifestDir = PrepareManifests(
+                        parse.InvocationConfiguration.Output, Path.GetFullPath(parse.GetValue(corpus)!), parse.GetValue(split)!, parse.GetValue(languages) ?? [], work);
                     return new JobSpec
                     {
                         Kind = JobKind.Pretrain,
@@ -90,7 +91,7 @@ internal static class PretrainCommand
                         Pretrain = Pretrain(parse.GetValue(unmaskedWeight), parse.GetValue(targetsBackbone), parse.GetValue(targetsLayer), parse.GetValue(clusters)),
                     };
                 },
-                new JobRunContext("pretrain", work, Report),
+                new JobRunContext("pretrain", work, progress => Report(parse.InvocationConfiguration.Output, progress)),
                 (result, elapsed) => $"done in {elapsed.TotalMinutes:0.0} min: {result.OutputPath}",
                 ct,
                 OptionNames,
@@ -115,14 +116,14 @@ internal static class PretrainCommand
         return spec;
     }
 
-    private static void Report(JobProgress p)
+    private static void Report(TextWriter output, JobProgress p)
     {
         var accuracy = p.EvalMetrics.TryGetValue("masked_accuracy", out var a) ? a : double.NaN;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{DateTime.UtcNow:HH:mm:ss} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} acc {accuracy:F3} lr {p.LearningRate:E2} {p.ExamplesPerSecond:F1} utt/s eta {p.Eta.ToTimeSpan():hh\\:mm\\:ss} ckpt {p.CheckpointStep}"));
     }
 
-    private static (string Directory, string Split) PrepareManifests(string corpus, string split, IReadOnlyList<string> languages, string work)
+    private static (string Directory, string Split) PrepareManifests(TextWriter output, string corpus, string split, IReadOnlyList<string> languages, string work)
     {
         if (File.Exists(Path.Combine(corpus, split + ".tsv")))
         {
@@ -153,7 +154,7 @@ internal static class PretrainCommand
         var directory = Path.Combine(work, "corpus");
         Directory.CreateDirectory(directory);
         File.WriteAllLines(Path.Combine(directory, "train.tsv"), lines);
-        Console.WriteLine($"corpus: {lines.Count - 1} utterances from {string.Join(", ", sources.Select(Path.GetFileName))} ({split})");
+        output.WriteLine($"corpus: {lines.Count - 1} utterances from {string.Join(", ", sources.Select(Path.GetFileName))} ({split})");
         return (directory, "train");
     }
 }

@@ -65,18 +65,18 @@ internal static class ProbeCommand
                         Seed = parse.GetValue(seed),
                     };
                 },
-                new JobRunContext("probe", work, Report),
+                new JobRunContext("probe", work, progress => Report(parse.InvocationConfiguration.Output, progress)),
                 (_, _) => $"backbone {parse.GetValue(backbone)}",
                 ct);
         });
         return command;
     }
 
-    private static void Report(JobProgress p)
+    private static void Report(TextWriter output, JobProgress p)
     {
         if (p.Step % 25 == 0 || p.Step == p.TotalSteps)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:HH:mm:ss} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:HH:mm:ss} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4}"));
         }
     }
 }

@@ -53,7 +53,7 @@ internal static class RecognizeCommand
             return await GrpcCommand.RunAsync(parse, parse.GetValue(target)!, parse.GetValue(apiKey), ct, async (channel, headers) =>
             {
                 var reply = await new Speech.SpeechClient(channel).RecognizeAsync(request, headers, cancellationToken: ct);
-                Print(reply);
+                Print(OutputConsole.Create(parse), reply);
                 return 0;
             });
         });
@@ -73,7 +73,7 @@ internal static class RecognizeCommand
         return new RouteSelector { Task = route[..slash], LanguageCode = route[(slash + 1)..], MaskRef = at < 0 ? "" : text[(at + 1)..] };
     }
 
-    private static void Print(RecognizeResponse reply)
+    private static void Print(IAnsiConsole console, RecognizeResponse reply)
     {
         var table = new Table().AddColumns("route", "version", "result", "score");
         foreach (var result in reply.Results)
@@ -97,6 +97,6 @@ internal static class RecognizeCommand
                 }
             }
         }
-        AnsiConsole.Write(table);
+        console.Write(table);
     }
 }

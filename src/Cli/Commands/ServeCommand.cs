@@ -53,11 +53,12 @@ internal static class ServeCommand
                 {
                     await app.StartAsync(ct);
                 }
+                var output = parse.InvocationConfiguration.Output;
                 foreach (var s in Services)
                 {
-                    Console.WriteLine($"{s.Name,-10} grpc://{settings["Service:ListenAddress"]}:{s.GrpcPort}  metrics http://{settings["Service:ListenAddress"]}:{s.MetricsPort}/metrics");
+                    await output.WriteLineAsync($"{s.Name,-10} grpc://{settings["Service:ListenAddress"]}:{s.GrpcPort}  metrics http://{settings["Service:ListenAddress"]}:{s.MetricsPort}/metrics");
                 }
-                Console.WriteLine("serving; Ctrl-C stops");
+                await output.WriteLineAsync("serving; Ctrl-C stops");
                 await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }, CancellationToken.None);
             }
             finally

@@ -54,8 +54,8 @@ internal static class TrainCommand
             }
 
             var reply = await client.SubmitJobAsync(new SubmitJobRequest { Spec = spec, RequestId = parse.GetValue(requestId) ?? "" }, cancellationToken: ct);
-            Console.WriteLine(reply.Job.Id);
-            return parse.GetValue(watch) ? await FollowAsync(client, reply.Job.Id, ct) : 0;
+            await parse.InvocationConfiguration.Output.WriteLineAsync(reply.Job.Id);
+            return parse.GetValue(watch) ? await FollowAsync(parse, client, reply.Job.Id, ct) : 0;
         }));
         return command;
     }
@@ -64,7 +64,7 @@ internal static class TrainCommand
     {
         var jobId = JobIdArgument();
         var command = new Command("watch", "Follow a job's progress until it ends; exit code 0 only when it succeeded") { jobId };
-        command.SetAction((parse, ct) => ClientAsync(parse, ct, client => FollowAsync(client, parse.GetValue(jobId)!, ct)));
+        command.SetAction((parse, ct) => ClientAsync(parse, ct, client => FollowAsync(parse, client, parse.GetValue(jobId)!, ct)));
         return command;
     }
 
@@ -94,7 +94,7 @@ internal static class TrainCommand
                 token = page.NextPageToken;
             }
             while (token.Length > 0 && remaining > 0);
-            AnsiConsole.Write(table);
+            OutputConsole.Create(parse).Write(table);
             return 0;
         }));
         return command;
@@ -107,7 +107,7 @@ internal static class TrainCommand
         command.SetAction((parse, ct) => ClientAsync(parse, ct, async client =>
         {
             var reply = await client.CancelJobAsync(new CancelJobRequest { JobId = parse.GetValue(jobId)! }, cancellationToken: ct);
-            Console.WriteLine($"{reply.Job.Id} {JobProgressView.State(reply.Job.State)}");
+            await parse.InvocationConfiguration.Output.WriteLineAsync($"{reply.Job.Id} {JobProgressView.State(reply.Job.State)}");
             return 0;
         }));
         return command;
@@ -152,7 +152,7 @@ internal static class TrainCommand
             // Named after the config, so a restarted pod with the same config resumes in the same folder.
             var jobId = "run-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(spec.ToString())))[..16];
             var directory = parse.GetValue(workDir)?.FullName ?? Path.GetFullPath(Path.Combine(options.DataDirectory, "runs", jobId));
-            Console.Error.WriteLine($"job {jobId}, work directory {directory}");
+            await parse.InvocationConfiguration.Error.WriteLineAsync($"job {jobId}, work directory {directory}");
 
             var updates = Channel.CreateBounded<Job>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
             var running = new Job { Id = jobId, Spec = spec, State = JobState.Running, Progress = new JobProgress { TotalSteps = spec.Optimization?.MaxSteps ?? 0 } };
@@ -185,18 +185,18 @@ internal static class TrainCommand
             }, CancellationToken.None);
 
             // The view keeps reading after Ctrl+C so the final state (with the resume hint) is shown.
-            var last = await JobProgressView.FollowAsync(updates.Reader.ReadAllAsync(CancellationToken.None), CancellationToken.None);
+            var last = await JobProgressView.FollowAsync(parse, updates.Reader.ReadAllAsync(CancellationToken.None), CancellationToken.None);
             await work;
-            return JobProgressView.PrintSummary(last);
+            return JobProgressView.PrintSummary(parse, last);
         });
         return command;
     }
 
-    private static async Task<int> FollowAsync(Training.TrainingClient client, string jobId, CancellationToken cancellationToken)
+    private static async Task<int> FollowAsync(ParseResult parse, Training.TrainingClient client, string jobId, CancellationToken cancellationToken)
     {
         using var call = client.WatchJob(new WatchJobRequest { JobId = jobId }, cancellationToken: cancellationToken);
-        var last = await JobProgressView.FollowAsync(Jobs(call.ResponseStream, cancellationToken), cancellationToken);
-        return JobProgressView.PrintSummary(last);
+        var last = await JobProgressView.FollowAsync(parse, Jobs(call.ResponseStream, cancellationToken), cancellationToken);
+        return JobProgressView.PrintSummary(parse, last);
     }
 
     private static async IAsyncEnumerable<Job> Jobs(IAsyncStreamReader<WatchJobResponse> stream, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

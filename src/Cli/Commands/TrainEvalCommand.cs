@@ -62,7 +62,9 @@ internal static class TrainEvalCommand
                 Beam = !parse.GetValue(noBeam),
                 AllowUnknownLabels = parse.GetValue(allowUnknown),
             };
-            var score = await WithProgressAsync(request.Split, progress => Task.Run(() => RouteEvaluator.Evaluate(request, progress, ct), ct));
+            var console = OutputConsole.Create(parse);
+            var score = await WithProgressAsync(
+                console, parse.InvocationConfiguration.Error, request.Split, progress => Task.Run(() => RouteEvaluator.Evaluate(request, progress, ct), ct));
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {
@@ -70,13 +72,13 @@ internal static class TrainEvalCommand
                 return 0;
             }
 
-            Print(output, request, score);
+            Print(output, console, request, score);
             return 0;
         });
         return command;
     }
 
-    private static void Print(TextWriter output, RouteScoreRequest request, RouteScore score)
+    private static void Print(TextWriter output, IAnsiConsole console, RouteScoreRequest request, RouteScore score)
     {
         var route = score.Task.Length > 0 ? $"{score.Task}/{score.Language}" : "route";
         output.WriteLine($"{route} on split '{request.Split}' of {request.ManifestDir}: {score.Utterances} utterances");
@@ -85,7 +87,6 @@ internal static class TrainEvalCommand
             output.WriteLine($"{score.UnknownLabels} transcript characters are outside the route's labels and count as errors (--allow-unknown)");
         }
 
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
         var prefix = request.Split + "_";
         if (score.IsCtc)
         {
@@ -107,10 +108,10 @@ internal static class TrainEvalCommand
     private static string Value(RouteScore score, string name) =>
         score.Metrics.TryGetValue(name, out var value) ? value.ToString("0.0000", CultureInfo.InvariantCulture) : "–";
 
-    /// <summary>A progress bar on a terminal; in logs and pipes a line on stderr every 10% of the utterances.</summary>
-    private static async Task<T> WithProgressAsync<T>(string split, Func<Action<int, int>?, Task<T>> run)
+    /// <summary>A progress bar on a terminal; in logs and pipes a line on <paramref name="error"/> (stderr) every 10% of the utterances.</summary>
+    private static async Task<T> WithProgressAsync<T>(IAnsiConsole console, TextWriter error, string split, Func<Action<int, int>?, Task<T>> run)
     {
-        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+        if (!OutputConsole.IsLive(console))
         {
             var reported = -1;
             return await run((done, total) =>
@@ -119,13 +120,13 @@ internal static class TrainEvalCommand
                 if (tenth > reported)
                 {
                     reported = tenth;
-                    Console.Error.WriteLine($"scoring {split}: {done}/{total} utterances");
+                    error.WriteLine($"scoring {split}: {done}/{total} utterances");
                 }
             });
         }
 
         T result = default!;
-        await AnsiConsole.Progress()
+        await console.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .StartAsync(async context =>
             {
