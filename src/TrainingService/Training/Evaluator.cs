@@ -13,7 +13,8 @@ namespace S3Router.TrainingService.Training;
 /// Scores a split in eval mode without gradients: <c>&lt;split&gt;_loss</c>, and CER/WER with greedy decoding
 /// (plus <c>_cer_beam</c>/<c>_wer_beam</c> with a prefix beam search when asked) for CTC heads, or accuracy and
 /// macro-F1 for classifiers. Training jobs score their valid and test splits with it, and <see cref="Scoring.RouteEvaluator"/>
-/// scores a finished route on any split.
+/// scores a finished route on any split. A head job passes its split's <see cref="FrozenFeatures"/> (the backbone is frozen,
+/// so they are what it would compute) and the backbone does not run again at every evaluation.
 /// </summary>
 internal static class Evaluator
 {
@@ -21,7 +22,7 @@ internal static class Evaluator
 
     public static Dictionary<string, double> Evaluate(
         Wav2Vec2Model backbone, TaskHead head, SpeechDataset dataset, IReadOnlyList<string> labels, bool isCtc, long maxTokens, string prefix, bool beam,
-        Action<int, int>? progress = null, CancellationToken cancellationToken = default)
+        Action<int, int>? progress = null, CancellationToken cancellationToken = default, FrozenFeatures? cached = null)
     {
         var wasTraining = backbone.training;
         backbone.eval();
@@ -39,10 +40,12 @@ internal static class Evaluator
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var tensors = BatchTensors.Create(dataset, batch);
-                var (hidden, frames) = backbone.call(tensors.Waveforms, tensors.Lengths);
+                var (hidden, frames) = cached is not null
+                    ? cached.Batch(batch, cropFrames: null, cropSeed: 0)
+                    : Backbone(backbone, dataset, batch);
                 var logits = head.call(hidden, frames);
-                lossSum += TaskLoss.Compute(logits, frames!, tensors.Targets, isCtc).item<float>() * batch.Length;
+                var targets = batch.Select(i => dataset.Items[i].Targets).ToList();
+                lossSum += TaskLoss.Compute(logits, frames!, targets, isCtc).item<float>() * batch.Length;
                 if (isCtc)
                 {
                     var logProbs = logits.log_softmax(-1).contiguous(); // [batch, frames, V]
@@ -99,5 +102,11 @@ internal static class Evaluator
         }
 
         return metrics;
+    }
+
+    private static (Tensor Hidden, Tensor? Frames) Backbone(Wav2Vec2Model backbone, SpeechDataset dataset, int[] batch)
+    {
+        var tensors = BatchTensors.Create(dataset, batch);
+        return backbone.call(tensors.Waveforms, tensors.Lengths);
     }
 }

@@ -271,8 +271,14 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         var order = DynamicBatcher.EpochOrder(batches.Count, options.Seed, epoch);
         var evalMetrics = state.EvalMetrics;
         var checkpointStep = state.Step;
+        var budget = FeatureCacheBudget();
         var cached = options.HeadOnly && state.Step < options.MaxSteps
-            ? CacheFeatures(context, data, backbone, options.MaxTokens, progress.Phase(JobPhase.CachingFeatures))
+            ? CacheFeatures(context, data.Train, "training", backbone, options.MaxTokens, budget, progress.Phase(JobPhase.CachingFeatures), required: true)
+            : null;
+        // The valid split's features too, in what the training set left of the budget: every evaluation would run the
+        // frozen backbone over it again.
+        var validCached = cached is not null && data.Valid is not null && options.MaxSteps / options.EvalIntervalSteps > state.Step / options.EvalIntervalSteps
+            ? CacheFeatures(context, data.Valid, "valid", backbone, options.MaxTokens, budget - cached.Bytes, progress.Phase(JobPhase.CachingFeatures), required: false)
             : null;
         long? cropFrames = crop is { } c ? backbone.OutputFrames(c) : null;
         var meter = new ProgressMeter(timeProvider, state.Step, options.MaxSteps);
@@ -317,7 +323,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             {
                 SwapAverages(optimizer, backbone);
                 evalMetrics = Finite(Evaluator.Evaluate(backbone, head, data.Valid, data.Labels, options.IsCtc, options.MaxTokens, "valid", beam: false,
-                    progress.Phase(JobPhase.Evaluating)));
+                    progress.Phase(JobPhase.Evaluating), cancellationToken, validCached));
                 SwapAverages(optimizer, backbone);
                 TrainingLog.Evaluated(logger, context.JobId, completed,
                     string.Join(", ", evalMetrics.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key}={m.Value:F4}"))));
@@ -362,7 +368,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
     /// </summary>
     private void WarmUpHead(JobOptions options, JobRunContext context, ProgressRelay progress, JobData data, Wav2Vec2Model backbone, TaskHead head, CancellationToken cancellationToken)
     {
-        var features = CacheFeatures(context, data, backbone, options.MaxTokens, progress.Phase(JobPhase.CachingFeatures))
+        var features = CacheFeatures(context, data.Train, "training", backbone, options.MaxTokens, FeatureCacheBudget(), progress.Phase(JobPhase.CachingFeatures), required: true)
             ?? throw new FailedPreconditionException("head_warmup_steps needs the training set's backbone features in memory, and they exceed the cache budget; set head_warmup_steps to 0.");
         long? crop = options.IsCtc ? null : Math.Min(JobOptions.MaxClassifierSamples, options.MaxTokens);
         long? cropFrames = crop is { } c ? backbone.OutputFrames(c) : null;
@@ -429,27 +435,33 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         TrainingLog.HeadStandardized(logger, context.JobId, count, 2 * backbone.OutputWidth);
     }
 
-    /// <summary>A head job's frozen features, computed once before its first step (null when over the memory budget).</summary>
-    private FrozenFeatures? CacheFeatures(JobRunContext context, JobData data, Wav2Vec2Model backbone, long maxTokens, Action<int, int> progress)
+    private static long FeatureCacheBudget() => FeatureCacheBytes(Environment.GetEnvironmentVariable(FeatureCacheVariable));
+
+    /// <summary>
+    /// A head job's frozen features of <paramref name="dataset"/> (the <paramref name="split"/> set, named in the log),
+    /// computed once before its first step; null when over <paramref name="budget"/>. Only the training set's features
+    /// are <paramref name="required"/>: without them the job runs the backbone in every step, which is warned of.
+    /// </summary>
+    private FrozenFeatures? CacheFeatures(
+        JobRunContext context, SpeechDataset dataset, string split, Wav2Vec2Model backbone, long maxTokens, long budget, Action<int, int> progress, bool required)
     {
         var reported = 0;
-        var budget = FeatureCacheBytes(Environment.GetEnvironmentVariable(FeatureCacheVariable));
-        var features = FrozenFeatures.TryCompute(backbone, data.Train, maxTokens, budget, (done, total) =>
+        var features = FrozenFeatures.TryCompute(backbone, dataset, maxTokens, budget, (done, total) =>
         {
             progress(done, total);
             if (done * 10 / total > reported || done == total)
             {
                 reported = done * 10 / total;
-                TrainingLog.CachingFeatures(logger, context.JobId, done, total);
+                TrainingLog.CachingFeatures(logger, context.JobId, done, total, split);
             }
         });
-        if (features is null)
+        if (features is null && required)
         {
             TrainingLog.FeaturesNotCached(logger, context.JobId, budget >> 20);
         }
-        else if (features.IsHalfPrecision)
+        else if (features?.IsHalfPrecision == true)
         {
-            TrainingLog.FeaturesCachedAsHalf(logger, context.JobId);
+            TrainingLog.FeaturesCachedAsHalf(logger, context.JobId, split);
         }
 
         return features;

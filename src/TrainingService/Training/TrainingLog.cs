@@ -23,8 +23,8 @@ internal static partial class TrainingLog
     [LoggerMessage(EventId = 6005, Level = LogLevel.Information, Message = "Job {JobId}: k-means targets, {Clusters} clusters fitted on {Frames} frames of {Utterances} utterances ({Targets})")]
     public static partial void TargetsFitted(ILogger logger, string jobId, int clusters, int frames, int utterances, string targets);
 
-    [LoggerMessage(EventId = 6006, Level = LogLevel.Information, Message = "Job {JobId}: frozen backbone features of {Done}/{Total} training utterances computed")]
-    public static partial void CachingFeatures(ILogger logger, string jobId, int done, int total);
+    [LoggerMessage(EventId = 6006, Level = LogLevel.Information, Message = "Job {JobId}: frozen backbone features of {Done}/{Total} {Split} utterances computed")]
+    public static partial void CachingFeatures(ILogger logger, string jobId, int done, int total, string split);
 
     [LoggerMessage(EventId = 6007, Level = LogLevel.Warning, Message = "Job {JobId}: the training set's features exceed the cache budget of {BudgetMiB} MiB even as float16; the frozen backbone runs every step (S3R_FEATURE_CACHE_MIB raises the budget)")]
     public static partial void FeaturesNotCached(ILogger logger, string jobId, long budgetMiB);
@@ -53,8 +53,8 @@ internal static partial class TrainingLog
     [LoggerMessage(EventId = 6015, Level = LogLevel.Information, Message = "Job {JobId}: statistics-pooling head standardized on {Utterances} training utterances ({Width} pooled values)")]
     public static partial void HeadStandardized(ILogger logger, string jobId, int utterances, long width);
 
-    [LoggerMessage(EventId = 6016, Level = LogLevel.Information, Message = "Job {JobId}: the training set's features exceed the cache budget as float32; cached as float16")]
-    public static partial void FeaturesCachedAsHalf(ILogger logger, string jobId);
+    [LoggerMessage(EventId = 6016, Level = LogLevel.Information, Message = "Job {JobId}: the {Split} set's features exceed the cache budget as float32; cached as float16")]
+    public static partial void FeaturesCachedAsHalf(ILogger logger, string jobId, string split);
 
     [LoggerMessage(EventId = 6017, Level = LogLevel.Warning, Message = "Job {JobId}: resumed with {Threads} libtorch threads after steps run with {CheckpointThreads}; the result can differ in the last bits from a run with one thread count")]
     public static partial void ResumedWithOtherThreads(ILogger logger, string jobId, int threads, int checkpointThreads);

@@ -216,6 +216,36 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_HeadJob_CachesValidFeaturesAndScoresValidAsTheBackboneWould()
+    {
+        // Arrange: a head job that evaluates on valid at its last step.
+        var spec = ClassifierSpec(JobKind.Head, steps: 20, pooling: "conv_max");
+        spec.Head.ConvWidth = 8;
+        spec.Head.ConvKernel = 3;
+        spec.Optimization.EvalIntervalSteps = 20;
+        var reports = new List<JobProgress>();
+
+        // Act
+        var result = await Runner().RunAsync(spec, Context("valid-cache", p => { lock (reports) { reports.Add(p.Clone()); } }), TestContext.Current.CancellationToken);
+        var rescored = S3Router.TrainingService.Training.Scoring.RouteEvaluator.Evaluate(
+            new S3Router.TrainingService.Training.Scoring.RouteScoreRequest
+            {
+                RoutePath = result.OutputPath, BackbonePath = _data.BackboneDir, ManifestDir = spec.Dataset.ManifestDir, MaxTokens = 60_000, Split = "valid",
+            },
+            null, TestContext.Current.CancellationToken);
+
+        // Assert: both splits were cached before the first step, and the valid metrics from the cached features are the
+        // ones the backbone gives for the finished route.
+        var firstStep = reports.FindIndex(p => p.Phase.Length == 0);
+        var cachedTotals = reports.Take(firstStep).Where(p => p.Phase == "caching_features").Select(p => p.PhaseTotal).Distinct().ToList();
+        int Utterances(string split) => File.ReadLines(Path.Combine(spec.Dataset.ManifestDir, split + ".tsv")).Count() - 1;
+        Assert.Equal([Utterances("train"), Utterances("valid")], cachedTotals);
+        var valid = reports.Last(p => p.Phase.Length == 0).EvalMetrics;
+        Assert.Equal(rescored.Metrics["valid_accuracy"], valid["valid_accuracy"], 6);
+        Assert.Equal(rescored.Metrics["valid_macro_f1"], valid["valid_macro_f1"], 6);
+    }
+
+    [Fact]
     public async Task RunAsync_CheckpointOfOtherDataAtTheSamePath_IsRefused()
     {
         // Arrange: a finished job, then its training manifest is rewritten in place (two utterances swapped).

@@ -30,6 +30,9 @@ internal sealed class FrozenFeatures
 
     private FrozenFeatures(float[][]? single, Half[][]? half, int[] frames, int width) => (_single, _half, _frames, _width) = (single, half, frames, width);
 
+    /// <summary>Bytes the features take (what counts against the budget).</summary>
+    public long Bytes => _frames.Sum(f => (long)f) * _width * (_half is not null ? sizeof(short) : sizeof(float));
+
     /// <summary>Whether the features are held as float16 (they did not fit the budget as float32).</summary>
     public bool IsHalfPrecision => _half is not null;
 
