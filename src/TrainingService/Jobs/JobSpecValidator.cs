@@ -312,15 +312,6 @@ internal static partial class JobSpecValidator
             violations.Add(new(f("optimization.time_mask_prob"), $"{kind} jobs do not run the backbone in their steps (pretraining masks on its own): leave time_mask_prob at 0"));
         }
 
-        if (!(o.EmaDecay is >= 0 and < 1))
-        {
-            violations.Add(new(f("optimization.ema_decay"), $"{o.EmaDecay} is not a decay rate: use a number in [0, 1), e.g. 0.999, or 0 for none"));
-        }
-        else if (o.EmaDecay > 0 && kind is JobKind.Pretrain)
-        {
-            violations.Add(new(f("optimization.ema_decay"), "pretraining jobs do not average their parameters: leave ema_decay at 0"));
-        }
-
         var fractions = new[] { (o.WarmupFraction, "warmup_fraction"), (o.HoldFraction, "hold_fraction"), (o.DecayFraction, "decay_fraction") };
         var fractionsOk = true;
         foreach (var (value, field) in fractions)

@@ -10,8 +10,7 @@ namespace S3Router.TrainingService.Training;
 /// hold it by name. Parameters without a gradient in a step (frozen for now) are skipped and keep their own step
 /// count. β1 and epsilon follow the wav2vec2 finetuning recipes (0.9, 1e-8); β2 is theirs by default (0.98). Optional decoupled weight
 /// decay per parameter (AdamW, Loshchilov and Hutter, arXiv:1711.05101): each step first scales the parameter by
-/// <c>1 − lr · decay</c>, as PyTorch's AdamW. Optional exponential moving average of the parameters (Polyak averaging;
-/// <see cref="UpdateAverages"/>, <see cref="SwapAverages"/>), kept beside the moments so a checkpoint holds it too.
+/// <c>1 − lr · decay</c>, as PyTorch's AdamW.
 /// </summary>
 internal sealed class AdamOptimizer : IDisposable
 {
@@ -22,7 +21,6 @@ internal sealed class AdamOptimizer : IDisposable
     private const double Epsilon = 1e-8;
 
     private readonly double _beta2Value;
-    private readonly double _averageDecay;
 
     private readonly IReadOnlyList<Slot> _slots;
 
@@ -37,37 +35,25 @@ internal sealed class AdamOptimizer : IDisposable
     /// <param name="parameters">The parameters by checkpoint name.</param>
     /// <param name="weightDecay">Decoupled weight decay of a parameter by its name, in [0, 1); null: none.</param>
     /// <param name="beta2">Second-moment decay rate, in (0, 1).</param>
-    /// <param name="averageDecay">Decay of the parameters' moving average, in [0, 1); 0: no average.</param>
-    public AdamOptimizer(
-        IEnumerable<(string Name, Parameter Parameter)> parameters, Func<string, double>? weightDecay = null, double beta2 = DefaultBeta2, double averageDecay = 0)
+    public AdamOptimizer(IEnumerable<(string Name, Parameter Parameter)> parameters, Func<string, double>? weightDecay = null, double beta2 = DefaultBeta2)
     {
         if (!(beta2 is > 0 and < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "Adam's beta2 must be in (0, 1).");
         }
 
-        if (!(averageDecay is >= 0 and < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(averageDecay), averageDecay, "The average's decay must be in [0, 1).");
-        }
-
         _beta2Value = beta2;
-        _averageDecay = averageDecay;
         _beta2 = beta2.ToScalar();
         _oneMinusBeta2 = (1 - beta2).ToScalar();
         _slots = parameters
             .Select(p => new Slot(p.Name, p.Parameter, torch.zeros_like(p.Parameter).DetachFromDisposeScope(), torch.zeros_like(p.Parameter).DetachFromDisposeScope())
             {
                 WeightDecay = weightDecay?.Invoke(p.Name) ?? 0,
-                Average = averageDecay > 0 ? p.Parameter.detach().clone().DetachFromDisposeScope() : null,
             })
             .ToList();
     }
 
     public IEnumerable<Parameter> Parameters => _slots.Select(s => s.Parameter);
-
-    /// <summary>Whether the optimizer keeps a moving average of the parameters.</summary>
-    public bool Averages => _averageDecay > 0;
 
     public void ZeroGrad()
     {
@@ -106,49 +92,7 @@ internal sealed class AdamOptimizer : IDisposable
         }
     }
 
-    /// <summary>
-    /// Moves each parameter's average towards its current value after step <paramref name="step"/> (0-based) with decay
-    /// min(decay, (1 + step) / (10 + step)): TensorFlow's ExponentialMovingAverage with num_updates, so the
-    /// initial values do not linger in a short job. Every parameter is averaged, stepped in this step or not.
-    /// </summary>
-    public void UpdateAverages(long step)
-    {
-        if (!Averages)
-        {
-            return;
-        }
-
-        var decay = Math.Min(_averageDecay, (1.0 + step) / (10.0 + step));
-        using var keep = decay.ToScalar();
-        using var take = (1 - decay).ToScalar();
-        using var noGrad = torch.no_grad();
-        foreach (var slot in _slots)
-        {
-            slot.Average!.mul_(keep).add_(slot.Parameter, alpha: take);
-        }
-    }
-
-    /// <summary>Exchanges every parameter's value with its average: call once to evaluate or export the averages, again to train on.</summary>
-    public void SwapAverages()
-    {
-        if (!Averages)
-        {
-            return;
-        }
-
-        using var noGrad = torch.no_grad();
-        foreach (var slot in _slots)
-        {
-            using var current = slot.Parameter.detach().clone();
-            slot.Parameter.copy_(slot.Average!);
-            slot.Average!.copy_(current);
-        }
-    }
-
-    /// <summary>
-    /// Adds parameters, moments, averages and step counts to a checkpoint (<c>param/</c>, <c>adam_m/</c>, <c>adam_v/</c>,
-    /// <c>ema/</c>). Call it with the trained values in the parameters, not the swapped-in averages.
-    /// </summary>
+    /// <summary>Adds parameters, moments and step counts to a checkpoint (<c>param/</c>, <c>adam_m/</c>, <c>adam_v/</c>).</summary>
     public void Save(SafetensorsWriter writer, IDictionary<string, long> steps)
     {
         foreach (var slot in _slots)
@@ -156,11 +100,6 @@ internal sealed class AdamOptimizer : IDisposable
             writer.AddFloat32("param/" + slot.Name, slot.Parameter.shape, Host(slot.Parameter));
             writer.AddFloat32("adam_m/" + slot.Name, slot.Mean.shape, Host(slot.Mean));
             writer.AddFloat32("adam_v/" + slot.Name, slot.Variance.shape, Host(slot.Variance));
-            if (slot.Average is { } average)
-            {
-                writer.AddFloat32("ema/" + slot.Name, average.shape, Host(average));
-            }
-
             steps[slot.Name] = slot.Steps;
         }
     }
@@ -178,11 +117,6 @@ internal sealed class AdamOptimizer : IDisposable
             Copy(file, "param/" + slot.Name, slot.Parameter);
             Copy(file, "adam_m/" + slot.Name, slot.Mean);
             Copy(file, "adam_v/" + slot.Name, slot.Variance);
-            if (slot.Average is { } average)
-            {
-                Copy(file, "ema/" + slot.Name, average);
-            }
-
             slot.Steps = steps.GetValueOrDefault(slot.Name);
             if (slot.Steps > 0 && slot.Parameter.grad is null)
             {
@@ -202,7 +136,6 @@ internal sealed class AdamOptimizer : IDisposable
         {
             slot.Mean.Dispose();
             slot.Variance.Dispose();
-            slot.Average?.Dispose();
         }
     }
 
@@ -232,8 +165,5 @@ internal sealed class AdamOptimizer : IDisposable
         public long Steps { get; set; }
 
         public double WeightDecay { get; init; }
-
-        /// <summary>The parameter's moving average; null when the optimizer keeps none.</summary>
-        public Tensor? Average { get; init; }
     }
 }

@@ -99,12 +99,6 @@ internal sealed record JobOptions
     /// </summary>
     public double TimeMaskProb { get; init; }
 
-    /// <summary>
-    /// Decay of the exponential moving average of the trained parameters that validation, test and export use
-    /// (training.proto <c>ema_decay</c>), in [0, 1). Default: 0 (none: the last step's parameters).
-    /// </summary>
-    public double EmaDecay { get; init; }
-
     /// <summary>Whether the head reads the all-states features (<see cref="Wav2Vec2Model.OutputsAllStates"/>): stats and conv_max classifiers.</summary>
     public bool ReadsAllStates => !IsCtc && Pooling is Heads.ClassifierPooling.Stats or Heads.ClassifierPooling.ConvMax;
 
@@ -270,8 +264,6 @@ internal sealed record JobOptions
             $"time_mask_prob must be in [0, 1); found {optimization.TimeMaskProb}.");
         Check(optimization.TimeMaskProb == 0 || spec.Kind is JobKind.Mask or JobKind.Weights or JobKind.Prune, "optimization.time_mask_prob",
             $"time_mask_prob needs a job whose steps run the backbone (mask, weights, prune); {spec.Kind} jobs do not.");
-        Check(optimization.EmaDecay is >= 0 and < 1, "optimization.ema_decay", $"ema_decay must be in [0, 1); found {optimization.EmaDecay}.");
-        Check(optimization.EmaDecay == 0 || !isPretrain, "optimization.ema_decay", "ema_decay is not supported by pretraining jobs: leave it at 0.");
         Check(optimization.EvalIntervalSteps >= 0, "optimization.eval_interval_steps", "eval_interval_steps must be ≥ 0.");
         Check(optimization.CheckpointIntervalSteps >= 0, "optimization.checkpoint_interval_steps", "checkpoint_interval_steps must be ≥ 0.");
         double warmup = optimization.WarmupFraction, hold = optimization.HoldFraction, decay = optimization.DecayFraction;
@@ -335,7 +327,6 @@ internal sealed record JobOptions
             HeadWeightDecay = optimization.HeadWeightDecay,
             AdamBeta2 = optimization.AdamBeta2 > 0 ? optimization.AdamBeta2 : AdamOptimizer.DefaultBeta2,
             TimeMaskProb = optimization.TimeMaskProb,
-            EmaDecay = optimization.EmaDecay,
             PruneRate = pruneRate,
             InitScore = init!.Value,
             InitScoreName = initName,

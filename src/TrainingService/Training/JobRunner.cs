@@ -175,7 +175,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
 
         var backboneTrainable = backbone.named_parameters().Where(p => p.parameter.requires_grad).Select(p => ("backbone." + p.name, p.parameter)).ToList();
         using var optimizer = new AdamOptimizer(
-            backboneTrainable.Concat(head.named_parameters().Select(p => ("head." + p.name, p.parameter))), HeadWeightDecay(options), options.AdamBeta2, options.EmaDecay);
+            backboneTrainable.Concat(head.named_parameters().Select(p => ("head." + p.name, p.parameter))), HeadWeightDecay(options), options.AdamBeta2);
         var store = new CheckpointStore(context.WorkDirectory);
         var specDigest = SpecDigest(spec);
         var state = store.TryLoad(optimizer, specDigest, data.DatasetDigest);
@@ -202,7 +202,6 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         TrainingLog.JobStarting(logger, context.JobId, options.Kind.ToString(), data.Train.Count, data.Labels.Count, options.MaxSteps);
 
         Train(options, context, progress, data, backbone, head, backboneTrainable.Select(p => p.parameter).ToList(), optimizer, store, state, cancellationToken);
-        SwapAverages(optimizer, backbone); // test and export read the averaged parameters, when the job keeps them
 
         var testMetrics = data.Test is null
             ? []
@@ -310,7 +309,6 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
                 // A head job's backbone is a fixed feature extractor: no dropout, no graph.
                 return TrainingStep.Backbone(backbone, tensors.Waveforms, tensors.Lengths, backboneLearns, dropout: !options.HeadOnly, timeMask);
             });
-            optimizer.UpdateAverages(step);
             examples += batch.Length;
             if (++position == batches.Count)
             {
@@ -321,10 +319,8 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             var completed = step + 1;
             if (data.Valid is not null && completed % options.EvalIntervalSteps == 0)
             {
-                SwapAverages(optimizer, backbone);
                 evalMetrics = Finite(Evaluator.Evaluate(backbone, head, data.Valid, data.Labels, options.IsCtc, options.MaxTokens, "valid", beam: false,
                     progress.Phase(JobPhase.Evaluating), cancellationToken, validCached));
-                SwapAverages(optimizer, backbone);
                 TrainingLog.Evaluated(logger, context.JobId, completed,
                     string.Join(", ", evalMetrics.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key}={m.Value:F4}"))));
             }
@@ -336,16 +332,6 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             }
 
             progress.Step(meter.At(completed, loss, lr, examples, checkpointStep, evalMetrics));
-        }
-    }
-
-    /// <summary>Exchanges the trained parameters with their averages (nothing without <c>ema_decay</c>); cached hard masks follow the scores.</summary>
-    private static void SwapAverages(AdamOptimizer optimizer, Wav2Vec2Model backbone)
-    {
-        if (optimizer.Averages)
-        {
-            optimizer.SwapAverages();
-            backbone.InvalidateMasks();
         }
     }
 

@@ -65,8 +65,6 @@ public sealed class TrainingGrpcServiceTests : IDisposable
     [InlineData("adam_beta2", "spec.optimization.adam_beta2")]
     [InlineData("time_mask_prob", "spec.optimization.time_mask_prob")]
     [InlineData("time_mask_prob_head", "spec.optimization.time_mask_prob")]
-    [InlineData("ema_decay", "spec.optimization.ema_decay")]
-    [InlineData("ema_decay_pretrain", "spec.optimization.ema_decay")]
     [InlineData("fractions", "spec.optimization.warmup_fraction")]
     [InlineData("max_steps", "spec.optimization.max_steps")]
     [InlineData("alias_without_publish", "spec.publish.set_alias")]
@@ -95,8 +93,6 @@ public sealed class TrainingGrpcServiceTests : IDisposable
             case "adam_beta2": spec.Optimization.AdamBeta2 = 1.0; break;
             case "time_mask_prob": spec.Optimization.TimeMaskProb = 1.0; break;
             case "time_mask_prob_head": spec.Kind = JobKind.Head; spec.Optimization.TimeMaskProb = 0.05; break;
-            case "ema_decay": spec.Optimization.EmaDecay = 1.0; break;
-            case "ema_decay_pretrain": spec.Kind = JobKind.Pretrain; spec.Optimization.EmaDecay = 0.999; break;
             case "fractions": spec.Optimization.WarmupFraction = 0.5; spec.Optimization.HoldFraction = 0.6; break;
             case "max_steps": spec.Optimization.MaxSteps = -1; break;
             case "alias_without_publish": spec.Publish = new PublishSpec { SetAlias = "canary" }; break;

@@ -289,9 +289,6 @@ public sealed class JobOptionsTests
     [InlineData("time_mask_prob", -0.1)]
     [InlineData("time_mask_prob", 1.0)]
     [InlineData("time_mask_prob", double.NaN)]
-    [InlineData("ema_decay", -0.1)]
-    [InlineData("ema_decay", 1.0)]
-    [InlineData("ema_decay", double.NaN)]
     public void Resolve_OptimizationRateOutsideRange_InvalidInputNamingIt(string field, double value)
     {
         // Arrange
@@ -300,7 +297,6 @@ public sealed class JobOptionsTests
         {
             "adam_beta2" => new OptimizationSpec { AdamBeta2 = value },
             "time_mask_prob" => new OptimizationSpec { TimeMaskProb = value },
-            "ema_decay" => new OptimizationSpec { EmaDecay = value },
             _ => new OptimizationSpec { HeadWeightDecay = value },
         };
 
@@ -309,20 +305,6 @@ public sealed class JobOptionsTests
 
         // Assert
         Assert.Equal("optimization." + field, Assert.Single(error.Violations).Field);
-    }
-
-    [Fact]
-    public void Resolve_EmaDecayOnAPretrainingJob_InvalidInputNamingIt()
-    {
-        // Arrange: pretraining runs its own loop, which keeps no average; silently ignoring the field would mislead.
-        var spec = Spec(JobKind.Pretrain);
-        spec.Optimization = new OptimizationSpec { EmaDecay = 0.999 };
-
-        // Act
-        var error = Assert.Throws<InvalidInputException>(() => JobOptions.Resolve(spec));
-
-        // Assert
-        Assert.Contains(error.Violations, v => v.Field == "optimization.ema_decay");
     }
 
     [Theory]

@@ -156,16 +156,12 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(JobRunner.TorchThreads(), a.Lineage.TorchThreads);
     }
 
-    [Theory]
-    [InlineData(0.0)]
-    [InlineData(0.9)]
-    public async Task RunAsync_HeadJobCancelledAfterCheckpointThenResumed_MatchesUninterruptedRun(double emaDecay)
+    [Fact]
+    public async Task RunAsync_HeadJobCancelledAfterCheckpointThenResumed_MatchesUninterruptedRun()
     {
-        // Arrange: checkpoints every 10 steps, the run is cancelled at step 15 and resumed from step 10; with an average,
-        // the resumed run must continue the checkpoint's average, not restart it.
+        // Arrange: checkpoints every 10 steps, the run is cancelled at step 15 and resumed from step 10.
         var spec = ClassifierSpec(JobKind.Head, steps: 30, pooling: "stats");
         spec.Optimization.CheckpointIntervalSteps = 10;
-        spec.Optimization.EmaDecay = emaDecay;
         var straightLosses = new List<double>();
         var straight = await Runner().RunAsync(spec, Context("straight", StepLosses(straightLosses)), TestContext.Current.CancellationToken);
         using var cancellation = new CancellationTokenSource();
@@ -185,34 +181,6 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(straightLosses.Skip(10), resumedLosses);
         Assert.Equal(straight.Metrics, resumed.Metrics);
         AssertSameHeads(MaskBundle.Read(straight.OutputPath), MaskBundle.Read(resumed.OutputPath));
-    }
-
-    [Theory]
-    [InlineData(JobKind.Head, "conv_max")]
-    [InlineData(JobKind.Mask, "mean")]
-    public async Task RunAsync_WithEmaDecay_TrainsTheSameStepsAndExportsTheAverageItTested(JobKind kind, string pooling)
-    {
-        // Arrange: the same job with and without an average of its parameters.
-        var plain = ClassifierSpec(kind, steps: 20, pooling: pooling);
-        plain.Optimization.EvalIntervalSteps = 10;
-        var averaged = plain.Clone();
-        averaged.Optimization.EmaDecay = 0.9;
-        var (plainLosses, averagedLosses) = (new List<double>(), new List<double>());
-
-        // Act
-        var last = await Runner().RunAsync(plain, Context("plain", StepLosses(plainLosses)), TestContext.Current.CancellationToken);
-        var ema = await Runner().RunAsync(averaged, Context("ema", StepLosses(averagedLosses)), TestContext.Current.CancellationToken);
-        var score = Rescore(ema, averaged);
-
-        // Assert: averaging never feeds back into training; the bundle holds other values than the last step's, and
-        // they are what the job tested (the evaluator rebuilds the same metrics from the bundle alone).
-        Assert.Equal(plainLosses, averagedLosses);
-        var (lastBundle, emaBundle) = (MaskBundle.Read(last.OutputPath), MaskBundle.Read(ema.OutputPath));
-        Assert.NotEqual(
-            lastBundle.Heads.Single(h => h.Name == "head.proj.weight").Values.ToArray(),
-            emaBundle.Heads.Single(h => h.Name == "head.proj.weight").Values.ToArray());
-        Assert.Equal(ema.Metrics["test_accuracy"], score.Metrics["test_accuracy"], 6);
-        Assert.Equal(ema.Metrics["test_loss"], score.Metrics["test_loss"], 4);
     }
 
     [Fact]
