@@ -2,7 +2,7 @@
 # The main job on the embedded defaults: set up this machine, build, start the whole platform in one process
 # (registry, inference, gateway: `s3r serve`), register the shipped backbone, publish the demo routes, synthesize a
 # new utterance with espeak-ng and print its transcript, speaker and intent. Then keeps serving until Ctrl-C.
-#   --retrain   first retrain the three demo routes from freshly synthesized speech (progress bars; 9 min in all on 2 cores)
+#   --retrain   first retrain the three demo routes from freshly synthesized speech (progress bars; 8-9 min in all on 2 cores)
 #   --check     stop after the recognition instead of serving on
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -2,7 +2,8 @@
 # Trains the three demo routes of the shipped backbone (asr/en, speaker/und, intent/en) from freshly synthesized
 # speech and writes their bundles to models/tiny-ssl/routes/. Deterministic for the seeds in models/tiny-ssl/routes/jobs/
 # and the libtorch thread count (part of the reproducibility contract, docs/formats.md), pinned per job to the runs
-# that made the shipped bundles, so a rerun on any machine gives the same tensors and metrics.
+# that made the shipped bundles, so a rerun on a machine of the same CPU type gives the same tensors and metrics
+# (another CPU's libtorch kernels round differently: models/tiny-ssl/MODEL_CARD.md).
 #   bash scripts/train-demo-routes.sh [WORK_DIR]      (default .artifacts/demo-routes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,8 +14,11 @@ s3r() { dotnet src/Cli/bin/Release/net10.0/s3r.dll "$@"; }
 
 mkdir -p "$WORK"
 echo "demo routes: synthesizing speech into $WORK/corpus"
-s3r data synth --output "$WORK/corpus" --seed 7 --tasks asr speaker intent --languages en --engines espeak flite \
+s3r data synth --output "$WORK/corpus" --seed 7 --tasks asr speaker --languages en --engines espeak flite \
   --asr-train-minutes 20 --asr-small-train-minutes 10 --asr-valid-minutes 2 --asr-test-minutes 2 --speakers 12
+# Intent adds one speed copy of each training utterance (voices beyond the synthesizers' own; bench/README.md, "Intent:
+# speed copies of the training voices"); the other tasks' items are the same as without it.
+s3r data synth --output "$WORK/corpus" --seed 7 --tasks intent --engines espeak flite --speed-copies 1
 for job in asr-en speaker-und intent-en; do
   echo "demo routes: training $job"
   sed "s#@CORPUS@#$WORK/corpus#g" "$ROUTES/jobs/$job.json" >"$WORK/$job.json"
