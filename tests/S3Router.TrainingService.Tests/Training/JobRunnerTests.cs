@@ -187,20 +187,13 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
     public async Task RunAsync_HeadJob_CachesValidFeaturesAndScoresValidAsTheBackboneWould()
     {
         // Arrange: a head job that evaluates on valid at its last step.
-        var spec = ClassifierSpec(JobKind.Head, steps: 20, pooling: "conv_max");
-        spec.Head.ConvWidth = 8;
-        spec.Head.ConvKernel = 3;
+        var spec = SmallConvMaxSpec();
         spec.Optimization.EvalIntervalSteps = 20;
         var reports = new List<JobProgress>();
 
         // Act
         var result = await Runner().RunAsync(spec, Context("valid-cache", p => { lock (reports) { reports.Add(p.Clone()); } }), TestContext.Current.CancellationToken);
-        var rescored = S3Router.TrainingService.Training.Scoring.RouteEvaluator.Evaluate(
-            new S3Router.TrainingService.Training.Scoring.RouteScoreRequest
-            {
-                RoutePath = result.OutputPath, BackbonePath = _data.BackboneDir, ManifestDir = spec.Dataset.ManifestDir, MaxTokens = 60_000, Split = "valid",
-            },
-            null, TestContext.Current.CancellationToken);
+        var rescored = Rescore(result, spec, "valid");
 
         // Assert: both splits were cached before the first step, and the valid metrics from the cached features are the
         // ones the backbone gives for the finished route.
@@ -356,9 +349,7 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
     public async Task RunAsync_HeadJobWithConvMaxPooling_WritesConvMaxHeadThatTheEvaluatorRebuilds()
     {
         // Arrange: a small conv_max head (8 channels, kernel 3) with weight decay on the tones.
-        var spec = ClassifierSpec(JobKind.Head, steps: 20, pooling: "conv_max");
-        spec.Head.ConvWidth = 8;
-        spec.Head.ConvKernel = 3;
+        var spec = SmallConvMaxSpec();
         spec.Optimization.HeadWeightDecay = 0.01;
         var config = TrainingTestData.TinyConfig;
 
@@ -479,10 +470,22 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
         Seed = 5,
     };
 
-    // Scores the job's bundle again with the route evaluator, which rebuilds the head from the bundle alone.
-    private S3Router.TrainingService.Training.Scoring.RouteScore Rescore(JobResult result, JobSpec spec) =>
+    // A head job with a small conv_max head (8 channels, kernel 3), 20 steps on the tones.
+    private JobSpec SmallConvMaxSpec()
+    {
+        var spec = ClassifierSpec(JobKind.Head, steps: 20, pooling: "conv_max");
+        spec.Head.ConvWidth = 8;
+        spec.Head.ConvKernel = 3;
+        return spec;
+    }
+
+    // Scores the job's bundle again on a split with the route evaluator, which rebuilds the head from the bundle alone.
+    private S3Router.TrainingService.Training.Scoring.RouteScore Rescore(JobResult result, JobSpec spec, string split = "test") =>
         S3Router.TrainingService.Training.Scoring.RouteEvaluator.Evaluate(
-            new S3Router.TrainingService.Training.Scoring.RouteScoreRequest { RoutePath = result.OutputPath, BackbonePath = _data.BackboneDir, ManifestDir = spec.Dataset.ManifestDir, MaxTokens = 60_000 },
+            new S3Router.TrainingService.Training.Scoring.RouteScoreRequest
+            {
+                RoutePath = result.OutputPath, BackbonePath = _data.BackboneDir, ManifestDir = spec.Dataset.ManifestDir, MaxTokens = 60_000, Split = split,
+            },
             null, TestContext.Current.CancellationToken);
 
     private static Action<JobProgress> StepLosses(List<double> losses) => p =>
