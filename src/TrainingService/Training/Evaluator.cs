@@ -13,8 +13,9 @@ namespace S3Router.TrainingService.Training;
 /// Scores a split in eval mode without gradients: <c>&lt;split&gt;_loss</c>, and CER/WER with greedy decoding
 /// (plus <c>_cer_beam</c>/<c>_wer_beam</c> with a prefix beam search when asked) for CTC heads, or accuracy and
 /// macro-F1 for classifiers. Training jobs score their valid and test splits with it, and <see cref="Scoring.RouteEvaluator"/>
-/// scores a finished route on any split. A head job passes its split's <see cref="FrozenFeatures"/> (the backbone is frozen,
-/// so they are what it would compute) and the backbone does not run again at every evaluation.
+/// scores a finished route on any split. A head job passes its valid split's <see cref="FrozenFeatures"/> (the backbone is
+/// frozen, so they are what it would compute, rounded to float16 when the cache holds them so) and the backbone does not
+/// run again at every evaluation.
 /// </summary>
 internal static class Evaluator
 {
