@@ -43,6 +43,7 @@ internal static class Program
                                              8 mixed routes vs 1 route in process: encoder batch 8 vs 8 x batch 1 (one or 8 sessions)
           training-step [--quick] [--presets tiny,base] [--no-malloc-tuning]
                                              mask vs weights step time, TorchSharp vs PyTorch 1.13
+          onednn-isa [--rounds N]            libtorch's oneDNN at the CPU's level vs the AVX2 cap: NaN gradients, step time
           resilience [--quick] [--only NAME] pod loss, registry loss, slow pod, overload (NAME: pod-loss|registry-loss|slow-pod|overload)
         """;
 
@@ -89,6 +90,12 @@ internal static class Program
                     quick: args.Contains("--quick"),
                     presets: args.SkipWhile(a => a != "--presets").Skip(1).FirstOrDefault()?.Split(',') ?? ["tiny", "base"],
                     noMallocTuning: args.Contains("--no-malloc-tuning"));
+                return 0;
+            case "onednn-isa":
+                await OneDnnIsaBenchmark.RunAsync(Option(args, "--rounds", 4));
+                return 0;
+            case "onednn-isa-child":
+                OneDnnIsaBenchmark.RunChild();
                 return 0;
             case "registry":
                 await RegistryBenchmark.RunAsync(quick: args.Contains("--quick"));
