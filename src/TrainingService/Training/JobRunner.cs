@@ -431,8 +431,23 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
     private FrozenFeatures? CacheFeatures(
         JobRunContext context, SpeechDataset dataset, string split, Wav2Vec2Model backbone, long maxTokens, long budget, Action<int, int> progress, bool required)
     {
+        if (FrozenFeatures.HalfPrecision(backbone, dataset, budget) is not { } half)
+        {
+            if (required)
+            {
+                TrainingLog.FeaturesNotCached(logger, context.JobId, budget >> 20);
+            }
+
+            return null;
+        }
+
+        if (half)
+        {
+            TrainingLog.FeaturesCachedAsHalf(logger, context.JobId, split);
+        }
+
         var reported = 0;
-        var features = FrozenFeatures.TryCompute(backbone, dataset, maxTokens, budget, (done, total) =>
+        return FrozenFeatures.Compute(backbone, dataset, maxTokens, half, (done, total) =>
         {
             progress(done, total);
             if (done * 10 / total > reported || done == total)
@@ -441,16 +456,6 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
                 TrainingLog.CachingFeatures(logger, context.JobId, done, total, split);
             }
         });
-        if (features is null && required)
-        {
-            TrainingLog.FeaturesNotCached(logger, context.JobId, budget >> 20);
-        }
-        else if (features?.IsHalfPrecision == true)
-        {
-            TrainingLog.FeaturesCachedAsHalf(logger, context.JobId, split);
-        }
-
-        return features;
     }
 
     /// <summary>
