@@ -36,6 +36,46 @@ internal sealed class FrozenFeatures
     /// <summary>Whether the features are held as float16 (they did not fit the budget as float32).</summary>
     public bool IsHalfPrecision => _half is not null;
 
+    /// <summary>Utterances held.</summary>
+    public int Count => _frames.Length;
+
+    /// <summary>Values per frame.</summary>
+    public int Width => _width;
+
+    /// <summary>Frames of item <paramref name="item"/>.</summary>
+    public int FramesOf(int item) => _frames[item];
+
+    /// <summary>The values of item <paramref name="item"/> [frames, width] (float32 or float16, machine byte order) as bytes.</summary>
+    public ReadOnlySpan<byte> ItemBytes(int item) =>
+        _half is not null ? MemoryMarshal.AsBytes(_half[item].AsSpan()) : MemoryMarshal.AsBytes(_single![item].AsSpan());
+
+    /// <summary>
+    /// Features of <paramref name="frames"/>.Length items <paramref name="width"/> wide whose values
+    /// <paramref name="read"/> writes, item by item, straight into their arrays (the bytes of
+    /// <see cref="ItemBytes"/>): a stored cache is never held twice.
+    /// </summary>
+    public static FrozenFeatures Read(int[] frames, int width, bool half, Action<Span<byte>> read)
+    {
+        var single = half ? null : new float[frames.Length][];
+        var halves = half ? new Half[frames.Length][] : null;
+        for (var i = 0; i < frames.Length; i++)
+        {
+            var values = frames[i] * width;
+            if (halves is not null)
+            {
+                halves[i] = new Half[values];
+                read(MemoryMarshal.AsBytes(halves[i].AsSpan()));
+            }
+            else
+            {
+                single![i] = new float[values];
+                read(MemoryMarshal.AsBytes(single[i].AsSpan()));
+            }
+        }
+
+        return new FrozenFeatures(single, halves, frames, width);
+    }
+
     /// <summary>
     /// How the features of every item of <paramref name="dataset"/> fit <paramref name="budgetBytes"/>: as float32
     /// (false), only as float16 (true), or not at all (null).
