@@ -6,6 +6,9 @@ internal static class JobPhase
     /// <summary>A head job (or a head warm-up) computes the frozen backbone's features of the training set once.</summary>
     public const string CachingFeatures = "caching_features";
 
+    /// <summary>A head job (or a head warm-up) loaded those features from the disk cache instead (S3R_FEATURE_CACHE_DIR).</summary>
+    public const string LoadingFeatures = "loading_features";
+
     /// <summary>LP-FT: head_warmup_steps on the cached features before the job's own steps.</summary>
     public const string HeadWarmup = "head_warmup";
 

@@ -62,6 +62,13 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
     /// </summary>
     public const string FeatureCacheVariable = "S3R_FEATURE_CACHE_MIB";
 
+    /// <summary>
+    /// Environment variable with a directory where head jobs (and head warm-ups) keep their frozen backbone features
+    /// (<see cref="FeatureDiskCache"/>), so later jobs on the same corpus, backbone and settings load them instead of
+    /// running the backbone. Default: unset, no disk cache. Files are never deleted by the service.
+    /// </summary>
+    public const string FeatureCacheDirectoryVariable = "S3R_FEATURE_CACHE_DIR";
+
     /// <summary>The feature cache budget in bytes; an unset, unparsable or non-positive value keeps the default.</summary>
     internal static long FeatureCacheBytes(string? mebibytes) =>
         long.TryParse(mebibytes, NumberStyles.None, CultureInfo.InvariantCulture, out var mib) && mib is > 0 and <= 1L << 30
@@ -162,6 +169,13 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             TrainingLog.StartedFromBundle(logger, context.JobId, parentDigest, routeMasks!.Count, headInitialized);
         }
 
+        // What the frozen backbone computes with, as the lineage names it, plus the masks a job applies beyond the
+        // start bundle's: the initial masks of a mask job's head warm-up, the structures a structured prune removed.
+        // Only for the jobs that cache features: the others would digest and export for nothing.
+        var featureCache = FeatureCacheDirectory() is { } cacheDirectory && (options.HeadOnly || options.HeadWarmupSteps > 0)
+            ? new FeatureDiskCache(cacheDirectory, backboneDigest, Sha256Digest.OfFile(Path.Combine(options.EffectiveBackbonePath, "config.json")), parentDigest ?? "",
+                options.IsMasked ? backbone.ExportMasks() : structured?.Masks ?? [], threads)
+            : null;
         if (head is ClassifierHead { Pooling: ClassifierPooling.Stats } statsHead && finetunedHead is null && !headInitialized)
         {
             FitStandardization(options, context, data, backbone, statsHead);
@@ -194,14 +208,14 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
 
         if (state is null && options.HeadWarmupSteps > 0)
         {
-            WarmUpHead(options, context, progress, data, backbone, head, cancellationToken);
+            WarmUpHead(options, context, progress, data, backbone, head, featureCache, cancellationToken);
         }
 
         var stepThreads = StepThreads(state, threads, options.MaxSteps);
         state = (state ?? new TrainingState { SpecDigest = specDigest }) with { DatasetDigest = data.DatasetDigest, TorchThreads = stepThreads };
         TrainingLog.JobStarting(logger, context.JobId, options.Kind.ToString(), data.Train.Count, data.Labels.Count, options.MaxSteps);
 
-        Train(options, context, progress, data, backbone, head, backboneTrainable.Select(p => p.parameter).ToList(), optimizer, store, state, cancellationToken);
+        Train(options, context, progress, data, backbone, head, featureCache, backboneTrainable.Select(p => p.parameter).ToList(), optimizer, store, state, cancellationToken);
 
         var testMetrics = data.Test is null
             ? []
@@ -256,6 +270,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         JobData data,
         Wav2Vec2Model backbone,
         TaskHead head,
+        FeatureDiskCache? featureCache,
         IReadOnlyList<Parameter> backboneTrainable,
         AdamOptimizer optimizer,
         CheckpointStore store,
@@ -272,12 +287,12 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         var checkpointStep = state.Step;
         var budget = FeatureCacheBudget();
         var cached = options.HeadOnly && state.Step < options.MaxSteps
-            ? CacheFeatures(context, data.Train, "training", backbone, options.MaxTokens, budget, progress.Phase(JobPhase.CachingFeatures), required: true)
+            ? CacheFeatures(context, data.Train, "training", backbone, options.MaxTokens, budget, featureCache, progress, required: true)
             : null;
         // The valid split's features too, in what the training set left of the budget: every evaluation would run the
         // frozen backbone over it again.
         var validCached = cached is not null && data.Valid is not null && options.MaxSteps / options.EvalIntervalSteps > state.Step / options.EvalIntervalSteps
-            ? CacheFeatures(context, data.Valid, "valid", backbone, options.MaxTokens, budget - cached.Bytes, progress.Phase(JobPhase.CachingFeatures), required: false)
+            ? CacheFeatures(context, data.Valid, "valid", backbone, options.MaxTokens, budget - cached.Bytes, featureCache, progress, required: false)
             : null;
         long? cropFrames = crop is { } c ? backbone.OutputFrames(c) : null;
         var meter = new ProgressMeter(timeProvider, state.Step, options.MaxSteps);
@@ -352,9 +367,10 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
     /// job's own steps start from a head that already reads the features instead of a random one. Not checkpointed:
     /// a job interrupted here starts over, a job past it resumes from its checkpoint (which holds the head).
     /// </summary>
-    private void WarmUpHead(JobOptions options, JobRunContext context, ProgressRelay progress, JobData data, Wav2Vec2Model backbone, TaskHead head, CancellationToken cancellationToken)
+    private void WarmUpHead(
+        JobOptions options, JobRunContext context, ProgressRelay progress, JobData data, Wav2Vec2Model backbone, TaskHead head, FeatureDiskCache? featureCache, CancellationToken cancellationToken)
     {
-        var features = CacheFeatures(context, data.Train, "training", backbone, options.MaxTokens, FeatureCacheBudget(), progress.Phase(JobPhase.CachingFeatures), required: true)
+        var features = CacheFeatures(context, data.Train, "training", backbone, options.MaxTokens, FeatureCacheBudget(), featureCache, progress, required: true)
             ?? throw new FailedPreconditionException("head_warmup_steps needs the training set's backbone features in memory, and they exceed the cache budget; set head_warmup_steps to 0.");
         long? crop = options.IsCtc ? null : Math.Min(JobOptions.MaxClassifierSamples, options.MaxTokens);
         long? cropFrames = crop is { } c ? backbone.OutputFrames(c) : null;
@@ -423,34 +439,97 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
 
     private static long FeatureCacheBudget() => FeatureCacheBytes(Environment.GetEnvironmentVariable(FeatureCacheVariable));
 
+    /// <summary>The feature cache directory; unset or empty: no disk cache.</summary>
+    private static string? FeatureCacheDirectory() => Environment.GetEnvironmentVariable(FeatureCacheDirectoryVariable) is { Length: > 0 } directory ? directory : null;
+
     /// <summary>
     /// A head job's frozen features of <paramref name="dataset"/> (the <paramref name="split"/> set, named in the log),
-    /// computed once before its first step; null when over <paramref name="budget"/>. Only the training set's features
-    /// are <paramref name="required"/>: without them the job runs the backbone in every step, which is warned of.
+    /// computed once before its first step, or loaded from the <paramref name="disk"/> cache when a job before computed
+    /// the same (then stored there); null when over <paramref name="budget"/>. Only the training set's features are
+    /// <paramref name="required"/>: without them the job runs the backbone in every step, which is warned of.
     /// </summary>
     private FrozenFeatures? CacheFeatures(
-        JobRunContext context, SpeechDataset dataset, string split, Wav2Vec2Model backbone, long maxTokens, long budget, Action<int, int> progress, bool required)
+        JobRunContext context, SpeechDataset dataset, string split, Wav2Vec2Model backbone, long maxTokens, long budget, FeatureDiskCache? disk, ProgressRelay progress, bool required)
     {
-        var reported = 0;
-        var features = FrozenFeatures.TryCompute(backbone, dataset, maxTokens, budget, (done, total) =>
+        if (FrozenFeatures.HalfPrecision(backbone, dataset, budget) is not { } half)
         {
-            progress(done, total);
-            if (done * 10 / total > reported || done == total)
+            if (required)
             {
-                reported = done * 10 / total;
-                TrainingLog.CachingFeatures(logger, context.JobId, done, total, split);
+                TrainingLog.FeaturesNotCached(logger, context.JobId, budget >> 20);
             }
-        });
-        if (features is null && required)
-        {
-            TrainingLog.FeaturesNotCached(logger, context.JobId, budget >> 20);
+
+            return null;
         }
-        else if (features?.IsHalfPrecision == true)
+
+        if (half)
         {
             TrainingLog.FeaturesCachedAsHalf(logger, context.JobId, split);
         }
 
+        if (disk is null)
+        {
+            return Compute();
+        }
+
+        var key = disk.Key(backbone, dataset, maxTokens, half);
+        if (LoadFeatures(context, disk, key, split, dataset.Count, (int)backbone.OutputWidth, half) is { } stored)
+        {
+            progress.Phase(JobPhase.LoadingFeatures)(dataset.Count, dataset.Count);
+            return stored;
+        }
+
+        var features = Compute();
+        StoreFeatures(context, disk, key, split, features);
         return features;
+
+        FrozenFeatures Compute()
+        {
+            var phase = progress.Phase(JobPhase.CachingFeatures);
+            var reported = 0;
+            return FrozenFeatures.Compute(backbone, dataset, maxTokens, half, (done, total) =>
+            {
+                phase(done, total);
+                if (done * 10 / total > reported || done == total)
+                {
+                    reported = done * 10 / total;
+                    TrainingLog.CachingFeatures(logger, context.JobId, done, total, split);
+                }
+            });
+        }
+    }
+
+    // A feature cache never fails a job: a file it cannot use is computed again (and overwritten).
+    private FrozenFeatures? LoadFeatures(JobRunContext context, FeatureDiskCache disk, string key, string split, int count, int width, bool half)
+    {
+        try
+        {
+            var features = disk.TryRead(key, count, width, half);
+            if (features is not null)
+            {
+                TrainingLog.FeaturesLoaded(logger, context.JobId, split, disk.PathOf(key));
+            }
+
+            return features;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            TrainingLog.FeatureFileUnusable(logger, context.JobId, disk.PathOf(key), e.Message, split);
+            return null;
+        }
+    }
+
+    // A feature cache never fails a job: one it cannot write to leaves the job with its features in memory.
+    private void StoreFeatures(JobRunContext context, FeatureDiskCache disk, string key, string split, FrozenFeatures features)
+    {
+        try
+        {
+            disk.Write(key, features);
+            TrainingLog.FeaturesStored(logger, context.JobId, split, disk.PathOf(key));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TrainingLog.FeaturesNotStored(logger, context.JobId, split, disk.PathOf(key), e.Message);
+        }
     }
 
     /// <summary>

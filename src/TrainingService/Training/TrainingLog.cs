@@ -58,4 +58,16 @@ internal static partial class TrainingLog
 
     [LoggerMessage(EventId = 6017, Level = LogLevel.Warning, Message = "Job {JobId}: resumed with {Threads} libtorch threads after steps run with {CheckpointThreads}; the result can differ in the last bits from a run with one thread count")]
     public static partial void ResumedWithOtherThreads(ILogger logger, string jobId, int threads, int checkpointThreads);
+
+    [LoggerMessage(EventId = 6018, Level = LogLevel.Information, Message = "Job {JobId}: features of the {Split} set loaded from {Path}")]
+    public static partial void FeaturesLoaded(ILogger logger, string jobId, string split, string path);
+
+    [LoggerMessage(EventId = 6019, Level = LogLevel.Warning, Message = "Job {JobId}: feature cache file {Path} cannot be used ({Reason}); the {Split} set's features are computed again")]
+    public static partial void FeatureFileUnusable(ILogger logger, string jobId, string path, string reason, string split);
+
+    [LoggerMessage(EventId = 6020, Level = LogLevel.Information, Message = "Job {JobId}: features of the {Split} set stored in {Path}")]
+    public static partial void FeaturesStored(ILogger logger, string jobId, string split, string path);
+
+    [LoggerMessage(EventId = 6021, Level = LogLevel.Warning, Message = "Job {JobId}: features of the {Split} set cannot be stored in {Path} ({Reason}); the job goes on with them in memory")]
+    public static partial void FeaturesNotStored(ILogger logger, string jobId, string split, string path, string reason);
 }

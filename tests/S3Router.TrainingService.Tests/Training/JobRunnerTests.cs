@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using S3Router.Api.V1;
 using S3Router.Core.Errors;
@@ -199,11 +200,167 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
         // ones the backbone gives for the finished route.
         var firstStep = reports.FindIndex(p => p.Phase.Length == 0);
         var cachedTotals = reports.Take(firstStep).Where(p => p.Phase == "caching_features").Select(p => p.PhaseTotal).Distinct().ToList();
-        int Utterances(string split) => File.ReadLines(Path.Combine(spec.Dataset.ManifestDir, split + ".tsv")).Count() - 1;
-        Assert.Equal([Utterances("train"), Utterances("valid")], cachedTotals);
+        Assert.Equal([Utterances(spec, "train"), Utterances(spec, "valid")], cachedTotals);
         var valid = reports.Last(p => p.Phase.Length == 0).EvalMetrics;
         Assert.Equal(rescored.Metrics["valid_accuracy"], valid["valid_accuracy"], 6);
         Assert.Equal(rescored.Metrics["valid_macro_f1"], valid["valid_macro_f1"], 6);
+    }
+
+    [Fact]
+    public async Task RunAsync_HeadJobsOfASweepWithAFeatureCacheDirectory_SecondLoadsBothSplitsAndTrainsAsWithout()
+    {
+        // Arrange: a sweep of two seeds on one corpus and backbone, sharing a cache directory; the reference runs the
+        // second seed without it. A stats head reads the all-states features. (Not conv_max: libtorch's CPU conv1d
+        // backward gives NaN gradients now and then on AVX-512 machines, so conv_max runs differ with or without a cache.)
+        var spec = AllStatesSpec();
+        var secondSeed = spec.Clone();
+        secondSeed.Seed = 6;
+        var cache = Path.Combine(_data.Root, "feature-cache");
+        var (first, second) = (new List<JobProgress>(), new List<JobProgress>());
+        var (secondLosses, referenceLosses) = (new List<double>(), new List<double>());
+        var logger = new ListLogger<JobRunner>();
+        JobResult swept;
+        using (FeatureCacheDirectory(cache))
+        {
+            await Runner().RunAsync(spec, Context("sweep-1", Reports(first)), TestContext.Current.CancellationToken);
+
+            // Act
+            swept = await Runner(logger).RunAsync(secondSeed, Context("sweep-2", p => { Reports(second)(p); StepLosses(secondLosses)(p); }), TestContext.Current.CancellationToken);
+        }
+
+        var reference = await Runner().RunAsync(secondSeed, Context("reference", StepLosses(referenceLosses)), TestContext.Current.CancellationToken);
+
+        // Assert: the first job computed and stored both splits, the second loaded both without running the backbone
+        // (no caching phase), and trained bit for bit as the job without the cache.
+        long[] splits = [Utterances(spec, "train"), Utterances(spec, "valid")];
+        Assert.Equal(splits, PhaseTotals(first, "caching_features"));
+        Assert.Equal(2, Directory.GetFiles(cache).Length);
+        Assert.Empty(PhaseTotals(second, "caching_features"));
+        Assert.Equal(splits, PhaseTotals(second, "loading_features"));
+        Assert.Equal(2, logger.Entries.Count(e => e.Message.Contains("loaded from " + cache, StringComparison.Ordinal)));
+        Assert.Equal(referenceLosses, secondLosses);
+        Assert.Equal(reference.Metrics, swept.Metrics);
+        AssertSameHeads(MaskBundle.Read(reference.OutputPath), MaskBundle.Read(swept.OutputPath));
+    }
+
+    [Fact]
+    public async Task RunAsync_FeatureCacheAfterOtherAudioOrOtherBackbone_ComputesThoseFeaturesAgain()
+    {
+        // Arrange: a job stores both splits; then one training file gets other sounds of the same length (the
+        // manifests do not change), and a second backbone of the same shape is saved.
+        var spec = AllStatesSpec();
+        var cache = Path.Combine(_data.Root, "feature-cache");
+        var otherBackbone = Path.Combine(_data.Root, "backbone-other");
+        TorchSharp.torch.manual_seed(8);
+        using (var model = Wav2Vec2Model.Create(TrainingTestData.TinyConfig))
+        {
+            model.SaveHuggingFace(otherBackbone);
+        }
+
+        var onOtherBackbone = spec.Clone();
+        onOtherBackbone.BackbonePath = otherBackbone;
+        var (afterAudio, afterBackbone) = (new List<JobProgress>(), new List<JobProgress>());
+        using (FeatureCacheDirectory(cache))
+        {
+            await Runner().RunAsync(spec, Context("stored"), TestContext.Current.CancellationToken);
+            var wav = Path.Combine(spec.Dataset.ManifestDir, File.ReadLines(Path.Combine(spec.Dataset.ManifestDir, "train.tsv")).ElementAt(1).Split('\t')[0]);
+            var audio = S3Router.TrainingService.Training.Data.AudioLoader.Load(wav);
+            File.WriteAllBytes(wav, S3Router.Core.Audio.WavWriter.Write(audio.Select(v => -v).ToArray(), 16000));
+
+            // Act
+            await Runner().RunAsync(spec, Context("other-audio", Reports(afterAudio)), TestContext.Current.CancellationToken);
+            await Runner().RunAsync(onOtherBackbone, Context("other-backbone", Reports(afterBackbone)), TestContext.Current.CancellationToken);
+        }
+
+        // Assert: other audio is another training set (its valid set loads); another backbone is another everything.
+        Assert.Equal([Utterances(spec, "train")], PhaseTotals(afterAudio, "caching_features"));
+        Assert.Equal([Utterances(spec, "valid")], PhaseTotals(afterAudio, "loading_features"));
+        Assert.Equal([Utterances(spec, "train"), Utterances(spec, "valid")], PhaseTotals(afterBackbone, "caching_features"));
+        Assert.Empty(PhaseTotals(afterBackbone, "loading_features"));
+        Assert.Equal(5, Directory.GetFiles(cache).Length);
+    }
+
+    [Fact]
+    public async Task RunAsync_MaskJobWarmupsWithAFeatureCacheDirectory_LoadTheFeaturesOfTheSameInitialMasksOnly()
+    {
+        // Arrange: head warm-ups of mask jobs run on the backbone under the job's initial masks (weight_rank: the
+        // largest weights, whatever the seed), so another keep ratio is another backbone.
+        var spec = _data.AsrSpec(JobKind.Mask, _data.CreateSpokenWords(), steps: 1, lr: 1e-3);
+        spec.Optimization.HeadWarmupSteps = 5;
+        spec.Optimization.HeadWarmupLearningRate = 1e-2;
+        var otherSeed = spec.Clone();
+        otherSeed.Seed = 12;
+        var otherKeep = spec.Clone();
+        otherKeep.Mask = new MaskSpec { PruneRate = 0.5 };
+        var cache = Path.Combine(_data.Root, "feature-cache");
+        var (sameMasks, otherMasks) = (new List<JobProgress>(), new List<JobProgress>());
+        using (FeatureCacheDirectory(cache))
+        {
+            await Runner().RunAsync(spec, Context("stored"), TestContext.Current.CancellationToken);
+
+            // Act
+            await Runner().RunAsync(otherSeed, Context("other-seed", Reports(sameMasks)), TestContext.Current.CancellationToken);
+            await Runner().RunAsync(otherKeep, Context("other-keep", Reports(otherMasks)), TestContext.Current.CancellationToken);
+        }
+
+        // Assert
+        Assert.Equal([Utterances(spec, "train")], PhaseTotals(sameMasks, "loading_features"));
+        Assert.Empty(PhaseTotals(sameMasks, "caching_features"));
+        Assert.Equal([Utterances(spec, "train")], PhaseTotals(otherMasks, "caching_features"));
+        Assert.Equal(2, Directory.GetFiles(cache).Length);
+    }
+
+    [Fact]
+    public async Task RunAsync_TruncatedFeatureCacheFile_WarnsComputesAgainAndTrainsAsBefore()
+    {
+        // Arrange: a head job without valid evaluation stores its training features; the file is then cut short.
+        var spec = ClassifierSpec(JobKind.Head, steps: 10, pooling: "mean");
+        var cache = Path.Combine(_data.Root, "feature-cache");
+        var logger = new ListLogger<JobRunner>();
+        var reports = new List<JobProgress>();
+        JobResult stored, recomputed;
+        string file;
+        long length;
+        using (FeatureCacheDirectory(cache))
+        {
+            stored = await Runner().RunAsync(spec, Context("stored"), TestContext.Current.CancellationToken);
+            file = Assert.Single(Directory.GetFiles(cache));
+            length = new FileInfo(file).Length;
+            using (var stream = File.OpenWrite(file))
+            {
+                stream.SetLength(length / 2);
+            }
+
+            // Act
+            recomputed = await Runner(logger).RunAsync(spec, Context("recomputed", Reports(reports)), TestContext.Current.CancellationToken);
+        }
+
+        // Assert: a warning names the file, the features were computed again and stored whole, the result is the same.
+        Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains(file, StringComparison.Ordinal));
+        Assert.Equal([Utterances(spec, "train")], PhaseTotals(reports, "caching_features"));
+        Assert.Equal(length, new FileInfo(file).Length);
+        Assert.Equal(stored.Metrics, recomputed.Metrics);
+        AssertSameHeads(MaskBundle.Read(stored.OutputPath), MaskBundle.Read(recomputed.OutputPath));
+    }
+
+    [Fact]
+    public async Task RunAsync_UnwritableFeatureCacheDirectory_WarnsAndFinishesWithFeaturesInMemory()
+    {
+        // Arrange: a directory under a regular file cannot be created, whoever runs the test (root ignores permissions).
+        var spec = ClassifierSpec(JobKind.Head, steps: 3, pooling: "mean");
+        var file = Path.Combine(_data.Root, "not-a-directory");
+        File.WriteAllText(file, "");
+        var logger = new ListLogger<JobRunner>();
+        JobResult result;
+        using (FeatureCacheDirectory(Path.Combine(file, "cache")))
+        {
+            // Act
+            result = await Runner(logger).RunAsync(spec, Context("unwritable"), TestContext.Current.CancellationToken);
+        }
+
+        // Assert
+        Assert.True(File.Exists(result.OutputPath));
+        Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("cannot be stored", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -479,6 +636,14 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
         return spec;
     }
 
+    // A stats head job (all-states features) that evaluates on valid at its last step, so both splits are cached.
+    private JobSpec AllStatesSpec()
+    {
+        var spec = ClassifierSpec(JobKind.Head, steps: 20, pooling: "stats");
+        spec.Optimization.EvalIntervalSteps = 20;
+        return spec;
+    }
+
     // Scores the job's bundle again on a split with the route evaluator, which rebuilds the head from the bundle alone.
     private S3Router.TrainingService.Training.Scoring.RouteScore Rescore(JobResult result, JobSpec spec, string split = "test") =>
         S3Router.TrainingService.Training.Scoring.RouteEvaluator.Evaluate(
@@ -505,7 +670,24 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    private static JobRunner Runner() => new(NullLogger<JobRunner>.Instance, TimeProvider.System);
+    private static JobRunner Runner(ILogger<JobRunner>? logger = null) => new(logger ?? NullLogger<JobRunner>.Instance, TimeProvider.System);
+
+    // Sets S3R_FEATURE_CACHE_DIR until disposed; safe because this project runs its tests one at a time (xunit.runner.json).
+    private static EnvironmentVariableScope FeatureCacheDirectory(string directory) => new(JobRunner.FeatureCacheDirectoryVariable, directory);
+
+    private static Action<JobProgress> Reports(List<JobProgress> reports) => p =>
+    {
+        lock (reports)
+        {
+            reports.Add(p.Clone());
+        }
+    };
+
+    // The utterance totals of a phase's reports, one per split it ran on, in order.
+    private static List<long> PhaseTotals(List<JobProgress> reports, string phase) =>
+        reports.Where(p => p.Phase == phase).Select(p => p.PhaseTotal).Distinct().ToList();
+
+    private static long Utterances(JobSpec spec, string split) => File.ReadLines(Path.Combine(spec.Dataset.ManifestDir, split + ".tsv")).Count() - 1;
 
     private JobRunContext Context(string name, Action<JobProgress>? report = null) =>
         new("job-" + name, _data.WorkDir(name), report ?? (_ => { }));

@@ -36,31 +36,70 @@ internal sealed class FrozenFeatures
     /// <summary>Whether the features are held as float16 (they did not fit the budget as float32).</summary>
     public bool IsHalfPrecision => _half is not null;
 
-    /// <summary>
-    /// Features of every item of <paramref name="train"/>, or null when they would not fit the default memory budget.
-    /// <paramref name="progress"/> receives (utterances done, total) after each batch.
-    /// </summary>
-    public static FrozenFeatures? TryCompute(Wav2Vec2Model backbone, SpeechDataset train, long maxTokens, Action<int, int> progress) =>
-        TryCompute(backbone, train, maxTokens, DefaultBudgetBytes, progress);
+    /// <summary>Utterances held.</summary>
+    public int Count => _frames.Length;
 
-    /// <summary>As <see cref="TryCompute(Wav2Vec2Model, SpeechDataset, long, Action{int, int})"/> with a budget of <paramref name="budgetBytes"/>.</summary>
-    internal static FrozenFeatures? TryCompute(Wav2Vec2Model backbone, SpeechDataset train, long maxTokens, long budgetBytes, Action<int, int> progress)
+    /// <summary>Values per frame.</summary>
+    public int Width => _width;
+
+    /// <summary>Frames of item <paramref name="item"/>.</summary>
+    public int FramesOf(int item) => _frames[item];
+
+    /// <summary>The values of item <paramref name="item"/> [frames, width] (float32 or float16, machine byte order) as bytes.</summary>
+    public ReadOnlySpan<byte> ItemBytes(int item) =>
+        _half is not null ? MemoryMarshal.AsBytes(_half[item].AsSpan()) : MemoryMarshal.AsBytes(_single![item].AsSpan());
+
+    /// <summary>
+    /// Features of <paramref name="frames"/>.Length items <paramref name="width"/> wide whose values
+    /// <paramref name="read"/> writes, item by item, straight into their arrays (the bytes of
+    /// <see cref="ItemBytes"/>): a stored cache is never held twice.
+    /// </summary>
+    public static FrozenFeatures Read(int[] frames, int width, bool half, Action<Span<byte>> read)
     {
-        var width = (int)backbone.OutputWidth;
-        var values = train.Items.Sum(i => backbone.OutputFrames(i.Samples)) * width;
-        if (values * 2 > budgetBytes)
+        var single = half ? null : new float[frames.Length][];
+        var halves = half ? new Half[frames.Length][] : null;
+        for (var i = 0; i < frames.Length; i++)
         {
-            return null;
+            var values = frames[i] * width;
+            if (halves is not null)
+            {
+                halves[i] = new Half[values];
+                read(MemoryMarshal.AsBytes(halves[i].AsSpan()));
+            }
+            else
+            {
+                single![i] = new float[values];
+                read(MemoryMarshal.AsBytes(single[i].AsSpan()));
+            }
         }
 
-        var half = values * sizeof(float) > budgetBytes;
-        var single = half ? null : new float[train.Count][];
-        var halves = half ? new Half[train.Count][] : null;
-        var frames = new int[train.Count];
+        return new FrozenFeatures(single, halves, frames, width);
+    }
+
+    /// <summary>
+    /// How the features of every item of <paramref name="dataset"/> fit <paramref name="budgetBytes"/>: as float32
+    /// (false), only as float16 (true), or not at all (null).
+    /// </summary>
+    public static bool? HalfPrecision(Wav2Vec2Model backbone, SpeechDataset dataset, long budgetBytes)
+    {
+        var values = dataset.Items.Sum(i => backbone.OutputFrames(i.Samples)) * backbone.OutputWidth;
+        return values * 2 > budgetBytes ? null : values * sizeof(float) > budgetBytes;
+    }
+
+    /// <summary>
+    /// Features of every item of <paramref name="dataset"/> (as float16 when <paramref name="half"/>), batched by
+    /// <paramref name="maxTokens"/>. <paramref name="progress"/> receives (utterances done, total) after each batch.
+    /// </summary>
+    public static FrozenFeatures Compute(Wav2Vec2Model backbone, SpeechDataset dataset, long maxTokens, bool half, Action<int, int> progress)
+    {
+        var width = (int)backbone.OutputWidth;
+        var single = half ? null : new float[dataset.Count][];
+        var halves = half ? new Half[dataset.Count][] : null;
+        var frames = new int[dataset.Count];
         var done = 0;
-        foreach (var batch in DynamicBatcher.CreateBatches(train.Items.Select(i => i.Samples).ToList(), maxTokens))
+        foreach (var batch in DynamicBatcher.CreateBatches(dataset.Items.Select(i => i.Samples).ToList(), maxTokens))
         {
-            var features = backbone.ExtractFeatures(batch.Select(train.LoadAudio).ToList());
+            var features = backbone.ExtractFeatures(batch.Select(dataset.LoadAudio).ToList());
             for (var i = 0; i < batch.Length; i++)
             {
                 var item = features[i];
@@ -83,7 +122,7 @@ internal sealed class FrozenFeatures
             }
 
             done += batch.Length;
-            progress(done, train.Count);
+            progress(done, dataset.Count);
         }
 
         return new FrozenFeatures(single, halves, frames, width);

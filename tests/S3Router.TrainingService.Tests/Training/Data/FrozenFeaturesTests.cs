@@ -1,6 +1,3 @@
-using S3Router.Core.Audio;
-using S3Router.TrainingService.Model;
-using S3Router.TrainingService.Tests.Training;
 using S3Router.TrainingService.Training.Data;
 using static TorchSharp.torch;
 
@@ -13,17 +10,17 @@ public sealed class FrozenFeaturesTests : IDisposable
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Fact]
-    public void Batch_AfterTryCompute_EqualsTheBackboneRunOnEachUtteranceAlone()
+    public void Batch_AfterCompute_EqualsTheBackboneRunOnEachUtteranceAlone()
     {
         // Arrange: utterances of different lengths, batched together by the cache and alone by the reference.
-        using var backbone = TinyBackbone();
-        var dataset = Dataset(4_000, 9_600, 6_400);
+        using var backbone = FeatureTestData.Backbone();
+        var dataset = FeatureTestData.Dataset(_root, 4_000, 9_600, 6_400);
         var progress = new List<(int Done, int Total)>();
 
         // Act
-        var features = FrozenFeatures.TryCompute(backbone, dataset, maxTokens: 20_000, (done, total) => progress.Add((done, total)));
+        var features = FrozenFeatures.Compute(backbone, dataset, maxTokens: 20_000, half: false, (done, total) => progress.Add((done, total)));
         using var scope = NewDisposeScope();
-        var (hidden, frames) = features!.Batch([2, 0, 1], cropFrames: null, cropSeed: 0);
+        var (hidden, frames) = features.Batch([2, 0, 1], cropFrames: null, cropSeed: 0);
 
         // Assert
         Assert.Equal((3, 3), progress[^1]);
@@ -46,9 +43,9 @@ public sealed class FrozenFeaturesTests : IDisposable
     public void Batch_WithCrop_CutsLongItemsToAContiguousWindowOfTheirFeatures()
     {
         // Arrange
-        using var backbone = TinyBackbone();
-        var dataset = Dataset(9_600, 1_600);
-        var features = FrozenFeatures.TryCompute(backbone, dataset, maxTokens: 20_000, (_, _) => { })!;
+        using var backbone = FeatureTestData.Backbone();
+        var dataset = FeatureTestData.Dataset(_root, 9_600, 1_600);
+        var features = FrozenFeatures.Compute(backbone, dataset, maxTokens: 20_000, half: false, (_, _) => { });
         using var scope = NewDisposeScope();
         var (full, _) = features.Batch([0], cropFrames: null, cropSeed: 0);
 
@@ -64,22 +61,34 @@ public sealed class FrozenFeaturesTests : IDisposable
     }
 
     [Fact]
-    public void TryCompute_OverBudgetAsFloat32ButNotAsFloat16_CachesHalfPrecisionWithinRounding()
+    public void HalfPrecision_Budget_Float32WhenTheyFitThenFloat16ThenNone()
     {
-        // Arrange: a budget between the float16 and the float32 size of the features.
-        using var backbone = TinyBackbone();
-        var dataset = Dataset(4_000, 6_400);
+        // Arrange
+        using var backbone = FeatureTestData.Backbone();
+        var dataset = FeatureTestData.Dataset(_root, 4_000, 6_400);
         var values = dataset.Items.Sum(i => backbone.OutputFrames(i.Samples)) * backbone.OutputWidth;
 
+        // Act + Assert: float32 takes 4 bytes per value, float16 2.
+        Assert.False(FrozenFeatures.HalfPrecision(backbone, dataset, budgetBytes: 4 * values));
+        Assert.True(FrozenFeatures.HalfPrecision(backbone, dataset, budgetBytes: 3 * values));
+        Assert.True(FrozenFeatures.HalfPrecision(backbone, dataset, budgetBytes: 2 * values));
+        Assert.Null(FrozenFeatures.HalfPrecision(backbone, dataset, budgetBytes: values));
+    }
+
+    [Fact]
+    public void Compute_Half_CachesHalfPrecisionWithinRounding()
+    {
+        // Arrange
+        using var backbone = FeatureTestData.Backbone();
+        var dataset = FeatureTestData.Dataset(_root, 4_000, 6_400);
+
         // Act
-        var half = FrozenFeatures.TryCompute(backbone, dataset, maxTokens: 20_000, budgetBytes: 3 * values, (_, _) => { });
-        var none = FrozenFeatures.TryCompute(backbone, dataset, maxTokens: 20_000, budgetBytes: values, (_, _) => { });
+        var half = FrozenFeatures.Compute(backbone, dataset, maxTokens: 20_000, half: true, (_, _) => { });
         using var scope = NewDisposeScope();
-        var (hidden, frames) = half!.Batch([1], cropFrames: null, cropSeed: 0);
+        var (hidden, frames) = half.Batch([1], cropFrames: null, cropSeed: 0);
 
         // Assert: float16 keeps 11 significant bits, a relative rounding of at most 2^-11.
         Assert.True(half.IsHalfPrecision);
-        Assert.Null(none);
         var alone = backbone.ExtractFeatures(dataset.LoadAudio(1));
         Assert.Equal(alone.GetLength(0), frames[0].item<long>());
         var cached = hidden[0].contiguous().data<float>().ToArray();
@@ -94,37 +103,17 @@ public sealed class FrozenFeaturesTests : IDisposable
     }
 
     [Fact]
-    public void TryCompute_WithinBudgetAsFloat32_KeepsFloat32()
+    public void Compute_NotHalf_KeepsFloat32()
     {
         // Arrange
-        using var backbone = TinyBackbone();
-        var dataset = Dataset(4_000);
+        using var backbone = FeatureTestData.Backbone();
+        var dataset = FeatureTestData.Dataset(_root, 4_000);
 
         // Act
-        var features = FrozenFeatures.TryCompute(backbone, dataset, maxTokens: 20_000, (_, _) => { });
+        var features = FrozenFeatures.Compute(backbone, dataset, maxTokens: 20_000, half: false, (_, _) => { });
 
         // Assert
-        Assert.False(features!.IsHalfPrecision);
-    }
-
-    private static Wav2Vec2Model TinyBackbone()
-    {
-        manual_seed(11);
-        var model = Wav2Vec2Model.Create(TrainingTestData.TinyConfig);
-        model.eval();
-        return model;
-    }
-
-    private SpeechDataset Dataset(params int[] lengths)
-    {
-        var random = new Random(3);
-        var items = lengths.Select((length, i) =>
-        {
-            var samples = Enumerable.Range(0, length).Select(t => (float)(0.3 * Math.Sin(t * (0.01 + (0.02 * i))) + (0.05 * (random.NextDouble() - 0.5)))).ToArray();
-            var path = Path.Combine(_root, $"u{i}.wav");
-            File.WriteAllBytes(path, WavWriter.Write(samples, AudioDecoder.TargetSampleRateHertz));
-            return new DatasetItem(path, length, "", [0]);
-        }).ToList();
-        return new SpeechDataset("train", items);
+        Assert.False(features.IsHalfPrecision);
+        Assert.Equal(backbone.OutputFrames(4_000) * backbone.OutputWidth * sizeof(float), features.Bytes);
     }
 }

@@ -137,7 +137,7 @@ public sealed class PretrainJobTests(ITestOutputHelper output) : IDisposable
         Directory.CreateDirectory(context.WorkDirectory);
         manual_seed(options.Seed);
         new Pretrainer(NullLogger.Instance, TimeProvider.System).Run(options, context, "spec", threads: 1, TestContext.Current.CancellationToken);
-        var logger = new ListLogger();
+        var logger = new ListLogger<Pretrainer>();
 
         // Act
         var result = new Pretrainer(logger, TimeProvider.System).Run(options, context, "spec", threads: 2, TestContext.Current.CancellationToken);
@@ -155,19 +155,6 @@ public sealed class PretrainJobTests(ITestOutputHelper output) : IDisposable
 
         // Act + Assert
         await Assert.ThrowsAsync<FailedPreconditionException>(() => Runner().RunAsync(spec, Context("no-embed"), TestContext.Current.CancellationToken));
-    }
-
-    private sealed class ListLogger : ILogger
-    {
-        public List<(LogLevel Level, string Message)> Entries { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Entries.Add((logLevel, formatter(state, exception)));
     }
 
     private string BackboneWithMaskEmbedding()
