@@ -33,8 +33,9 @@ internal sealed class FeatureDiskCache
     /// the sha256 of <c>model.safetensors</c> as in the bundle's lineage) and <c>config.json</c>
     /// (<paramref name="configDigest"/>) it loaded, the start bundle whose masks zeroed its weights
     /// (<paramref name="startBundleDigest"/>, "" for none), the <paramref name="masks"/> it computes with on top of those
-    /// (a mask job's initial masks, a structured prune's removed structures), and the TorchSharp build and libtorch
-    /// <paramref name="threads"/>, which round its reductions differently (docs/formats.md, reproducibility).
+    /// (a mask job's initial masks, a structured prune's removed structures), and the TorchSharp build, oneDNN's level
+    /// (<see cref="LibTorchCpuIsa"/>) and libtorch <paramref name="threads"/>, which round its reductions differently
+    /// (docs/formats.md, reproducibility).
     /// </summary>
     public FeatureDiskCache(string directory, string backboneDigest, string configDigest, string startBundleDigest, IReadOnlyList<MaskTensor> masks, int threads)
     {
@@ -52,7 +53,7 @@ internal sealed class FeatureDiskCache
             config.json {configDigest}
             start bundle {(startBundleDigest.Length > 0 ? startBundleDigest : "none")}
             masks {masks.Count} {Convert.ToHexStringLower(maskHash.GetHashAndReset())}
-            TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version} threads {threads}
+            TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version} oneDNN {LibTorchCpuIsa.Effective ?? "default"} threads {threads}
             """);
     }
 
