@@ -7,7 +7,7 @@ namespace S3Router.TrainingService.Model;
 
 /// <summary>
 /// Caps libtorch's oneDNN at its AVX2 kernels on CPUs with AVX-512, unless the user chose a level
-/// (<see cref="Variable"/> set). libtorch 2.10 bundles oneDNN 3.7.1, whose AVX-512 convolution kernels give
+/// (<see cref="Variable"/> set and not empty). libtorch 2.10 bundles oneDNN 3.7.1, whose AVX-512 convolution kernels give
 /// nondeterministic wrong results on the project's AMD EPYC machine when a channel count is not a multiple of 16: NaN
 /// gradients in about 12 % of conv1d backward passes with 32 → 8 channels (even for one input repeated), outputs that
 /// depend on the batch for 24 → 40 channels at stride 2. The AVX2 kernels give none of these
@@ -37,8 +37,8 @@ public static class LibTorchCpuIsa
         Justification = "The cap must precede libtorch's first oneDNN primitive in every host (services, CLI, tests, benchmarks) that loads this assembly.")]
     internal static void CapBeforeTheFirstPrimitive()
     {
-        Effective = Environment.GetEnvironmentVariable(Variable) ?? Environment.GetEnvironmentVariable(LegacyVariable);
-        if (Effective is null && Avx512F.IsSupported && OperatingSystem.IsLinux() && SetEnv(Variable, Cap, overwrite: 0) == 0)
+        Effective = new[] { Variable, LegacyVariable }.Select(Environment.GetEnvironmentVariable).FirstOrDefault(v => !string.IsNullOrEmpty(v));
+        if (Effective is null && Avx512F.IsSupported && OperatingSystem.IsLinux() && SetEnv(Variable, Cap, overwrite: 1) == 0)
         {
             Effective = Cap;
         }

@@ -10,7 +10,7 @@ public sealed class LibTorchCpuIsaTests
     public void Effective_AnAvx512CpuWithoutTheUsersChoice_IsTheAvx2Cap()
     {
         // Arrange
-        var chosen = Environment.GetEnvironmentVariable(LibTorchCpuIsa.Variable) ?? Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA");
+        var chosen = new[] { LibTorchCpuIsa.Variable, "DNNL_MAX_CPU_ISA" }.Select(Environment.GetEnvironmentVariable).FirstOrDefault(v => !string.IsNullOrEmpty(v));
 
         // Act
         var effective = LibTorchCpuIsa.Effective;
