@@ -99,6 +99,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
     {
         torch.set_num_threads(TorchThreads());
         var threads = torch.get_num_threads(); // part of the reproducibility contract: recorded in checkpoints and the bundle
+        TrainingLog.LibTorchSettings(logger, context.JobId, threads, LibTorchCpuIsa.Effective ?? "its own level");
         GlibcHeap.KeepFreedMemory();
         Directory.CreateDirectory(context.WorkDirectory);
         torch.manual_seed(options.Seed);

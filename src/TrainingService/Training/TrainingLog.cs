@@ -70,4 +70,7 @@ internal static partial class TrainingLog
 
     [LoggerMessage(EventId = 6021, Level = LogLevel.Warning, Message = "Job {JobId}: features of the {Split} set cannot be stored in {Path} ({Reason}); the job goes on with them in memory")]
     public static partial void FeaturesNotStored(ILogger logger, string jobId, string split, string path, string reason);
+
+    [LoggerMessage(EventId = 6022, Level = LogLevel.Information, Message = "Job {JobId}: libtorch runs {Threads} threads, oneDNN at {Level}")]
+    public static partial void LibTorchSettings(ILogger logger, string jobId, int threads, string level);
 }

@@ -364,6 +364,20 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_AnyJob_LogsLibTorchThreadsAndOneDnnLevel()
+    {
+        // Arrange: both move the last bits of a route (docs/formats.md, reproducibility), so a job's log names them.
+        var spec = ClassifierSpec(JobKind.Head, steps: 2, pooling: "mean");
+        var logger = new ListLogger<JobRunner>();
+
+        // Act
+        await Runner(logger).RunAsync(spec, Context("settings"), TestContext.Current.CancellationToken);
+
+        // Assert
+        Assert.Contains(logger.Entries, e => e.Message.Contains($"libtorch runs {TorchSharp.torch.get_num_threads()} threads, oneDNN at {LibTorchCpuIsa.Effective ?? "its own level"}", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task RunAsync_CheckpointOfOtherDataAtTheSamePath_IsRefused()
     {
         // Arrange: a finished job, then its training manifest is rewritten in place (two utterances swapped).
