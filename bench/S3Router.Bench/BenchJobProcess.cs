@@ -51,18 +51,8 @@ internal static class BenchJobProcess
     /// <summary>This program again as a child process with one libtorch thread, its output appended to <paramref name="logName"/> in <paramref name="directory"/>.</summary>
     public static async Task<(int ExitCode, string Log)> RunChildAsync(string directory, string logName, params string[] arguments)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        // Under the dotnet host the program is its first argument; the apphost (dotnet run) is the program itself.
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
-        {
-            start.ArgumentList.Add(Environment.GetCommandLineArgs()[0]);
-        }
-
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        var start = ThisProgram(arguments);
+        start.RedirectStandardError = true;
         start.Environment["S3R_TRAINING_THREADS"] = "1";
         using var process = Process.Start(start)!;
         var log = Path.Combine(directory, logName);
@@ -75,6 +65,24 @@ internal static class BenchJobProcess
         }
 
         return (process.ExitCode, log);
+    }
+
+    /// <summary>A start of this program again with <paramref name="arguments"/>, its standard output redirected.</summary>
+    public static ProcessStartInfo ThisProgram(params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false, RedirectStandardOutput = true };
+        // Under the dotnet host the program is its first argument; the apphost (dotnet run) is the program itself.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            start.ArgumentList.Add(Environment.GetCommandLineArgs()[0]);
+        }
+
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return start;
     }
 
     private static async Task Pump(StreamReader reader, StreamWriter writer)

@@ -92,14 +92,7 @@ internal static class OneDnnIsaBenchmark
 
     private static async Task<ChildResult> RunChildAsync(string level)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false, RedirectStandardOutput = true };
-        // Under the dotnet host the program is its first argument; the apphost (dotnet run) is the program itself.
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
-        {
-            start.ArgumentList.Add(Environment.GetCommandLineArgs()[0]);
-        }
-
-        start.ArgumentList.Add("onednn-isa-child");
+        var start = BenchJobProcess.ThisProgram("onednn-isa-child");
         start.Environment.Remove(LibTorchCpuIsa.Variable);
         if (level != "default")
         {
