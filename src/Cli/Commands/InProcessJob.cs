@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using S3Router.Api.V1;
 using S3Router.Core.Errors;
 using S3Router.TrainingService.Jobs;
+using S3Router.TrainingService.Model;
 using S3Router.TrainingService.Training;
 
 namespace S3Router.Cli.Commands;
@@ -43,9 +44,9 @@ internal static class InProcessJob
             var started = DateTime.UtcNow;
             var result = await runner.RunAsync(spec, context, cancellationToken);
             output.WriteLine(headline(result, DateTime.UtcNow - started));
-            if (result.TorchThreads > 0)
+            if (ReproducibleWith(result) is { } settings)
             {
-                output.WriteLine($"libtorch threads: {result.TorchThreads} (a rerun gives the same result with {JobRunner.ThreadsVariable}={result.TorchThreads})");
+                output.WriteLine(settings);
             }
 
             foreach (var (name, value) in result.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
@@ -70,5 +71,24 @@ internal static class InProcessJob
             error.WriteLine($"error: {ex.Message}");
             return 2;
         }
+    }
+
+    /// <summary>
+    /// The recorded settings a rerun needs for the same result ("libtorch threads: 2, oneDNN level: AVX2 (a rerun gives
+    /// the same result with S3R_TRAINING_THREADS=2 ONEDNN_MAX_CPU_ISA=AVX2)"), or null when the job recorded none. Without
+    /// a thread count (steps run with different counts) no rerun promises the same result, so only the level is named.
+    /// </summary>
+    internal static string? ReproducibleWith(JobResult result)
+    {
+        var level = result.OnednnMaxIsa.Length > 0 ? $"oneDNN level: {result.OnednnMaxIsa}" : null;
+        if (result.TorchThreads <= 0)
+        {
+            return level;
+        }
+
+        var threads = $"{JobRunner.ThreadsVariable}={result.TorchThreads}";
+        return level is null
+            ? $"libtorch threads: {result.TorchThreads} (a rerun gives the same result with {threads})"
+            : $"libtorch threads: {result.TorchThreads}, {level} (a rerun gives the same result with {threads} {LibTorchCpuIsa.Variable}={result.OnednnMaxIsa})";
     }
 }

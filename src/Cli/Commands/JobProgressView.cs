@@ -85,6 +85,11 @@ internal static class JobProgressView
                 table.AddRow("Torch threads", r.TorchThreads.ToString(CultureInfo.InvariantCulture)); // rerun with this count for the same result
             }
 
+            if (r.OnednnMaxIsa.Length > 0)
+            {
+                table.AddRow("oneDNN level", Markup.Escape(r.OnednnMaxIsa)); // and at this level (ONEDNN_MAX_CPU_ISA)
+            }
+
             if (r.Published is { } v)
             {
                 table.AddRow("Published", Markup.Escape($"{v.Task}/{v.LanguageCode} v{v.Version} {v.Digest}"));

@@ -16,7 +16,8 @@ namespace S3Router.Core.Masks;
 /// <c>labels</c> = JSON array of strings (CTC vocabulary in index order, or class names);
 /// <c>masked_tensors</c> = JSON array <c>[{"name": P, "shape": [d0, d1, ...], "keep_ratio": r}]</c> sorted by name;
 /// <c>lineage</c> = JSON object <c>{"job_id", "dataset_digest", "parent_version" (integer or null), "prune_rate", "init_score"}</c>, plus <c>"parent_bundle_digest"</c>
-/// (sha256 hex of the bundle a job started from) only when set;
+/// (sha256 hex of the bundle a job started from), <c>"torch_threads"</c> (positive integer) and <c>"onednn_max_isa"</c>
+/// (oneDNN instruction set name) only when set;
 /// <c>metrics</c> = JSON object of name to number.
 /// Optional keys (absent from bundles that do not use them, so older bundles and their digests are unchanged; readers
 /// that do not know them ignore them): <c>token_dropping</c> = JSON object

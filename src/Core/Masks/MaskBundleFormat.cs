@@ -88,6 +88,11 @@ internal static class MaskBundleFormat
                     w.WriteNumber("torch_threads", lineage.TorchThreads);
                 }
 
+                if (lineage.OneDnnMaxIsa.Length > 0)
+                {
+                    w.WriteString("onednn_max_isa", lineage.OneDnnMaxIsa);
+                }
+
                 w.WriteEndObject();
             }))
             .SetMetadata(MetricsKey, Json(w =>
@@ -265,6 +270,12 @@ internal static class MaskBundleFormat
             throw Error($"lineage torch_threads {lineage.TorchThreads} is negative", LineageKey);
         }
 
+        if (lineage.OneDnnMaxIsa is null || (lineage.OneDnnMaxIsa.Length > 0 && !MaskLineage.IsValidOneDnnMaxIsa(lineage.OneDnnMaxIsa)))
+        {
+            throw Error(
+                $"lineage onednn_max_isa '{lineage.OneDnnMaxIsa}' is not a oneDNN instruction set name (A-Z, 0-9 and _, at most {MaskLineage.OneDnnMaxIsaMaxLength} characters)", LineageKey);
+        }
+
         if (lineage.ParentVersion is < 1)
         {
             throw Error($"lineage parent version {lineage.ParentVersion} is not a version number (>= 1)", LineageKey);
@@ -394,6 +405,18 @@ internal static class MaskBundleFormat
             throw Error($"lineage torch_threads {threads.GetRawText()} is not a positive integer", LineageKey);
         }
 
+        var oneDnnMaxIsa = "";
+        if (lineage.TryGetProperty("onednn_max_isa", out var isa))
+        {
+            if (isa.ValueKind != JsonValueKind.String || !MaskLineage.IsValidOneDnnMaxIsa(isa.GetString()))
+            {
+                throw Error(
+                    $"lineage onednn_max_isa {isa.GetRawText()} is not a oneDNN instruction set name (A-Z, 0-9 and _, at most {MaskLineage.OneDnnMaxIsaMaxLength} characters)", LineageKey);
+            }
+
+            oneDnnMaxIsa = isa.GetString()!;
+        }
+
         return new MaskLineage
         {
             JobId = jobId.GetString()!,
@@ -403,6 +426,7 @@ internal static class MaskBundleFormat
             InitScore = initScore.GetString()!,
             ParentBundleDigest = parentBundle,
             TorchThreads = torchThreads,
+            OneDnnMaxIsa = oneDnnMaxIsa,
         };
     }
 

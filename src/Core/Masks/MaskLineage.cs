@@ -30,4 +30,23 @@ public sealed record MaskLineage
     /// their work by thread). Stored as <c>torch_threads</c> only when set, so other bundles' bytes are unchanged. Default: 0.
     /// </summary>
     public int TorchThreads { get; init; }
+
+    /// <summary>
+    /// The highest instruction set libtorch's oneDNN ran the job's kernels at (<c>ONEDNN_MAX_CPU_ISA</c>, e.g.
+    /// <c>AVX2</c>), or empty when not recorded or when oneDNN chose its own level for the CPU. Part of the
+    /// reproducibility contract like <see cref="TorchThreads"/>: other kernels round differently. Upper-case letters,
+    /// digits and underscores, at most <see cref="OneDnnMaxIsaMaxLength"/> characters (<see cref="IsValidOneDnnMaxIsa"/>).
+    /// Stored as <c>onednn_max_isa</c> only when set, so other bundles' bytes are unchanged. Default: empty.
+    /// </summary>
+    public string OneDnnMaxIsa { get; init; } = "";
+
+    /// <summary>Longest <see cref="OneDnnMaxIsa"/> a bundle may record (oneDNN's longest name is about 20).</summary>
+    public const int OneDnnMaxIsaMaxLength = 32;
+
+    /// <summary>
+    /// Whether <paramref name="value"/> can name a oneDNN instruction set: 1 to <see cref="OneDnnMaxIsaMaxLength"/>
+    /// characters of <c>A-Z</c>, <c>0-9</c> and <c>_</c> (oneDNN's names, e.g. <c>AVX512_CORE_VNNI</c>, <c>ALL</c>).
+    /// </summary>
+    public static bool IsValidOneDnnMaxIsa(string? value) =>
+        value is { Length: > 0 and <= OneDnnMaxIsaMaxLength } && value.All(c => c is (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_');
 }

@@ -19,6 +19,7 @@ internal sealed class MaskBundleInspector : IBundleInspector
             InitScore = bundle.Lineage.InitScore,
             ParentBundleDigest = bundle.Lineage.ParentBundleDigest.Length == 0 ? "" : RouteNames.DigestPrefix + bundle.Lineage.ParentBundleDigest,
             TorchThreads = bundle.Lineage.TorchThreads,
+            OnednnMaxIsa = bundle.Lineage.OneDnnMaxIsa,
         };
         return new BundleInfo(
             bundle.Task,

@@ -85,6 +85,26 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         : resumed.Step >= maxSteps ? resumed.TorchThreads
         : 0;
 
+    /// <summary>
+    /// The oneDNN level a job records, from <see cref="LibTorchCpuIsa.Effective"/>: its value, or empty when oneDNN
+    /// chooses its own level. oneDNN compares the variable with its upper-case names and ignores any other value, so a
+    /// value that cannot be one of them (<see cref="Core.Masks.MaskLineage.IsValidOneDnnMaxIsa"/>) leaves oneDNN at its
+    /// own level too, and could not be written into a bundle.
+    /// </summary>
+    internal static string RecordedOneDnnLevel(string? effective) =>
+        Core.Masks.MaskLineage.IsValidOneDnnMaxIsa(effective) ? effective! : "";
+
+    /// <summary>
+    /// The oneDNN level the checkpoints, the result and the lineage record: <paramref name="level"/>, that of the process
+    /// that finishes the job (a resume at another level is logged, not hidden); a finished job resumed (no step left)
+    /// keeps the level its steps ran at, empty when its checkpoint did not record one.
+    /// </summary>
+    internal static string StepOneDnnLevel(TrainingState? resumed, string level, long maxSteps) =>
+        resumed is not null && resumed.Step >= maxSteps ? resumed.OneDnnMaxIsa ?? "" : level;
+
+    /// <summary>How logs name a recorded oneDNN level.</summary>
+    internal static string DescribeOneDnnLevel(string level) => level.Length > 0 ? level : "its own level";
+
     private static string SpecDigest(JobSpec spec)
     {
         var training = spec.Clone();
@@ -99,13 +119,14 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
     {
         torch.set_num_threads(TorchThreads());
         var threads = torch.get_num_threads(); // part of the reproducibility contract: recorded in checkpoints and the bundle
+        var oneDnnLevel = RecordedOneDnnLevel(LibTorchCpuIsa.Effective); // part of the contract too (other kernels round differently)
         TrainingLog.LibTorchSettings(logger, context.JobId, threads, LibTorchCpuIsa.Effective ?? "its own level");
         GlibcHeap.KeepFreedMemory();
         Directory.CreateDirectory(context.WorkDirectory);
         torch.manual_seed(options.Seed);
         if (options.Kind == JobKind.Pretrain)
         {
-            return new Pretraining.Pretrainer(logger, timeProvider).Run(options, context, SpecDigest(spec), threads, cancellationToken);
+            return new Pretraining.Pretrainer(logger, timeProvider).Run(options, context, SpecDigest(spec), threads, oneDnnLevel, cancellationToken);
         }
 
         var finetunedHead = options.Kind == JobKind.Prune
@@ -204,6 +225,11 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
                 TrainingLog.ResumedWithOtherThreads(logger, context.JobId, threads, state.TorchThreads);
             }
 
+            if (state.OneDnnMaxIsa is { } checkpointLevel && checkpointLevel != oneDnnLevel)
+            {
+                TrainingLog.ResumedAtOtherOneDnnLevel(logger, context.JobId, DescribeOneDnnLevel(oneDnnLevel), DescribeOneDnnLevel(checkpointLevel));
+            }
+
             progress.Resumed(state.Step);
         }
 
@@ -213,7 +239,11 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         }
 
         var stepThreads = StepThreads(state, threads, options.MaxSteps);
-        state = (state ?? new TrainingState { SpecDigest = specDigest }) with { DatasetDigest = data.DatasetDigest, TorchThreads = stepThreads };
+        var stepLevel = StepOneDnnLevel(state, oneDnnLevel, options.MaxSteps);
+        state = (state ?? new TrainingState { SpecDigest = specDigest }) with
+        {
+            DatasetDigest = data.DatasetDigest, TorchThreads = stepThreads, OneDnnMaxIsa = stepLevel,
+        };
         TrainingLog.JobStarting(logger, context.JobId, options.Kind.ToString(), data.Train.Count, data.Labels.Count, options.MaxSteps);
 
         Train(options, context, progress, data, backbone, head, featureCache, backboneTrainable.Select(p => p.parameter).ToList(), optimizer, store, state, cancellationToken);
@@ -222,11 +252,11 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             ? []
             : Finite(Evaluator.Evaluate(backbone, head, data.Test, data.Labels, options.IsCtc, options.MaxTokens, "test", beam: true,
                 progress.Phase(JobPhase.Testing)));
-        var result = new JobResult { TorchThreads = stepThreads };
+        var result = new JobResult { TorchThreads = stepThreads, OnednnMaxIsa = stepLevel };
         result.Metrics.Add(testMetrics);
         if (options.Kind == JobKind.Weights)
         {
-            result.OutputPath = WriteModel(options, context, backbone, head, data, testMetrics, stepThreads);
+            result.OutputPath = WriteModel(options, context, backbone, head, data, testMetrics, stepThreads, stepLevel);
         }
         else
         {
@@ -247,6 +277,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
                     InitScore = options.IsMasked ? options.InitScoreName : structured is not null ? "structured_magnitude" : startBundle?.Lineage.InitScore ?? "",
                     ParentBundleDigest = parentDigest ?? "",
                     TorchThreads = stepThreads,
+                    OneDnnMaxIsa = stepLevel,
                 },
                 Metrics = testMetrics,
                 TokenDropping = options.TokenDropping,
@@ -666,7 +697,8 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
     }
 
     private static string WriteModel(
-        JobOptions options, JobRunContext context, Wav2Vec2Model backbone, TaskHead head, JobData data, IReadOnlyDictionary<string, double> metrics, int threads)
+        JobOptions options, JobRunContext context, Wav2Vec2Model backbone, TaskHead head, JobData data, IReadOnlyDictionary<string, double> metrics, int threads,
+        string oneDnnLevel)
     {
         var directory = Path.Combine(context.WorkDirectory, ModelDirectoryName);
         var temporary = directory + ".tmp";
@@ -677,7 +709,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
 
         backbone.SaveHuggingFace(temporary);
         HeadFile.Write(Path.Combine(temporary, HeadFile.FileName), head.Export(), options.IsCtc, options.Pooling, data.Labels,
-            options.Task, options.Language, metrics, threads);
+            options.Task, options.Language, metrics, threads, oneDnnLevel);
         if (Directory.Exists(directory))
         {
             Directory.Delete(directory, recursive: true);

@@ -73,4 +73,7 @@ internal static partial class TrainingLog
 
     [LoggerMessage(EventId = 6022, Level = LogLevel.Information, Message = "Job {JobId}: libtorch runs {Threads} threads, oneDNN at {Level}")]
     public static partial void LibTorchSettings(ILogger logger, string jobId, int threads, string level);
+
+    [LoggerMessage(EventId = 6023, Level = LogLevel.Warning, Message = "Job {JobId}: resumed with oneDNN at {Level} after steps run at {CheckpointLevel}; the result can differ in the last bits from a run at one level")]
+    public static partial void ResumedAtOtherOneDnnLevel(ILogger logger, string jobId, string level, string checkpointLevel);
 }

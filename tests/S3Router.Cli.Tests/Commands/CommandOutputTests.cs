@@ -76,6 +76,20 @@ public sealed class CommandOutputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TrainWatch_ResultWithThreadsAndOneDnnLevel_SummaryShowsBoth()
+    {
+        // Act
+        var run = await RunAsync("train", "watch", JobId, "--target", _server.Address);
+
+        // Assert: the settings a rerun needs for the same result.
+        Assert.True(run.ExitCode == 0, run.Error);
+        var summary = run.Output.IndexOf("10 / 10", StringComparison.Ordinal);
+        Assert.True(summary >= 0, run.Output);
+        Assert.Matches(@"Torch threads\W+2\W", run.Output[summary..]);
+        Assert.Matches(@"oneDNN level\W+AVX2\W", run.Output[summary..]);
+    }
+
+    [Fact]
     public async Task Recognize_TwoRoutes_PrintsTheTableOnTheCallersWriter()
     {
         // Arrange: the fake gateway ignores the audio.
@@ -125,7 +139,7 @@ public sealed class CommandOutputTests : IAsyncLifetime
         State = state,
         Progress = new JobProgress { Step = step, TotalSteps = 10, Loss = 1.5, LearningRate = 1e-3, ExamplesPerSecond = 4 },
         CreateTime = Timestamp.FromDateTime(new DateTime(2026, 11, 27, 12, 0, 0, DateTimeKind.Utc)),
-        Result = metrics is null ? null : new JobResult { OutputPath = "/runs/job-7/route.safetensors", Metrics = { metrics } },
+        Result = metrics is null ? null : new JobResult { OutputPath = "/runs/job-7/route.safetensors", Metrics = { metrics }, TorchThreads = 2, OnednnMaxIsa = "AVX2" },
     };
 
     private sealed class FakeTraining : Training.TrainingBase

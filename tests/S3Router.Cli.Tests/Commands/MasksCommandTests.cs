@@ -37,11 +37,11 @@ public sealed class MasksCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Show_PublishedBundleWithTorchThreads_PrintsTheThreadCountInTheLineage()
+    public async Task Show_PublishedBundleWithTorchThreadsAndOneDnnLevel_PrintsBothInTheLineage()
     {
         // Arrange
         var path = Path.Combine(_root, "speaker.safetensors");
-        Bundle(torchThreads: 3).WriteToFile(path);
+        Bundle(torchThreads: 3, oneDnnMaxIsa: "AVX2").WriteToFile(path);
         using var published = new StringWriter();
         var publishCode = await Run(["masks", "publish", path], published);
         using var output = new StringWriter();
@@ -53,13 +53,13 @@ public sealed class MasksCommandTests : IAsyncLifetime
         Assert.True(publishCode == 0, published.ToString());
         Assert.Equal(0, exitCode);
         var lineage = Google.Protobuf.JsonParser.Default.Parse<MaskVersion>(output.ToString()).Lineage;
-        Assert.Equal(("job-9", 3), (lineage.JobId, lineage.TorchThreads));
+        Assert.Equal(("job-9", 3, "AVX2"), (lineage.JobId, lineage.TorchThreads, lineage.OnednnMaxIsa));
     }
 
     private Task<int> Run(string[] args, TextWriter output) =>
         CliApp.RunAsync([.. args, "--registry", _registry.Address], output, TextWriter.Null, TestContext.Current.CancellationToken);
 
-    private static MaskBundle Bundle(int torchThreads) => new()
+    private static MaskBundle Bundle(int torchThreads, string oneDnnMaxIsa) => new()
     {
         Task = "speaker",
         BackboneDigest = BackboneHex,
@@ -67,6 +67,6 @@ public sealed class MasksCommandTests : IAsyncLifetime
         Labels = ["alice", "bob"],
         Masks = [MaskTensor.FromBits(Ffn, [4, 8], Enumerable.Range(0, 32).Select(i => i % 2 == 0).ToArray())],
         Heads = [new HeadTensor("head.weight", [2, 8], new float[16]), new HeadTensor("head.bias", [2], new float[2])],
-        Lineage = new Core.Masks.MaskLineage { JobId = "job-9", PruneRate = 0.5, TorchThreads = torchThreads },
+        Lineage = new Core.Masks.MaskLineage { JobId = "job-9", PruneRate = 0.5, TorchThreads = torchThreads, OneDnnMaxIsa = oneDnnMaxIsa },
     };
 }

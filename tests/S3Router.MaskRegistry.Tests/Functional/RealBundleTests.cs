@@ -42,6 +42,7 @@ public sealed class RealBundleTests : IAsyncLifetime
         Assert.Equal("job-7", published.Version.Lineage.JobId);
         Assert.Equal("sha256:" + ParentHex, published.Version.Lineage.ParentBundleDigest);
         Assert.Equal(0, published.Version.Lineage.TorchThreads);
+        Assert.Equal("", published.Version.Lineage.OnednnMaxIsa);
         Assert.Equal(bytes, downloaded);
     }
 
@@ -64,6 +65,24 @@ public sealed class RealBundleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PublishMask_BundleWithOneDnnLevel_ResolveAndListVersionsCarryIt()
+    {
+        // Arrange
+        var bytes = Bundle([4, 8], language: "", torchThreads: 2, oneDnnMaxIsa: "AVX2").ToBytes();
+        var ct = TestContext.Current.CancellationToken;
+
+        // Act
+        var published = await _host.PublishAsync(new PublishMaskMetadata { Task = "speaker", LanguageCode = "und" }, bytes);
+        var resolved = await _host.Client.ResolveMaskAsync(new ResolveMaskRequest { Task = "speaker", LanguageCode = "und", Ref = "v1" }, cancellationToken: ct);
+        var listed = await _host.Client.ListMaskVersionsAsync(new ListMaskVersionsRequest { Task = "speaker", LanguageCode = "und" }, cancellationToken: ct);
+
+        // Assert
+        Assert.Equal("AVX2", published.Version.Lineage.OnednnMaxIsa);
+        Assert.Equal(("AVX2", 2), (resolved.Version.Lineage.OnednnMaxIsa, resolved.Version.Lineage.TorchThreads));
+        Assert.Equal("AVX2", Assert.Single(listed.Versions).Lineage.OnednnMaxIsa);
+    }
+
+    [Fact]
     public async Task PublishMask_RealBundleWrongShape_FailedPrecondition()
     {
         var bytes = Bundle([8, 4], language: "").ToBytes();
@@ -75,7 +94,7 @@ public sealed class RealBundleTests : IAsyncLifetime
         Assert.Contains(Ffn, error.Status.Detail);
     }
 
-    private static MaskBundle Bundle(long[] shape, string language, int torchThreads = 0)
+    private static MaskBundle Bundle(long[] shape, string language, int torchThreads = 0, string oneDnnMaxIsa = "")
     {
         var bits = Enumerable.Range(0, 32).Select(i => i % 4 != 0).ToArray();
         return new MaskBundle
@@ -87,7 +106,7 @@ public sealed class RealBundleTests : IAsyncLifetime
             Labels = ["alice", "bob", "carol"],
             Masks = [MaskTensor.FromBits(Ffn, shape, bits)],
             Heads = [new HeadTensor("head.weight", [3, 8], new float[24]), new HeadTensor("head.bias", [3], new float[3])],
-            Lineage = new S3Router.Core.Masks.MaskLineage { JobId = "job-7", PruneRate = 0.75, ParentBundleDigest = ParentHex, TorchThreads = torchThreads },
+            Lineage = new S3Router.Core.Masks.MaskLineage { JobId = "job-7", PruneRate = 0.75, ParentBundleDigest = ParentHex, TorchThreads = torchThreads, OneDnnMaxIsa = oneDnnMaxIsa },
             Metrics = new Dictionary<string, double> { ["accuracy"] = 0.5 },
         };
     }

@@ -74,6 +74,28 @@ public abstract class RepositoryContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Publish_LineageWithOneDnnLevel_GetAndListReturnTheLevel()
+    {
+        // Arrange: v1 as bundles were published before onednn_max_isa existed, v2 from a job with oneDNN capped at AVX2.
+        var repo = await NewRepositoryAsync();
+        var recorded = Samples.Version();
+        recorded.Lineage.OnednnMaxIsa = "AVX2";
+        await repo.PublishAsync(Samples.Version(), null, Ct);
+        await repo.PublishAsync(recorded, null, Ct);
+
+        // Act
+        var stored = await repo.GetVersionAsync("asr", "en", 2, Ct);
+        var byDigest = await repo.GetVersionByDigestAsync(recorded.Digest, Ct);
+        var listed = await repo.ListVersionsAsync("asr", "en", includeYanked: false, pageSize: 10, pageToken: "", Ct);
+
+        // Assert
+        Assert.Equal("AVX2", stored?.Lineage.OnednnMaxIsa);
+        Assert.Equal("AVX2", byDigest?.Lineage.OnednnMaxIsa);
+        Assert.Equal([(1L, ""), (2L, "AVX2")], listed.Items.Select(v => (v.Version, v.Lineage.OnednnMaxIsa)).Order());
+        Assert.Equal("job-1", stored?.Lineage.JobId);
+    }
+
+    [Fact]
     public async Task Publish_SameDigestTwice_ReturnsExistingVersionNotCreated()
     {
         var repo = await NewRepositoryAsync();

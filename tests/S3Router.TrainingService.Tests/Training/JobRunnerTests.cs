@@ -1,11 +1,15 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using S3Router.Api.V1;
 using S3Router.Core.Errors;
 using S3Router.Core.Masks;
+using S3Router.Core.Safetensors;
 using S3Router.TrainingService.Jobs;
 using S3Router.TrainingService.Model;
 using S3Router.TrainingService.Training;
+using S3Router.TrainingService.Training.Heads;
 
 namespace S3Router.TrainingService.Tests.Training;
 
@@ -378,6 +382,59 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_FinishedHeadJob_BundleLineageAndResultRecordTheOneDnnLevel()
+    {
+        // Arrange
+        var spec = ClassifierSpec(JobKind.Head, steps: 2, pooling: "mean");
+
+        // Act
+        var result = await Runner().RunAsync(spec, Context("onednn-level"), TestContext.Current.CancellationToken);
+
+        // Assert: the level in force in this process (AVX2 when capped on an AVX-512 CPU; empty: oneDNN's own choice).
+        var expected = LibTorchCpuIsa.Effective ?? "";
+        Assert.Equal(expected, result.OnednnMaxIsa);
+        Assert.Equal(expected, MaskBundle.Read(result.OutputPath).Lineage.OneDnnMaxIsa);
+    }
+
+    [Fact]
+    public async Task RunAsync_WeightsJob_HeadFileRecordsThreadsAndOneDnnLevel()
+    {
+        // Arrange
+        var spec = ClassifierSpec(JobKind.Weights, steps: 2, pooling: "mean");
+
+        // Act
+        var result = await Runner().RunAsync(spec, Context("weights-level"), TestContext.Current.CancellationToken);
+
+        // Assert
+        var expected = LibTorchCpuIsa.Effective ?? "";
+        Assert.Equal(expected, result.OnednnMaxIsa);
+        using var head = SafetensorsFile.Open(Path.Combine(result.OutputPath, HeadFile.FileName));
+        Assert.Equal(result.TorchThreads.ToString(CultureInfo.InvariantCulture), head.Metadata["torch_threads"]);
+        Assert.Equal(expected, head.Metadata.GetValueOrDefault("onednn_max_isa", ""));
+    }
+
+    [Fact]
+    public async Task RunAsync_FinishedJobResumedAtAnotherOneDnnLevel_WarnsAndKeepsTheLevelItsStepsRanAt()
+    {
+        // Arrange: a finished job whose last checkpoint says its steps ran at another level than this process's.
+        var spec = ClassifierSpec(JobKind.Head, steps: 2, pooling: "mean");
+        var context = Context("other-level");
+        await Runner().RunAsync(spec, context, TestContext.Current.CancellationToken);
+        var other = LibTorchCpuIsa.Effective == "SSE41" ? "AVX" : "SSE41";
+        RewriteCheckpointState(context.WorkDirectory, state => state["OneDnnMaxIsa"] = other);
+        var logger = new ListLogger<JobRunner>();
+
+        // Act
+        var result = await Runner(logger).RunAsync(spec, context, TestContext.Current.CancellationToken);
+
+        // Assert: no step ran now, so the bundle's tensors are the checkpoint's and so is the level.
+        Assert.Equal(other, result.OnednnMaxIsa);
+        Assert.Equal(other, MaskBundle.Read(result.OutputPath).Lineage.OneDnnMaxIsa);
+        Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning
+            && e.Message.Contains($"resumed with oneDNN at {LibTorchCpuIsa.Effective ?? "its own level"} after steps run at {other}", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task RunAsync_CheckpointOfOtherDataAtTheSamePath_IsRefused()
     {
         // Arrange: a finished job, then its training manifest is rewritten in place (two utterances swapped).
@@ -682,6 +739,26 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
         {
             Assert.Equal(e.Values.ToArray(), a.Values.ToArray());
         }
+    }
+
+    // Edits the training state (JSON metadata) of the work directory's latest checkpoint, keeping its tensors.
+    private static void RewriteCheckpointState(string workDirectory, Action<JsonObject> edit)
+    {
+        var path = Path.Combine(Directory.GetDirectories(Path.Combine(workDirectory, "checkpoints"), "step-*").Order(StringComparer.Ordinal).Last(), "state.safetensors");
+        var writer = new SafetensorsWriter();
+        using (var file = SafetensorsFile.FromBytes(File.ReadAllBytes(path)))
+        {
+            var state = JsonNode.Parse(file.Metadata["training_state"])!.AsObject();
+            edit(state);
+            writer.SetMetadata("training_state", state.ToJsonString());
+
+            foreach (var (name, info) in file.Tensors)
+            {
+                writer.Add(name, info.Dtype, info.Shape, file.GetBytes(name));
+            }
+        }
+
+        writer.WriteToFile(path);
     }
 
     private static JobRunner Runner(ILogger<JobRunner>? logger = null) => new(logger ?? NullLogger<JobRunner>.Instance, TimeProvider.System);

@@ -28,4 +28,10 @@ internal sealed record TrainingState
 
     /// <summary>libtorch threads the steps so far ran with (0: not recorded); a resume with another count is logged.</summary>
     public int TorchThreads { get; init; }
+
+    /// <summary>
+    /// oneDNN level the steps so far ran at (<see cref="JobRunner.RecordedOneDnnLevel"/>; empty: oneDNN's own level), or
+    /// null in checkpoints written before it was recorded; a resume at another level is logged.
+    /// </summary>
+    public string? OneDnnMaxIsa { get; init; }
 }

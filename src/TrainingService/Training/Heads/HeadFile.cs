@@ -10,14 +10,15 @@ namespace S3Router.TrainingService.Training.Heads;
 /// <c>head.safetensors</c> beside a weights job's finetuned backbone: the head tensors (F32, <c>head.*</c> names as
 /// in bundles) and metadata <c>head_kind</c> (<c>ctc</c> | <c>classifier</c>), <c>pooling</c>, <c>labels</c> (JSON
 /// array), <c>task</c>, <c>language</c>, <c>metrics</c> (JSON object), <c>torch_threads</c> (the job's libtorch
-/// thread count, when known). A prune job starts from it.
+/// thread count, when known), <c>onednn_max_isa</c> (oneDNN's level in the job, when not oneDNN's own). A prune job
+/// starts from it.
 /// </summary>
 internal static class HeadFile
 {
     public const string FileName = "head.safetensors";
 
     public static void Write(string path, IReadOnlyList<HeadTensor> tensors, bool isCtc, ClassifierPooling pooling, IReadOnlyList<string> labels,
-        string task, string language, IReadOnlyDictionary<string, double> metrics, int torchThreads = 0)
+        string task, string language, IReadOnlyDictionary<string, double> metrics, int torchThreads = 0, string oneDnnMaxIsa = "")
     {
         var writer = new SafetensorsWriter();
         foreach (var tensor in tensors)
@@ -35,6 +36,12 @@ internal static class HeadFile
         {
             writer.SetMetadata("torch_threads", torchThreads.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
+
+        if (oneDnnMaxIsa.Length > 0)
+        {
+            writer.SetMetadata("onednn_max_isa", oneDnnMaxIsa);
+        }
+
         writer.WriteToFile(path);
     }
 

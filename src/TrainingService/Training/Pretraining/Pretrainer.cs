@@ -38,10 +38,11 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
     private const int MinSamples = 800; // two MFCC windows of 25 ms: shorter utterances give no targets
 
     /// <summary>
-    /// Runs the job with libtorch set to <paramref name="threads"/> threads (recorded in checkpoints and the result). A
-    /// checkpoint in the work directory of another spec or another training manifest is refused before the targets are built.
+    /// Runs the job with libtorch set to <paramref name="threads"/> threads and oneDNN at <paramref name="oneDnnLevel"/>
+    /// (<see cref="JobRunner.RecordedOneDnnLevel"/>; both recorded in checkpoints and the result). A checkpoint in the
+    /// work directory of another spec or another training manifest is refused before the targets are built.
     /// </summary>
-    public JobResult Run(JobOptions options, JobRunContext context, string specDigest, int threads, CancellationToken cancellationToken)
+    public JobResult Run(JobOptions options, JobRunContext context, string specDigest, int threads, string oneDnnLevel, CancellationToken cancellationToken)
     {
         var audio = ManifestReader.ReadAudio(options.ManifestDir, options.TrainSplit)
             .Where(a => a.Samples >= MinSamples)
@@ -74,10 +75,20 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
             {
                 TrainingLog.ResumedWithOtherThreads(logger, context.JobId, threads, state.TorchThreads);
             }
+
+            if (state.OneDnnMaxIsa is { } checkpointLevel && checkpointLevel != oneDnnLevel)
+            {
+                TrainingLog.ResumedAtOtherOneDnnLevel(
+                    logger, context.JobId, JobRunner.DescribeOneDnnLevel(oneDnnLevel), JobRunner.DescribeOneDnnLevel(checkpointLevel));
+            }
         }
 
         var stepThreads = JobRunner.StepThreads(state, threads, options.MaxSteps);
-        state = (state ?? new TrainingState { SpecDigest = specDigest }) with { DatasetDigest = datasetDigest, TorchThreads = stepThreads };
+        var stepLevel = JobRunner.StepOneDnnLevel(state, oneDnnLevel, options.MaxSteps);
+        state = (state ?? new TrainingState { SpecDigest = specDigest }) with
+        {
+            DatasetDigest = datasetDigest, TorchThreads = stepThreads, OneDnnMaxIsa = stepLevel,
+        };
         TrainingLog.JobStarting(logger, context.JobId, options.Kind.ToString(), train.Count, targets.K, options.MaxSteps);
         var lossPath = Path.Combine(context.WorkDirectory, LossFileName);
         var lossLog = new LossLog(lossPath, state.Step);
@@ -92,7 +103,7 @@ internal sealed class Pretrainer(ILogger logger, TimeProvider timeProvider)
 
         var rows = LossLog.Read(lossPath);
         var tail = rows.Skip(Math.Max(0, rows.Count - 50)).ToList();
-        var result = new JobResult { OutputPath = directory, TorchThreads = stepThreads };
+        var result = new JobResult { OutputPath = directory, TorchThreads = stepThreads, OnednnMaxIsa = stepLevel };
         if (tail.Count > 0)
         {
             result.Metrics.Add("final_loss", tail.Average(r => r.Loss));

@@ -106,6 +106,7 @@ public sealed class PretrainJobTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(first, second);
         Assert.Equal(File.ReadAllBytes(Path.Combine(a.OutputPath, "model.safetensors")), File.ReadAllBytes(Path.Combine(b.OutputPath, "model.safetensors")));
         Assert.Equal(JobRunner.TorchThreads(), a.TorchThreads);
+        Assert.Equal(LibTorchCpuIsa.Effective ?? "", a.OnednnMaxIsa);
     }
 
     [Fact]
@@ -136,15 +137,35 @@ public sealed class PretrainJobTests(ITestOutputHelper output) : IDisposable
         var context = Context("threads");
         Directory.CreateDirectory(context.WorkDirectory);
         manual_seed(options.Seed);
-        new Pretrainer(NullLogger.Instance, TimeProvider.System).Run(options, context, "spec", threads: 1, TestContext.Current.CancellationToken);
+        new Pretrainer(NullLogger.Instance, TimeProvider.System).Run(options, context, "spec", threads: 1, oneDnnLevel: "", TestContext.Current.CancellationToken);
         var logger = new ListLogger<Pretrainer>();
 
         // Act
-        var result = new Pretrainer(logger, TimeProvider.System).Run(options, context, "spec", threads: 2, TestContext.Current.CancellationToken);
+        var result = new Pretrainer(logger, TimeProvider.System).Run(options, context, "spec", threads: 2, oneDnnLevel: "", TestContext.Current.CancellationToken);
 
         // Assert: the job had no step left, so every step ran with 1 thread and the result says so.
         Assert.Equal(1, result.TorchThreads);
         Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("resumed with 2 libtorch threads after steps run with 1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Run_ResumedAtAnotherOneDnnLevel_WarnsAndResumes()
+    {
+        // Arrange: the level is what the runner passes (the process's own oneDNN is not changed).
+        var options = JobOptions.Resolve(Spec(_data.CreateSpokenWords(), BackboneWithMaskEmbedding(), steps: 2));
+        var context = Context("onednn-level");
+        Directory.CreateDirectory(context.WorkDirectory);
+        manual_seed(options.Seed);
+        new Pretrainer(NullLogger.Instance, TimeProvider.System).Run(options, context, "spec", threads: 1, oneDnnLevel: "AVX2", TestContext.Current.CancellationToken);
+        var logger = new ListLogger<Pretrainer>();
+
+        // Act
+        var result = new Pretrainer(logger, TimeProvider.System).Run(options, context, "spec", threads: 1, oneDnnLevel: "", TestContext.Current.CancellationToken);
+
+        // Assert: the job had no step left, so every step ran at AVX2 and the result says so.
+        Assert.Equal("AVX2", result.OnednnMaxIsa);
+        Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning
+            && e.Message.Contains("resumed with oneDNN at its own level after steps run at AVX2", StringComparison.Ordinal));
     }
 
     [Fact]
