@@ -86,13 +86,13 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         : 0;
 
     /// <summary>
-    /// The oneDNN level a job records, from <see cref="LibTorchCpuIsa.Effective"/>: its value, or empty when oneDNN
-    /// chooses its own level. oneDNN compares the variable with its upper-case names and ignores any other value, so a
-    /// value that cannot be one of them (<see cref="Core.Masks.MaskLineage.IsValidOneDnnMaxIsa"/>) leaves oneDNN at its
-    /// own level too, and could not be written into a bundle.
+    /// The oneDNN level a job records, from <see cref="LibTorchCpuIsa.Effective"/>: its value in upper case (oneDNN reads
+    /// the variable case-insensitively: <c>avx2</c> caps like <c>AVX2</c>), or empty when oneDNN chooses its own level. A
+    /// value that cannot be one of oneDNN's names (<see cref="Core.Masks.MaskLineage.IsValidOneDnnMaxIsa"/>) is ignored
+    /// by oneDNN, which then runs at its own level too, and could not be written into a bundle.
     /// </summary>
     internal static string RecordedOneDnnLevel(string? effective) =>
-        Core.Masks.MaskLineage.IsValidOneDnnMaxIsa(effective) ? effective! : "";
+        effective?.ToUpperInvariant() is { } level && Core.Masks.MaskLineage.IsValidOneDnnMaxIsa(level) ? level : "";
 
     /// <summary>
     /// The oneDNN level the checkpoints, the result and the lineage record: <paramref name="level"/>, that of the process
