@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using S3Router.Core.Backbones;
 using S3Router.Core.Errors;
 using S3Router.Core.Masks;
@@ -250,11 +251,27 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
     public IReadOnlyList<float[,]> ExtractFeatures(IReadOnlyList<float[]> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (batch.Count == 0)
+        var features = ExtractFeatureBatch(batch);
+        var result = new List<float[,]>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
         {
-            return [];
+            var values = features.Item(i);
+            var item = new float[values.Length / features.Width, features.Width];
+            values.CopyTo(MemoryMarshal.CreateSpan(ref item[0, 0], item.Length));
+            result.Add(item);
         }
 
+        return result;
+    }
+
+    /// <summary>
+    /// <see cref="forward"/>'s frames of several utterances run as one zero-padded batch (eval mode, no gradients), in
+    /// one array: callers that keep the features their own way (<c>FrozenFeatures</c>) copy each item once from it
+    /// instead of from an array per item.
+    /// </summary>
+    internal FeatureBatch ExtractFeatureBatch(IReadOnlyList<float[]> batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
         var minSamples = Config.ConvKernel.Count == 0 ? 1 : SamplesForOneFrame();
         for (var i = 0; i < batch.Count; i++)
         {
@@ -263,6 +280,11 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
                 throw new InvalidInputException(
                     $"Audio {i} has {batch[i].Length} samples; at least {minSamples} are needed for one frame.", "audio");
             }
+        }
+
+        if (batch.Count == 0)
+        {
+            return new FeatureBatch([], [], 0, (int)OutputWidth);
         }
 
         var wasTraining = training;
@@ -283,23 +305,23 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
             var lengths = batch.Count == 1 ? null : torch.tensor(batch.Select(a => (long)a.Length).ToArray()).to(device);
             var (hidden, _) = call(waveforms, lengths);
             hidden = hidden.cpu().contiguous();
-            var all = hidden.data<float>().ToArray();
-            var (maxFrames, width) = ((int)hidden.shape[1], (int)hidden.shape[2]);
-            var result = new List<float[,]>(batch.Count);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                var frames = (int)OutputFrames(batch[i].Length);
-                var item = new float[frames, width];
-                Buffer.BlockCopy(all, i * maxFrames * width * sizeof(float), item, 0, frames * width * sizeof(float));
-                result.Add(item);
-            }
-
-            return result;
+            var frames = batch.Select(a => (int)OutputFrames(a.Length)).ToArray();
+            return new FeatureBatch(hidden.data<float>().ToArray(), frames, (int)hidden.shape[1], (int)hidden.shape[2]);
         }
         finally
         {
             train(wasTraining);
         }
+    }
+
+    /// <summary>
+    /// Features of a zero-padded batch: <paramref name="Values"/> [batch, <paramref name="MaxFrames"/>,
+    /// <paramref name="Width"/>], of which item i's first <paramref name="Frames"/>[i] frames are valid.
+    /// </summary>
+    internal sealed record FeatureBatch(float[] Values, int[] Frames, int MaxFrames, int Width)
+    {
+        /// <summary>The valid frames of item <paramref name="index"/> [frames, width], flattened.</summary>
+        public ReadOnlySpan<float> Item(int index) => Values.AsSpan(index * MaxFrames * Width, Frames[index] * Width);
     }
 
     /// <summary>Sets requires_grad false on every backbone tensor, leaving only mask scores trainable.</summary>

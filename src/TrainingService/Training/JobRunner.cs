@@ -236,6 +236,9 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         if (state is null && options.HeadWarmupSteps > 0)
         {
             WarmUpHead(options, context, progress, data, backbone, head, featureCache, cancellationToken);
+            // The warm-up's features (GBs for hours of audio) are dead now; without a compacting collection they would
+            // stay committed through every backbone step. The malloc arenas stay: the backbone steps reuse them.
+            ResidentMemory.Settle(trimNative: false);
         }
 
         var stepThreads = StepThreads(state, threads, options.MaxSteps);
@@ -326,6 +329,13 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         var validCached = cached is not null && data.Valid is not null && options.MaxSteps / options.EvalIntervalSteps > state.Step / options.EvalIntervalSteps
             ? CacheFeatures(context, data.Valid, "valid", backbone, options.MaxTokens, budget - cached.Bytes, featureCache, progress, required: false)
             : null;
+        if (cached is not null)
+        {
+            // Computing the features left the batches' arrays and the backbone's activations behind; a head job's steps
+            // need neither the managed garbage nor the malloc arenas the frozen backbone grew.
+            ResidentMemory.Settle(trimNative: true);
+        }
+
         long? cropFrames = crop is { } c ? backbone.OutputFrames(c) : null;
         var meter = new ProgressMeter(timeProvider, state.Step, options.MaxSteps);
         long examples = 0;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime;
 using S3Router.Core.Hosting;
 using S3Router.InferenceService.Telemetry;
 
@@ -52,15 +51,7 @@ internal sealed class MemorySettler : IDisposable
     public int Settles { get; private set; }
 
     /// <summary>The service's settle: LOH-compacting, decommitting full GC, then glibc trim when <paramref name="trimNative"/>.</summary>
-    public static Action Default(bool trimNative) => () =>
-    {
-        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        if (trimNative)
-        {
-            GlibcHeap.Trim();
-        }
-    };
+    public static Action Default(bool trimNative) => () => ResidentMemory.Settle(trimNative);
 
     /// <summary>Marks a load as running until the returned scope is disposed; the settle waits for it.</summary>
     public IDisposable Load()

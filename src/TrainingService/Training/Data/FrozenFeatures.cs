@@ -99,15 +99,14 @@ internal sealed class FrozenFeatures
         var done = 0;
         foreach (var batch in DynamicBatcher.CreateBatches(dataset.Items.Select(i => i.Samples).ToList(), maxTokens))
         {
-            var features = backbone.ExtractFeatures(batch.Select(dataset.LoadAudio).ToList());
+            var features = backbone.ExtractFeatureBatch(batch.Select(dataset.LoadAudio).ToList());
             for (var i = 0; i < batch.Length; i++)
             {
-                var item = features[i];
-                frames[batch[i]] = item.GetLength(0);
-                var source = item.Length == 0 ? [] : MemoryMarshal.CreateReadOnlySpan(ref item[0, 0], item.Length);
+                var source = features.Item(i);
+                frames[batch[i]] = features.Frames[i];
                 if (halves is not null)
                 {
-                    var flat = new Half[item.Length];
+                    var flat = new Half[source.Length];
                     for (var j = 0; j < flat.Length; j++)
                     {
                         flat[j] = (Half)Math.Clamp(source[j], MinHalf, MaxHalf);
