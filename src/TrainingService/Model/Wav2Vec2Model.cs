@@ -251,27 +251,31 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
     public IReadOnlyList<float[,]> ExtractFeatures(IReadOnlyList<float[]> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var features = ExtractFeatureBatch(batch);
-        var result = new List<float[,]>(batch.Count);
-        for (var i = 0; i < batch.Count; i++)
+        var result = new float[batch.Count][,];
+        ExtractFeatures(batch, (i, values) =>
         {
-            var values = features.Item(i);
-            var item = new float[values.Length / features.Width, features.Width];
+            var item = new float[values.Length / OutputWidth, OutputWidth];
             values.CopyTo(MemoryMarshal.CreateSpan(ref item[0, 0], item.Length));
-            result.Add(item);
-        }
-
+            result[i] = item;
+        });
         return result;
     }
 
     /// <summary>
-    /// <see cref="forward"/>'s frames of several utterances run as one zero-padded batch (eval mode, no gradients), in
-    /// one array: callers that keep the features their own way (<c>FrozenFeatures</c>) copy each item once from it
-    /// instead of from an array per item.
+    /// <see cref="forward"/>'s frames of several utterances run as one zero-padded batch (eval mode, no gradients):
+    /// <paramref name="item"/> receives each utterance's index and valid frames [frames, <see cref="OutputWidth"/>],
+    /// flattened, read in place from the output tensor (valid during the call only). Callers that keep the features
+    /// their own way (<c>FrozenFeatures</c>) copy them once, with no array per batch or item in between.
     /// </summary>
-    internal FeatureBatch ExtractFeatureBatch(IReadOnlyList<float[]> batch)
+    internal void ExtractFeatures(IReadOnlyList<float[]> batch, Action<int, ReadOnlySpan<float>> item)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(item);
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
         var minSamples = Config.ConvKernel.Count == 0 ? 1 : SamplesForOneFrame();
         for (var i = 0; i < batch.Count; i++)
         {
@@ -280,11 +284,6 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
                 throw new InvalidInputException(
                     $"Audio {i} has {batch[i].Length} samples; at least {minSamples} are needed for one frame.", "audio");
             }
-        }
-
-        if (batch.Count == 0)
-        {
-            return new FeatureBatch([], [], 0, (int)OutputWidth);
         }
 
         var wasTraining = training;
@@ -305,23 +304,17 @@ public sealed class Wav2Vec2Model : nn.Module<Tensor, Tensor?, (Tensor Hidden, T
             var lengths = batch.Count == 1 ? null : torch.tensor(batch.Select(a => (long)a.Length).ToArray()).to(device);
             var (hidden, _) = call(waveforms, lengths);
             hidden = hidden.cpu().contiguous();
-            var frames = batch.Select(a => (int)OutputFrames(a.Length)).ToArray();
-            return new FeatureBatch(hidden.data<float>().ToArray(), frames, (int)hidden.shape[1], (int)hidden.shape[2]);
+            var (maxFrames, width) = ((int)hidden.shape[1], (int)hidden.shape[2]);
+            var values = MemoryMarshal.Cast<byte, float>(hidden.bytes);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                item(i, values.Slice(i * maxFrames * width, (int)OutputFrames(batch[i].Length) * width));
+            }
         }
         finally
         {
             train(wasTraining);
         }
-    }
-
-    /// <summary>
-    /// Features of a zero-padded batch: <paramref name="Values"/> [batch, <paramref name="MaxFrames"/>,
-    /// <paramref name="Width"/>], of which item i's first <paramref name="Frames"/>[i] frames are valid.
-    /// </summary>
-    internal sealed record FeatureBatch(float[] Values, int[] Frames, int MaxFrames, int Width)
-    {
-        /// <summary>The valid frames of item <paramref name="index"/> [frames, width], flattened.</summary>
-        public ReadOnlySpan<float> Item(int index) => Values.AsSpan(index * MaxFrames * Width, Frames[index] * Width);
     }
 
     /// <summary>Sets requires_grad false on every backbone tensor, leaving only mask scores trainable.</summary>

@@ -99,11 +99,10 @@ internal sealed class FrozenFeatures
         var done = 0;
         foreach (var batch in DynamicBatcher.CreateBatches(dataset.Items.Select(i => i.Samples).ToList(), maxTokens))
         {
-            var features = backbone.ExtractFeatureBatch(batch.Select(dataset.LoadAudio).ToList());
-            for (var i = 0; i < batch.Length; i++)
+            backbone.ExtractFeatures(batch.Select(dataset.LoadAudio).ToList(), (i, source) =>
             {
-                var source = features.Item(i);
-                frames[batch[i]] = features.Frames[i];
+                var index = batch[i];
+                frames[index] = (int)(source.Length / width);
                 if (halves is not null)
                 {
                     var flat = new Half[source.Length];
@@ -112,14 +111,13 @@ internal sealed class FrozenFeatures
                         flat[j] = (Half)Math.Clamp(source[j], MinHalf, MaxHalf);
                     }
 
-                    halves[batch[i]] = flat;
+                    halves[index] = flat;
                 }
                 else
                 {
-                    single![batch[i]] = source.ToArray();
+                    single![index] = source.ToArray();
                 }
-            }
-
+            });
             done += batch.Length;
             progress(done, dataset.Count);
         }
@@ -147,11 +145,15 @@ internal sealed class FrozenFeatures
             return (Item: i, Offset: offset, Length: length);
         }).ToList();
         var longest = Math.Max(1, spans.Max(s => s.Length));
-        var padded = new float[spans.Count * longest * _width];
+        // Written straight into the tensor's native memory: a managed array per step (tens of MB, on the large object
+        // heap) piled up as garbage to twice the cache's size before a full collection came (bench/README.md,
+        // "Memory of a head job").
+        var hidden = zeros([spans.Count, longest, _width]);
+        var padded = MemoryMarshal.Cast<byte, float>(hidden.bytes);
         for (var b = 0; b < spans.Count; b++)
         {
             var (item, offset, length) = spans[b];
-            var target = padded.AsSpan(b * longest * _width, length * _width);
+            var target = padded.Slice(b * longest * _width, length * _width);
             if (_half is not null)
             {
                 var source = _half[item].AsSpan(offset * _width, length * _width);
@@ -166,6 +168,6 @@ internal sealed class FrozenFeatures
             }
         }
 
-        return (tensor(padded, [spans.Count, longest, _width]), tensor(spans.Select(s => (long)s.Length).ToArray()));
+        return (hidden, tensor(spans.Select(s => (long)s.Length).ToArray()));
     }
 }
