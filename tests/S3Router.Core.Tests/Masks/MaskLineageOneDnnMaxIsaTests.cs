@@ -7,18 +7,8 @@ namespace S3Router.Core.Tests.Masks;
 
 public sealed class MaskLineageOneDnnMaxIsaTests
 {
-    private const string Digest = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-
-    private static MaskBundle Bundle(string isa) => new()
-    {
-        Task = "speaker",
-        BackboneDigest = Digest,
-        HeadKind = MaskHeadKind.Classifier,
-        Labels = ["a", "b"],
-        Masks = [],
-        Heads = [new HeadTensor("head.proj.weight", [2, 2], new float[4]), new HeadTensor("head.proj.bias", [2], new float[2])],
-        Lineage = new MaskLineage { JobId = "j", PruneRate = 1, TorchThreads = 2, OneDnnMaxIsa = isa },
-    };
+    private static MaskBundle Bundle(string isa) =>
+        LineageTestBundle.With(new MaskLineage { JobId = "j", PruneRate = 1, TorchThreads = 2, OneDnnMaxIsa = isa });
 
     [Theory]
     [InlineData("AVX2")]

@@ -6,18 +6,8 @@ namespace S3Router.Core.Tests.Masks;
 
 public sealed class MaskLineageTorchThreadsTests
 {
-    private const string Digest = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-
-    private static MaskBundle Bundle(int threads) => new()
-    {
-        Task = "speaker",
-        BackboneDigest = Digest,
-        HeadKind = MaskHeadKind.Classifier,
-        Labels = ["a", "b"],
-        Masks = [],
-        Heads = [new HeadTensor("head.proj.weight", [2, 2], new float[4]), new HeadTensor("head.proj.bias", [2], new float[2])],
-        Lineage = new MaskLineage { JobId = "j", PruneRate = 1, TorchThreads = threads },
-    };
+    private static MaskBundle Bundle(int threads) =>
+        LineageTestBundle.With(new MaskLineage { JobId = "j", PruneRate = 1, TorchThreads = threads });
 
     [Fact]
     public void ReadWrite_TorchThreads_RoundTrips()
