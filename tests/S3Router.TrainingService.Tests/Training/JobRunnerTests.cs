@@ -390,8 +390,9 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
         // Act
         var result = await Runner().RunAsync(spec, Context("onednn-level"), TestContext.Current.CancellationToken);
 
-        // Assert: the level in force in this process (AVX2 when capped on an AVX-512 CPU; empty: oneDNN's own choice).
-        var expected = LibTorchCpuIsa.Effective ?? "";
+        // Assert: the level in force in this process, as recorded (AVX2 when capped on an AVX-512 CPU; a user's value
+        // in upper case; empty: oneDNN's own choice).
+        var expected = JobRunner.RecordedOneDnnLevel(LibTorchCpuIsa.Effective);
         Assert.Equal(expected, result.OnednnMaxIsa);
         Assert.Equal(expected, MaskBundle.Read(result.OutputPath).Lineage.OneDnnMaxIsa);
     }
@@ -406,7 +407,7 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
         var result = await Runner().RunAsync(spec, Context("weights-level"), TestContext.Current.CancellationToken);
 
         // Assert
-        var expected = LibTorchCpuIsa.Effective ?? "";
+        var expected = JobRunner.RecordedOneDnnLevel(LibTorchCpuIsa.Effective);
         Assert.Equal(expected, result.OnednnMaxIsa);
         using var head = SafetensorsFile.Open(Path.Combine(result.OutputPath, HeadFile.FileName));
         Assert.Equal(result.TorchThreads.ToString(CultureInfo.InvariantCulture), head.Metadata["torch_threads"]);
@@ -420,7 +421,8 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
         var spec = ClassifierSpec(JobKind.Head, steps: 2, pooling: "mean");
         var context = Context("other-level");
         await Runner().RunAsync(spec, context, TestContext.Current.CancellationToken);
-        var other = LibTorchCpuIsa.Effective == "SSE41" ? "AVX" : "SSE41";
+        var level = JobRunner.RecordedOneDnnLevel(LibTorchCpuIsa.Effective);
+        var other = level == "SSE41" ? "AVX" : "SSE41";
         RewriteCheckpointState(context.WorkDirectory, state => state["OneDnnMaxIsa"] = other);
         var logger = new ListLogger<JobRunner>();
 
@@ -431,7 +433,7 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(other, result.OnednnMaxIsa);
         Assert.Equal(other, MaskBundle.Read(result.OutputPath).Lineage.OneDnnMaxIsa);
         Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning
-            && e.Message.Contains($"resumed with oneDNN at {LibTorchCpuIsa.Effective ?? "its own level"} after steps run at {other}", StringComparison.Ordinal));
+            && e.Message.Contains($"resumed with oneDNN at {JobRunner.DescribeOneDnnLevel(level)} after steps run at {other}", StringComparison.Ordinal));
     }
 
     [Fact]
