@@ -238,9 +238,15 @@ internal static partial class JobSpecValidator
             violations.Add(new(f("head.conv_kernel"), $"{head.ConvKernel} is not a kernel width: use an odd number of frames from 1 to {Training.JobOptions.MaxConvKernel}, or 0 for 5"));
         }
 
-        if ((head.ConvWidth != 0 || head.ConvKernel != 0) && head.Pooling != "conv_max")
+        if (head.EnsembleSize < 0 || head.EnsembleSize > Training.JobOptions.MaxEnsembleSize)
         {
-            violations.Add(new(f(head.ConvWidth != 0 ? "head.conv_width" : "head.conv_kernel"), "is for pooling \"conv_max\""));
+            violations.Add(new(f("head.ensemble_size"), $"{head.EnsembleSize} is not a head count: use 1 to {Training.JobOptions.MaxEnsembleSize}, or 0 for 1"));
+        }
+
+        if ((head.ConvWidth != 0 || head.ConvKernel != 0 || head.EnsembleSize != 0) && head.Pooling != "conv_max")
+        {
+            var field = head.ConvWidth != 0 ? "head.conv_width" : head.ConvKernel != 0 ? "head.conv_kernel" : "head.ensemble_size";
+            violations.Add(new(f(field), "is for pooling \"conv_max\""));
         }
     }
 

@@ -50,6 +50,9 @@ internal sealed record JobOptions
     /// <summary>Widest kernel (frames) of a conv_max head's convolution.</summary>
     public const int MaxConvKernel = 63;
 
+    /// <summary>Most conv_max heads of one ensemble route.</summary>
+    public const int MaxEnsembleSize = 16;
+
     /// <summary>Global L2 norm of the gradients is clipped to this.</summary>
     public const double GradientClipNorm = 10.0;
 
@@ -86,6 +89,9 @@ internal sealed record JobOptions
 
     /// <summary>Kernel width (frames, odd) of a conv_max head's convolution. Default: <see cref="Heads.ConvMaxHead.DefaultKernel"/>.</summary>
     public int ConvKernel { get; init; } = Heads.ConvMaxHead.DefaultKernel;
+
+    /// <summary>conv_max heads trained side by side whose averaged probabilities the route answers with. Default: 1.</summary>
+    public int EnsembleSize { get; init; } = 1;
 
     /// <summary>Decoupled (AdamW) weight decay of the head's parameters, in [0, 1). Default: 0 (none).</summary>
     public double HeadWeightDecay { get; init; }
@@ -207,6 +213,9 @@ internal sealed record JobOptions
         var convMax = !isCtc && pooling == "conv_max";
         Check(head.ConvWidth == 0 || convMax, "head.conv_width", "conv_width is for a classifier with pooling \"conv_max\".");
         Check(head.ConvKernel == 0 || convMax, "head.conv_kernel", "conv_kernel is for a classifier with pooling \"conv_max\".");
+        Check(head.EnsembleSize == 0 || convMax, "head.ensemble_size", "ensemble_size is for a classifier with pooling \"conv_max\".");
+        Check(head.EnsembleSize is >= 0 and <= MaxEnsembleSize, "head.ensemble_size",
+            $"ensemble_size must be in [1, {MaxEnsembleSize}] (0 = 1); found {head.EnsembleSize}.");
         Check(head.ConvWidth is >= 0 and <= MaxConvWidth, "head.conv_width",
             $"conv_width must be in [1, {MaxConvWidth}] (0 = {Heads.ConvMaxHead.DefaultWidth}); found {head.ConvWidth}.");
         Check(head.ConvKernel == 0 || (head.ConvKernel is > 0 and <= MaxConvKernel && head.ConvKernel % 2 == 1), "head.conv_kernel",
@@ -324,6 +333,7 @@ internal sealed record JobOptions
             },
             ConvWidth = head.ConvWidth == 0 ? Heads.ConvMaxHead.DefaultWidth : head.ConvWidth,
             ConvKernel = head.ConvKernel == 0 ? Heads.ConvMaxHead.DefaultKernel : head.ConvKernel,
+            EnsembleSize = Math.Max(1, head.EnsembleSize),
             HeadWeightDecay = optimization.HeadWeightDecay,
             AdamBeta2 = optimization.AdamBeta2 > 0 ? optimization.AdamBeta2 : AdamOptimizer.DefaultBeta2,
             TimeMaskProb = optimization.TimeMaskProb,

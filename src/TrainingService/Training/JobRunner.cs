@@ -395,7 +395,10 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
     /// <summary>The job's head on <paramref name="backbone"/> (whose <see cref="Wav2Vec2Model.OutputsAllStates"/> is already set).</summary>
     private static TaskHead CreateHead(JobOptions options, Wav2Vec2Model backbone, int classes) =>
         options.IsCtc ? new CtcHead(backbone.Config.HiddenSize, classes)
-        : options.Pooling == ClassifierPooling.ConvMax ? new ConvMaxHead(backbone.Config, classes, options.ConvWidth, options.ConvKernel)
+        : options.Pooling == ClassifierPooling.ConvMax
+            ? options.EnsembleSize > 1
+                ? new ConvMaxEnsemble(backbone.Config, classes, options.ConvWidth, options.ConvKernel, options.EnsembleSize)
+                : new ConvMaxHead(backbone.Config, classes, options.ConvWidth, options.ConvKernel)
         : new ClassifierHead(backbone.OutputWidth, classes, options.Pooling);
 
     // Only the head decays (optimizer names "head.*"): the backbone's weights and mask scores are never pulled to zero.

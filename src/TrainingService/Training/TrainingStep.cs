@@ -74,8 +74,7 @@ internal static class TrainingStep
         optimizer.ZeroGrad();
         head.train();
         var (hidden, frames) = features();
-        var logits = head.call(hidden, frames);
-        var lossTensor = TaskLoss.Compute(logits, frames!, targets, isCtc);
+        var lossTensor = head.Loss(hidden, frames, targets, isCtc);
         lossTensor.backward();
         var withGrad = optimizer.Parameters.Where(p => p.requires_grad && p.grad is not null).ToList();
         if (withGrad.Count > 0)

@@ -61,6 +61,8 @@ public sealed class TrainingGrpcServiceTests : IDisposable
     [InlineData("conv_kernel_negative", "spec.head.conv_kernel")]
     [InlineData("conv_width_negative", "spec.head.conv_width")]
     [InlineData("conv_width_with_stats", "spec.head.conv_width")]
+    [InlineData("ensemble_size_large", "spec.head.ensemble_size")]
+    [InlineData("ensemble_size_with_mean", "spec.head.ensemble_size")]
     [InlineData("head_weight_decay", "spec.optimization.head_weight_decay")]
     [InlineData("adam_beta2", "spec.optimization.adam_beta2")]
     [InlineData("time_mask_prob", "spec.optimization.time_mask_prob")]
@@ -89,6 +91,8 @@ public sealed class TrainingGrpcServiceTests : IDisposable
             case "conv_kernel_negative": spec.Head = new HeadSpec { Pooling = "conv_max", ConvKernel = -5 }; break;
             case "conv_width_negative": spec.Head = new HeadSpec { Pooling = "conv_max", ConvWidth = -1 }; break;
             case "conv_width_with_stats": spec.Head = new HeadSpec { Pooling = "stats", ConvWidth = 64 }; break;
+            case "ensemble_size_large": spec.Head = new HeadSpec { Pooling = "conv_max", EnsembleSize = 17 }; break;
+            case "ensemble_size_with_mean": spec.Head = new HeadSpec { Pooling = "mean", EnsembleSize = 2 }; break;
             case "head_weight_decay": spec.Optimization.HeadWeightDecay = 1.5; break;
             case "adam_beta2": spec.Optimization.AdamBeta2 = 1.0; break;
             case "time_mask_prob": spec.Optimization.TimeMaskProb = 1.0; break;

@@ -208,6 +208,7 @@ public sealed class JobOptionsTests
         // Assert
         Assert.Equal(S3Router.TrainingService.Training.Heads.ClassifierPooling.ConvMax, options.Pooling);
         Assert.Equal((256, 5, 0.0), (options.ConvWidth, options.ConvKernel, options.HeadWeightDecay));
+        Assert.Equal(1, options.EnsembleSize);
         Assert.True(options.ReadsAllStates);
     }
 
@@ -217,14 +218,14 @@ public sealed class JobOptionsTests
         // Arrange
         var spec = Spec(JobKind.Head);
         spec.Task = "intent";
-        spec.Head = new HeadSpec { Pooling = "conv_max", ConvWidth = 64, ConvKernel = 7 };
+        spec.Head = new HeadSpec { Pooling = "conv_max", ConvWidth = 64, ConvKernel = 7, EnsembleSize = 5 };
         spec.Optimization = new OptimizationSpec { HeadWeightDecay = 0.01 };
 
         // Act
         var options = JobOptions.Resolve(spec);
 
         // Assert
-        Assert.Equal((64, 7, 0.01), (options.ConvWidth, options.ConvKernel, options.HeadWeightDecay));
+        Assert.Equal((64, 7, 0.01, 5), (options.ConvWidth, options.ConvKernel, options.HeadWeightDecay, options.EnsembleSize));
     }
 
     [Theory]
@@ -233,18 +234,35 @@ public sealed class JobOptionsTests
     [InlineData(256, 65, "head.conv_kernel")]
     [InlineData(-1, 5, "head.conv_width")]
     [InlineData(5000, 5, "head.conv_width")]
-    public void Resolve_ConvMaxBadWidthOrKernel_InvalidInputNamingTheField(int width, int kernel, string field)
+    [InlineData(256, 5, "head.ensemble_size", -1)]
+    [InlineData(256, 5, "head.ensemble_size", 17)]
+    public void Resolve_ConvMaxBadWidthKernelOrEnsembleSize_InvalidInputNamingTheField(int width, int kernel, string field, int ensembleSize = 0)
     {
         // Arrange
         var spec = Spec(JobKind.Head);
         spec.Task = "intent";
-        spec.Head = new HeadSpec { Pooling = "conv_max", ConvWidth = width, ConvKernel = kernel };
+        spec.Head = new HeadSpec { Pooling = "conv_max", ConvWidth = width, ConvKernel = kernel, EnsembleSize = ensembleSize };
 
         // Act
         var error = Assert.Throws<InvalidInputException>(() => JobOptions.Resolve(spec));
 
         // Assert
         Assert.Equal(field, Assert.Single(error.Violations).Field);
+    }
+
+    [Fact]
+    public void Resolve_EnsembleSizeWithAttentivePooling_InvalidInputNamingEnsembleSize()
+    {
+        // Arrange
+        var spec = Spec(JobKind.Head);
+        spec.Task = "intent";
+        spec.Head = new HeadSpec { Pooling = "attentive", EnsembleSize = 3 };
+
+        // Act
+        var error = Assert.Throws<InvalidInputException>(() => JobOptions.Resolve(spec));
+
+        // Assert
+        Assert.Equal("head.ensemble_size", Assert.Single(error.Violations).Field);
     }
 
     [Fact]

@@ -605,6 +605,30 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_HeadJobWithAConvMaxEnsemble_WritesEveryMemberAndTheEvaluatorScoresTheirAverage()
+    {
+        // Arrange: three small conv_max heads side by side.
+        var spec = SmallConvMaxSpec();
+        spec.Head.EnsembleSize = 3;
+
+        // Act
+        var result = await Runner().RunAsync(spec, Context("ensemble"), TestContext.Current.CancellationToken);
+        var score = Rescore(result, spec);
+
+        // Assert: head.members.{0,1,2}.* each a whole conv_max head, trained apart from their own starting points (no
+        // two alike); the evaluator rebuilds the ensemble from the bundle alone and scores what the job scored.
+        var bundle = MaskBundle.Read(result.OutputPath);
+        var names = bundle.Heads.Select(h => h.Name).ToHashSet(StringComparer.Ordinal);
+        string[] single = ["conv.bias", "conv.weight", "layer_logits", "norm.bias", "norm.weight", "proj.bias", "proj.weight"];
+        Assert.Equal([.. Enumerable.Range(0, 3).SelectMany(k => single.Select(t => $"head.members.{k}.{t}")).Order(StringComparer.Ordinal)], names.Order(StringComparer.Ordinal));
+        var convWeights = Enumerable.Range(0, 3).Select(k => bundle.Heads.Single(h => h.Name == $"head.members.{k}.conv.weight").Values.ToArray()).ToList();
+        Assert.NotEqual(convWeights[0], convWeights[1]);
+        Assert.NotEqual(convWeights[1], convWeights[2]);
+        Assert.Equal(result.Metrics["test_accuracy"], score.Metrics["test_accuracy"], 6);
+        Assert.Equal(result.Metrics["test_loss"], score.Metrics["test_loss"], 4);
+    }
+
+    [Fact]
     public async Task RunAsync_MissingManifestDirectory_ThrowsNotFound()
     {
         // Arrange

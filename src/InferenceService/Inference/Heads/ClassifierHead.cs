@@ -11,7 +11,8 @@ namespace S3Router.InferenceService.Inference.Heads;
 /// <c>head.norm.mean</c>) reads the all-states features x[t] (width W) instead: pooled <c>f = [mean_t x | std_t x]</c>
 /// (population std), normalised <c>z = (f - norm.mean) / norm.std</c>, then <c>softmax(W · z + b)</c>. Conv-max pooling
 /// (<see cref="ConvMax"/>, the bundle has <c>head.layer_logits</c>) reads the all-states features too: <c>p</c> of
-/// <see cref="ConvMaxPooling"/>, then <c>softmax(W · p + b)</c>.
+/// <see cref="ConvMaxPooling"/>, then <c>softmax(W · p + b)</c>. An ensemble (<see cref="Ensemble"/>, the bundle has
+/// <c>head.members.{k}.*</c>) answers with the mean of its members' class probabilities.
 /// </summary>
 internal sealed class ClassifierHead
 {
@@ -29,6 +30,7 @@ internal sealed class ClassifierHead
     private readonly ReadOnlyMemory<float>? _normMean; // [2W]
     private readonly ReadOnlyMemory<float>? _normStd;  // [2W]
     private readonly ConvMaxPooling? _convMax;
+    private readonly IReadOnlyList<ClassifierHead>? _members;
     private readonly IReadOnlyList<string> _labels;
     private readonly int _hidden; // width of an input frame: H, or W for statistics pooling
     private readonly int _pooled; // width of the pooled vector: H, or 2W
@@ -73,6 +75,13 @@ internal sealed class ClassifierHead
         _pooled = convMax.Channels;
     }
 
+    private ClassifierHead(IReadOnlyList<ClassifierHead> members)
+    {
+        _members = members;
+        _labels = members[0]._labels;
+        _hidden = members[0]._hidden;
+    }
+
     /// <summary>Number of classes.</summary>
     public int LabelCount => _labels.Count;
 
@@ -80,7 +89,34 @@ internal sealed class ClassifierHead
     public bool PoolsStatistics => _normMean is not null;
 
     /// <summary>Whether the head reads the all-states features [frames, W] (statistics and conv-max pooling) rather than the last hidden state.</summary>
-    public bool ReadsAllStates => _normMean is not null || _convMax is not null;
+    public bool ReadsAllStates => _members is { } members ? members[0].ReadsAllStates : _normMean is not null || _convMax is not null;
+
+    /// <summary>Heads whose class probabilities are averaged: the members of an ensemble, 1 for a single head.</summary>
+    public int MemberCount => _members?.Count ?? 1;
+
+    /// <summary>
+    /// An ensemble of ≥ 2 heads over the same labels and input: the class probabilities are the mean of the members'.
+    /// </summary>
+    /// <exception cref="FailedPreconditionException">Fewer than two members, or members with other labels or input widths.</exception>
+    public static ClassifierHead Ensemble(IReadOnlyList<ClassifierHead> members)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        if (members.Count < 2)
+        {
+            throw new FailedPreconditionException($"An ensemble head needs at least two members; found {members.Count}.");
+        }
+
+        var first = members[0];
+        for (var k = 1; k < members.Count; k++)
+        {
+            if (!members[k]._labels.SequenceEqual(first._labels) || members[k]._hidden != first._hidden || members[k].ReadsAllStates != first.ReadsAllStates)
+            {
+                throw new FailedPreconditionException($"Member {k} of the ensemble head reads another input or has other labels than member 0.");
+            }
+        }
+
+        return new ClassifierHead(members);
+    }
 
     /// <summary>
     /// A conv-max head: <paramref name="pooling"/> (C_out channels) then <paramref name="weight"/> [C, C_out] and
@@ -144,6 +180,11 @@ internal sealed class ClassifierHead
     /// </summary>
     public double[] Pool(float[,] hidden)
     {
+        if (_members is not null)
+        {
+            throw new InvalidOperationException("An ensemble head has one pooled vector per member, none of its own.");
+        }
+
         var frames = hidden.GetLength(0);
         if (frames == 0 || hidden.GetLength(1) != _hidden)
         {
@@ -207,9 +248,29 @@ internal sealed class ClassifierHead
     /// </summary>
     public IReadOnlyList<ClassProbability> Classify(float[,] hidden, int top)
     {
+        if (_members is null)
+        {
+            return Ranked(Linear.Softmax(Logits(hidden)), top);
+        }
+
+        var sum = new double[_labels.Count];
+        foreach (var member in _members)
+        {
+            var p = Linear.Softmax(member.Logits(hidden));
+            for (var c = 0; c < p.Length; c++)
+            {
+                sum[c] += p[c];
+            }
+        }
+
+        return Ranked(Array.ConvertAll(sum, s => (float)(s / _members.Count)), top);
+    }
+
+    private double[] Logits(float[,] hidden)
+    {
         if (_convMax is not null)
         {
-            return Ranked(ConvMaxLogits(hidden), top);
+            return ConvMaxLogits(hidden);
         }
 
         var pooled = Pool(hidden);
@@ -237,12 +298,11 @@ internal sealed class ClassifierHead
             logits[c] = s;
         }
 
-        return Ranked(logits, top);
+        return logits;
     }
 
-    private IReadOnlyList<ClassProbability> Ranked(double[] logits, int top)
+    private IReadOnlyList<ClassProbability> Ranked(float[] probabilities, int top)
     {
-        var probabilities = Linear.Softmax(logits);
         return Enumerable.Range(0, probabilities.Length)
             .OrderByDescending(c => probabilities[c])
             .Take(Math.Max(1, top))

@@ -16,20 +16,26 @@ namespace S3Router.InferenceService.Inference.Heads;
 /// </summary>
 internal sealed class ConvMaxPooling
 {
+    // Tensor names are relative to the head's prefix: "head." for one head, "head.members.{k}." for member k of an
+    // ensemble (docs/formats.md, "Route heads").
+
+    /// <summary>Prefix of a single head's tensors.</summary>
+    public const string HeadPrefix = "head.";
+
     /// <summary>Bundle tensor whose presence means conv_max pooling: [L+1].</summary>
-    public const string LayerLogitsTensor = "head.layer_logits";
+    public const string LayerLogitsTensor = "layer_logits";
 
     /// <summary>LayerNorm scale [H].</summary>
-    public const string NormWeightTensor = "head.norm.weight";
+    public const string NormWeightTensor = "norm.weight";
 
     /// <summary>LayerNorm shift [H].</summary>
-    public const string NormBiasTensor = "head.norm.bias";
+    public const string NormBiasTensor = "norm.bias";
 
     /// <summary>Convolution weight [C_out, H, K], K odd.</summary>
-    public const string ConvWeightTensor = "head.conv.weight";
+    public const string ConvWeightTensor = "conv.weight";
 
     /// <summary>Convolution bias [C_out].</summary>
-    public const string ConvBiasTensor = "head.conv.bias";
+    public const string ConvBiasTensor = "conv.bias";
 
     private const float LayerNormEpsilon = 1e-5f;
 
@@ -76,12 +82,15 @@ internal sealed class ConvMaxPooling
     /// <param name="hidden">hidden_size H of the backbone.</param>
     /// <param name="layers">num_hidden_layers L of the backbone.</param>
     /// <param name="inputWidth">All-states width W of the backbone.</param>
+    /// <param name="tensorPrefix">Prefix of the tensors' bundle names, for the messages: "head.", or "head.members.{k}." in an ensemble.</param>
     /// <exception cref="FailedPreconditionException">A tensor has another shape (naming it and the expected shape).</exception>
     public static ConvMaxPooling Create(
         ReadOnlyMemory<float> layerLogits, ReadOnlyMemory<float> normWeight, ReadOnlyMemory<float> normBias, ReadOnlyMemory<float> convWeight,
-        IReadOnlyList<long> convWeightShape, ReadOnlyMemory<float> convBias, int hidden, int layers, int inputWidth)
+        IReadOnlyList<long> convWeightShape, ReadOnlyMemory<float> convBias, int hidden, int layers, int inputWidth, string tensorPrefix = HeadPrefix)
     {
         ArgumentNullException.ThrowIfNull(convWeightShape);
+        void Require(bool ok, string tensor, string expected, string found) => RequireShape(ok, tensorPrefix + tensor, expected, found);
+
         var states = layers + 1;
         Require(layerLogits.Length == states, LayerLogitsTensor, $"[{states}] (L + 1 hidden states)", $"{layerLogits.Length} values");
         Require(normWeight.Length == hidden, NormWeightTensor, $"[{hidden}]", $"{normWeight.Length} values");
@@ -177,7 +186,7 @@ internal sealed class ConvMaxPooling
         }
     }
 
-    private static void Require(bool ok, string tensor, string expected, string found)
+    private static void RequireShape(bool ok, string tensor, string expected, string found)
     {
         if (!ok)
         {

@@ -94,11 +94,16 @@ internal sealed class RouteModel
         var hidden = backbone.Config.HiddenSize;
         CtcHead? ctc = null;
         ClassifierHead? classifier = null;
-        var weight = Head(bundle, "head.proj.weight", route);
-        var bias = Head(bundle, "head.proj.bias", route);
+        ReadOnlyMemory<float> Proj(string prefix, string part) => Head(bundle, $"{prefix}proj.{part}", route);
+        var ensembleSize = 0; // members head.members.0., head.members.1., … of a conv_max ensemble
+        while (bundle.Heads.Any(h => h.Name == $"{EnsembleMemberPrefix(ensembleSize)}{ConvMaxPooling.LayerLogitsTensor}"))
+        {
+            ensembleSize++;
+        }
+
         if (bundle.HeadKind == MaskHeadKind.Ctc)
         {
-            ctc = new CtcHead(weight, bias, bundle.Labels, hidden, backbone.FrameHop);
+            ctc = new CtcHead(Proj(ConvMaxPooling.HeadPrefix, "weight"), Proj(ConvMaxPooling.HeadPrefix, "bias"), bundle.Labels, hidden, backbone.FrameHop);
         }
         else if (bundle.Heads.Any(h => h.Name == ClassifierHead.NormMeanTensor))
         {
@@ -111,7 +116,7 @@ internal sealed class RouteModel
             try
             {
                 classifier = ClassifierHead.Statistics(
-                    weight, bias, Head(bundle, ClassifierHead.NormMeanTensor, route), Head(bundle, ClassifierHead.NormStdTensor, route),
+                    Proj(ConvMaxPooling.HeadPrefix, "weight"), Proj(ConvMaxPooling.HeadPrefix, "bias"), Head(bundle, ClassifierHead.NormMeanTensor, route), Head(bundle, ClassifierHead.NormStdTensor, route),
                     bundle.Labels, backbone.Config.AllStatesWidth);
             }
             catch (FailedPreconditionException e)
@@ -119,7 +124,7 @@ internal sealed class RouteModel
                 throw new FailedPreconditionException($"The bundle of {route} does not fit this pod's backbone: {e.Message}", e);
             }
         }
-        else if (bundle.Heads.Any(h => h.Name == ConvMaxPooling.LayerLogitsTensor))
+        else if (ensembleSize > 0 || bundle.Heads.Any(h => h.Name == ConvMaxPooling.HeadPrefix + ConvMaxPooling.LayerLogitsTensor))
         {
             if (bundle.TokenDropping is { IsActive: true })
             {
@@ -127,16 +132,24 @@ internal sealed class RouteModel
                     $"Route {route} has a conv_max head but its bundle drops tokens: the head is served from the all-states session, which runs without token dropping; not supported with conv_max pooling.");
             }
 
-            try
+            ClassifierHead ConvMaxAt(string prefix)
             {
-                var convWeight = bundle.Heads.FirstOrDefault(h => h.Name == ConvMaxPooling.ConvWeightTensor)
-                    ?? throw new FailedPreconditionException($"The bundle of {route} has no head tensor '{ConvMaxPooling.ConvWeightTensor}' (docs/formats.md, route heads).");
+                var convWeightName = prefix + ConvMaxPooling.ConvWeightTensor;
+                var convWeight = bundle.Heads.FirstOrDefault(h => h.Name == convWeightName)
+                    ?? throw new FailedPreconditionException($"The bundle of {route} has no head tensor '{convWeightName}' (docs/formats.md, route heads).");
                 // Views of the bundle, like the other heads: a conv_max route's weights are most of its bundle.
                 var pooling = ConvMaxPooling.Create(
-                    Head(bundle, ConvMaxPooling.LayerLogitsTensor, route), Head(bundle, ConvMaxPooling.NormWeightTensor, route),
-                    Head(bundle, ConvMaxPooling.NormBiasTensor, route), convWeight.Memory, convWeight.Shape,
-                    Head(bundle, ConvMaxPooling.ConvBiasTensor, route), hidden, backbone.Config.NumHiddenLayers, backbone.Config.AllStatesWidth);
-                classifier = ClassifierHead.ConvMax(weight, bias, pooling, bundle.Labels);
+                    Head(bundle, prefix + ConvMaxPooling.LayerLogitsTensor, route), Head(bundle, prefix + ConvMaxPooling.NormWeightTensor, route),
+                    Head(bundle, prefix + ConvMaxPooling.NormBiasTensor, route), convWeight.Memory, convWeight.Shape,
+                    Head(bundle, prefix + ConvMaxPooling.ConvBiasTensor, route), hidden, backbone.Config.NumHiddenLayers, backbone.Config.AllStatesWidth, prefix);
+                return ClassifierHead.ConvMax(Proj(prefix, "weight"), Proj(prefix, "bias"), pooling, bundle.Labels);
+            }
+
+            try
+            {
+                classifier = ensembleSize <= 1
+                    ? ConvMaxAt(ensembleSize == 0 ? ConvMaxPooling.HeadPrefix : EnsembleMemberPrefix(0))
+                    : ClassifierHead.Ensemble([.. Enumerable.Range(0, ensembleSize).Select(k => ConvMaxAt(EnsembleMemberPrefix(k)))]);
             }
             catch (FailedPreconditionException e)
             {
@@ -147,7 +160,7 @@ internal sealed class RouteModel
         {
             ReadOnlyMemory<float>? attention = bundle.Heads.Any(h => h.Name == "head.attention.weight") ? Head(bundle, "head.attention.weight", route) : null;
             var attentionBias = attention is null ? 0f : FirstOrZero(Head(bundle, "head.attention.bias", route).Span);
-            classifier = new ClassifierHead(weight, bias, attention, attentionBias, bundle.Labels, hidden);
+            classifier = new ClassifierHead(Proj(ConvMaxPooling.HeadPrefix, "weight"), Proj(ConvMaxPooling.HeadPrefix, "bias"), attention, attentionBias, bundle.Labels, hidden);
         }
 
         var maskKey = MaskKeyOf(bundle);
@@ -191,6 +204,9 @@ internal sealed class RouteModel
     private static ReadOnlyMemory<float> Head(MaskBundle bundle, string name, string route) =>
         bundle.Heads.FirstOrDefault(h => h.Name == name)?.Memory
         ?? throw new FailedPreconditionException($"The bundle of {route} has no head tensor '{name}' (docs/formats.md, route heads).");
+
+    /// <summary>Prefix of member <paramref name="k"/>'s tensors in a conv_max ensemble head (docs/formats.md, "Route heads").</summary>
+    private static string EnsembleMemberPrefix(int k) => $"{ConvMaxPooling.HeadPrefix}members.{k}.";
 
     private static float FirstOrZero(ReadOnlySpan<float> values) => values.IsEmpty ? 0f : values[0];
 }

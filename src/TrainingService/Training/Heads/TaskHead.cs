@@ -19,6 +19,16 @@ internal abstract class TaskHead(string name) : nn.Module<Tensor, Tensor?, Tenso
                 HeadTensor.NamePrefix + t.Key, t.Value.shape, t.Value.detach().cpu().contiguous().data<float>().ToArray()))
             .ToList();
 
+    /// <summary>
+    /// The training objective of one batch (<see cref="TaskLoss"/> of the logits; frameLengths [batch] valid frames).
+    /// A head whose members learn apart (<see cref="ConvMaxEnsemble"/>) overrides it.
+    /// </summary>
+    public virtual Tensor Loss(Tensor hidden, Tensor? frameLengths, IReadOnlyList<long[]> targets, bool isCtc)
+    {
+        using var scope = NewDisposeScope();
+        return TaskLoss.Compute(call(hidden, frameLengths), frameLengths!, targets, isCtc).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Loads head tensors by bundle name; every tensor of this head must be present with its shape.</summary>
     public void Import(IReadOnlyDictionary<string, HostTensor> tensors)
     {

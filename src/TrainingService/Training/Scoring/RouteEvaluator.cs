@@ -105,8 +105,9 @@ public static class RouteEvaluator
     }
 
     /// <summary>
-    /// The head a bundle's tensors describe (by name; a conv_max head's width and kernel from <c>head.conv.weight</c>);
-    /// a statistics-pooling or conv_max head also switches the backbone to its all-states features.
+    /// The head a bundle's tensors describe (by name; a conv_max head's width and kernel from <c>head.conv.weight</c>,
+    /// an ensemble's from its first member's, its size from the members present); a statistics-pooling or conv_max
+    /// head also switches the backbone to its all-states features.
     /// </summary>
     private static TaskHead CreateHead(Wav2Vec2Model backbone, bool isCtc, int labels, IReadOnlyDictionary<string, IReadOnlyList<long>> shapes)
     {
@@ -122,20 +123,37 @@ public static class RouteEvaluator
             return new ClassifierHead(backbone.OutputWidth, labels, pooling);
         }
 
-        const string convWeight = HeadTensor.NamePrefix + "conv.weight";
+        var members = EnsembleSizeOf(shapes.Keys);
+        var convWeight = HeadTensor.NamePrefix + (members > 1 ? $"{ConvMaxEnsemble.MembersName}.0." : "") + "conv.weight";
         if (!shapes.TryGetValue(convWeight, out var conv) || conv.Count != 3 || conv[0] < 1 || conv[2] < 1 || conv[2] % 2 == 0)
         {
             throw new InvalidInputException($"A conv_max head needs '{convWeight}' [C_out, H, K] with an odd K.", convWeight);
         }
 
-        return new ConvMaxHead(backbone.Config, labels, conv[0], conv[2]);
+        return members > 1
+            ? new ConvMaxEnsemble(backbone.Config, labels, conv[0], conv[2], members)
+            : new ConvMaxHead(backbone.Config, labels, conv[0], conv[2]);
+    }
+
+    /// <summary>Members of a conv_max ensemble head: how many of <c>head.members.{k}.layer_logits</c>, k = 0, 1, … are present (1 for one head).</summary>
+    internal static int EnsembleSizeOf(IEnumerable<string> tensorNames)
+    {
+        var names = tensorNames.ToHashSet(StringComparer.Ordinal);
+        var members = 0;
+        while (names.Contains($"{HeadTensor.NamePrefix}{ConvMaxEnsemble.MembersName}.{members}.layer_logits"))
+        {
+            members++;
+        }
+
+        return Math.Max(1, members);
     }
 
     /// <summary>The classifier pooling whose identifying tensor is present (docs/formats.md, "Route heads").</summary>
     internal static ClassifierPooling PoolingOf(IEnumerable<string> tensorNames)
     {
         var names = tensorNames.ToHashSet(StringComparer.Ordinal);
-        return names.Contains(HeadTensor.NamePrefix + "layer_logits") ? ClassifierPooling.ConvMax
+        return names.Contains(HeadTensor.NamePrefix + "layer_logits")
+            || names.Contains($"{HeadTensor.NamePrefix}{ConvMaxEnsemble.MembersName}.0.layer_logits") ? ClassifierPooling.ConvMax
             : names.Contains(HeadTensor.NamePrefix + "norm.mean") ? ClassifierPooling.Stats
             : names.Contains(HeadTensor.NamePrefix + "attention.weight") ? ClassifierPooling.Attentive
             : ClassifierPooling.Mean;

@@ -1,0 +1,58 @@
+using S3Router.Core.Backbones;
+using S3Router.TrainingService.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace S3Router.TrainingService.Training.Heads;
+
+/// <summary>
+/// K <see cref="ConvMaxHead"/>s (docs/formats.md, "Route heads", conv_max ensemble; bundle tensors
+/// <c>head.members.{k}.*</c>), each from its own random initialization. Training: each member's own task loss on the
+/// same batch, averaged over the members, so each learns as it would alone and the members stay as different as their
+/// starting points make them (a loss on the averaged prediction would train them into one model). Forward: the log of
+/// the members' averaged class probabilities, so argmax, softmax and cross-entropy of it are the ensemble's.
+/// </summary>
+internal sealed class ConvMaxEnsemble : TaskHead
+{
+    /// <summary>State-dict prefix of the members: member k's tensors are <c>head.members.{k}.*</c> in bundles.</summary>
+    public const string MembersName = "members";
+
+    private readonly ModuleList<ConvMaxHead> members;
+
+    /// <param name="config">The backbone, as for <see cref="ConvMaxHead"/>.</param>
+    /// <param name="classes">Number of classes.</param>
+    /// <param name="width">Output channels of each member's convolution.</param>
+    /// <param name="kernel">Kernel width of each member's convolution (odd).</param>
+    /// <param name="size">Number of members K ≥ 2 (one head is a <see cref="ConvMaxHead"/>).</param>
+    public ConvMaxEnsemble(Wav2Vec2Config config, long classes, long width, long kernel, int size)
+        : base(nameof(ConvMaxEnsemble))
+    {
+        if (size < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), size, "An ensemble has at least two members.");
+        }
+
+        members = new ModuleList<ConvMaxHead>([.. Enumerable.Range(0, size).Select(_ => new ConvMaxHead(config, classes, width, kernel))]);
+        RegisterComponents();
+    }
+
+    /// <summary>Number of members.</summary>
+    public int Size => members.Count;
+
+    /// <summary>log(mean_k softmax(logits_k)) [batch, C].</summary>
+    public override Tensor forward(Tensor hidden, Tensor? frameLengths)
+    {
+        using var scope = NewDisposeScope();
+        var logProbabilities = torch.stack(members.Select(m => m.call(hidden, frameLengths).log_softmax(-1)), 0); // [K, B, C]
+        return (logProbabilities.logsumexp(0) - HeldScalar.Of(Math.Log(members.Count))).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The mean over the members of each member's own loss.</summary>
+    public override Tensor Loss(Tensor hidden, Tensor? frameLengths, IReadOnlyList<long[]> targets, bool isCtc)
+    {
+        using var scope = NewDisposeScope();
+        var losses = members.Select(m => TaskLoss.Compute(m.call(hidden, frameLengths), frameLengths!, targets, isCtc)).ToList();
+        return (torch.stack(losses).mean()).MoveToOuterDisposeScope();
+    }
+}
