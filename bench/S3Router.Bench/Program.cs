@@ -43,6 +43,8 @@ internal static class Program
                                              8 mixed routes vs 1 route in process: encoder batch 8 vs 8 x batch 1 (one or 8 sessions)
           training-step [--quick] [--presets tiny,base] [--no-malloc-tuning]
                                              mask vs weights step time, TorchSharp vs PyTorch 1.13
+          ensemble-head [--rounds N]         a conv_max ensemble head's cost per 2.5 s classification (1, 3, 5
+                                             members) vs the backbone's all-states pass, in process, one thread
           onednn-isa [--rounds N]            libtorch's oneDNN at the CPU's level vs the AVX2 cap: NaN gradients, step time
           resilience [--quick] [--only NAME] pod loss, registry loss, slow pod, overload (NAME: pod-loss|registry-loss|slow-pod|overload)
         """;
@@ -90,6 +92,9 @@ internal static class Program
                     quick: args.Contains("--quick"),
                     presets: args.SkipWhile(a => a != "--presets").Skip(1).FirstOrDefault()?.Split(',') ?? ["tiny", "base"],
                     noMallocTuning: args.Contains("--no-malloc-tuning"));
+                return 0;
+            case "ensemble-head":
+                await EnsembleHeadBenchmark.RunAsync(Option(args, "--rounds", 50));
                 return 0;
             case "onednn-isa":
                 await OneDnnIsaBenchmark.RunAsync(Option(args, "--rounds", 4));
