@@ -120,7 +120,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         torch.set_num_threads(TorchThreads());
         var threads = torch.get_num_threads(); // part of the reproducibility contract: recorded in checkpoints and the bundle
         var oneDnnLevel = RecordedOneDnnLevel(LibTorchCpuIsa.Effective); // part of the contract too (other kernels round differently)
-        TrainingLog.LibTorchSettings(logger, context.JobId, threads, LibTorchCpuIsa.Effective ?? "its own level");
+        TrainingLog.LibTorchSettings(logger, context.JobId, threads, oneDnnLevel.Length > 0 ? oneDnnLevel : "its own level");
         GlibcHeap.KeepFreedMemory();
         Directory.CreateDirectory(context.WorkDirectory);
         torch.manual_seed(options.Seed);
