@@ -23,7 +23,9 @@ namespace S3Router.Bench;
 /// routes are also scored on the corpus's <c>test_seen</c> split (held-out voices on the training templates, the
 /// protocol of SUPERB's intent task, beside <c>test</c>'s new word order). Each extra score runs in a child process
 /// (<c>quality-score</c>, <see cref="RouteEvaluator"/>); its figures join the job's <c>result.json</c> under their
-/// prefix (<c>real_test_cer</c>, <c>test_seen_accuracy</c>, ...) and are reused the same way.
+/// prefix (<c>real_test_cer</c>, <c>test_seen_accuracy</c>, ...) and are reused the same way. Intent has a recipe of its
+/// own (bench/jobs/intent-conv-max-ensemble.json: a conv_max ensemble head, see bench/README.md); speaker ID uses the
+/// classifier recipe of the <c>--classifier-*</c> flags. <c>--tasks</c> and <c>--kinds</c> run a part of the plan.
 /// </summary>
 internal static class QualityBenchmark
 {
@@ -144,7 +146,10 @@ internal static class QualityBenchmark
         return 0;
     }
 
-    private static IEnumerable<Job> Plan(Settings settings)
+    private static IEnumerable<Job> Plan(Settings settings) =>
+        AllJobs(settings).Where(j => settings.Tasks.Contains(j.Task) && settings.Kinds.Contains(j.Kind));
+
+    private static IEnumerable<Job> AllJobs(Settings settings)
     {
         foreach (var size in settings.Sizes)
         {
@@ -223,7 +228,39 @@ internal static class QualityBenchmark
             spec.Mask = new MaskSpec { PruneRate = 0.9, InitScore = "weight_rank", Scope = Api.V1.MaskScope.Ffn, TrainableProj = true };
         }
 
+        if (job.Task == "intent")
+        {
+            ApplyIntentRecipe(spec, settings);
+        }
+
         return spec;
+    }
+
+    /// <summary>
+    /// Intent's recipe (bench/README.md, "Intent: an ensemble of conv_max heads"; bench/jobs/intent-conv-max-ensemble.json):
+    /// a temporal conv_max head (256 channels, kernel 5) with <c>--intent-ensemble</c> members, Adam β2 0.999, head
+    /// weight decay 1e-2, lr 2e-3 held flat after a 5 % warm-up for <c>--intent-head-steps</c>, batches of 960,000
+    /// samples; mask and weights start from that head and train <c>--steps</c> more (masks at <c>--intent-mask-lr</c>:
+    /// the ASR mask rate flips a fitted head's bits wholesale).
+    /// </summary>
+    private static void ApplyIntentRecipe(JobSpec spec, Settings settings)
+    {
+        spec.Head = new HeadSpec { Kind = HeadKind.Classifier, Pooling = "conv_max", EnsembleSize = settings.IntentEnsemble > 1 ? settings.IntentEnsemble : 0 };
+        var optimization = spec.Optimization;
+        optimization.AdamBeta2 = 0.999;
+        optimization.HeadWeightDecay = 0.01;
+        optimization.MaxTokens = 960_000;
+        const double headLr = 2e-3;
+        if (spec.Kind == JobKind.Head)
+        {
+            (optimization.MaxSteps, optimization.LearningRate) = (settings.IntentHeadSteps, headLr);
+            (optimization.WarmupFraction, optimization.HoldFraction, optimization.DecayFraction) = (0.05, 0.95, 0);
+        }
+        else
+        {
+            (optimization.HeadWarmupSteps, optimization.HeadWarmupLearningRate) = (settings.IntentHeadSteps, headLr);
+            optimization.LearningRate = spec.Kind == JobKind.Mask ? settings.IntentMaskLr : settings.WeightsLr;
+        }
     }
 
     private static Task<JobResult?> RunOrReuseAsync(Job job, Settings settings) =>
@@ -363,12 +400,14 @@ internal static class QualityBenchmark
     private sealed record Settings(
         string Corpus, string Backbone, string Work, IReadOnlyList<string> Languages, IReadOnlyList<string> Sizes,
         int HeadSteps, double HeadLr, int Steps, double MaskLr, double WeightsLr, int Parallel, string? RealCorpus,
-        string ClassifierPooling, int ClassifierHeadSteps, double ClassifierHeadLr, double ClassifierAdamBeta2)
+        string ClassifierPooling, int ClassifierHeadSteps, double ClassifierHeadLr, double ClassifierAdamBeta2,
+        IReadOnlyList<string> Tasks, IReadOnlyList<string> Kinds, int IntentEnsemble, int IntentHeadSteps, double IntentMaskLr)
     {
         public const string Usage =
             "usage: S3Router.Bench quality --corpus DIR [--backbone models/tiny-ssl] [--work .artifacts/quality] [--languages en,de,es,it,pl,ru] " +
             "[--sizes 10min,1h] [--head-steps 2000] [--head-lr 2e-3] [--steps 300] [--mask-lr 1e-3] [--weights-lr 1e-4] [--parallel 2] " +
             "[--classifier-pooling stats|attentive|mean] [--classifier-head-steps 4000] [--classifier-head-lr 1e-2] [--classifier-adam-beta2 0.98] " +
+            "[--intent-ensemble 3] [--intent-head-steps 4000] [--intent-mask-lr 5e-4] [--tasks asr,speaker,intent] [--kinds head,mask,weights] " +
             "[--real-corpus DIR (s3r data asterisk output: ASR also scored on its real test split)]";
 
         public static Settings? Parse(IReadOnlyList<string> args)
@@ -390,6 +429,11 @@ internal static class QualityBenchmark
             }
 
             string Get(string name, string fallback) => values.GetValueOrDefault(name, fallback);
+            if (!Get("tasks", "asr").Split(',').All(t => t is "asr" or "speaker" or "intent") || !Get("kinds", "head").Split(',').All(QualityBenchmark.Kinds.Contains))
+            {
+                return null;
+            }
+
             return new Settings(
                 corpus,
                 Get("backbone", "models/tiny-ssl"),
@@ -406,7 +450,12 @@ internal static class QualityBenchmark
                 Get("classifier-pooling", "stats"),
                 int.Parse(Get("classifier-head-steps", "4000"), CultureInfo.InvariantCulture),
                 double.Parse(Get("classifier-head-lr", "1e-2"), CultureInfo.InvariantCulture),
-                double.Parse(Get("classifier-adam-beta2", "0.98"), CultureInfo.InvariantCulture));
+                double.Parse(Get("classifier-adam-beta2", "0.98"), CultureInfo.InvariantCulture),
+                Get("tasks", "asr,speaker,intent").Split(','),
+                Get("kinds", string.Join(",", QualityBenchmark.Kinds)).Split(','),
+                int.Parse(Get("intent-ensemble", "3"), CultureInfo.InvariantCulture),
+                int.Parse(Get("intent-head-steps", "4000"), CultureInfo.InvariantCulture),
+                double.Parse(Get("intent-mask-lr", "5e-4"), CultureInfo.InvariantCulture));
         }
     }
 }
