@@ -380,6 +380,48 @@ public sealed class SpeechServiceTests(ServingPlatform platform) : IClassFixture
         Assert.Equal("asr", response.Results[1].Route.Task);
     }
 
+    [Fact]
+    public async Task Recognize_ConvMaxEnsembleRoute_ScoresAreTheMeanOfItsMembersHeads()
+    {
+        // Arrange: a conv_max ensemble of three random members (head.members.{k}.*); the expected scores are the mean of
+        // each member's formula written out (ConvMaxReference) on the whole graph's all states.
+        var (config, weights) = await BackboneCheckpoint.LoadAsync(platform.BackboneDirectory, Token);
+        var (h, l, channels, kernel) = (config.HiddenSize, config.NumHiddenLayers, 10, 3);
+        var classes = ServingPlatform.Speakers.Count;
+        var random = new Random(95);
+        float[] Values(int n, double center, double spread) => [.. Enumerable.Range(0, n).Select(_ => (float)(center + (spread * ((2 * random.NextDouble()) - 1))))];
+        var members = Enumerable.Range(0, 3).Select(_ => new Dictionary<string, (long[] Shape, float[] Values)>
+        {
+            ["head.layer_logits"] = ([l + 1], Values(l + 1, 0, 1.5)),
+            ["head.norm.weight"] = ([h], Values(h, 1, 0.3)),
+            ["head.norm.bias"] = ([h], Values(h, 0, 0.3)),
+            ["head.conv.weight"] = ([channels, h, kernel], Values(channels * h * kernel, 0, 0.2)),
+            ["head.conv.bias"] = ([channels], Values(channels, 0, 0.1)),
+            ["head.proj.weight"] = ([classes, channels], Values(classes * channels, 0, 1.0)),
+            ["head.proj.bias"] = ([classes], Values(classes, 0, 0.2)),
+        }).ToList();
+        var bundle = new MaskBundle
+        {
+            Task = "intentensemble",
+            BackboneDigest = platform.BackboneHex,
+            HeadKind = MaskHeadKind.Classifier,
+            Labels = [.. ServingPlatform.Speakers],
+            Masks = TestBundles.FfnMasks(config, seed: 96),
+            Heads = [.. members.SelectMany((m, k) => m.Select(t => new HeadTensor($"head.members.{k}.{t.Key["head.".Length..]}", t.Value.Shape, t.Value.Values)))],
+        };
+        var (request, x) = await PublishWithAllStatesAsync(bundle, config, weights, classes);
+        var byMember = members.Select(m => m.ToDictionary(t => t.Key, t => t.Value.Values))
+            .Select(values => Inference.Heads.ConvMaxReference.Probabilities(values, Inference.Heads.ConvMaxReference.Pooled(values, x, h, l, channels, kernel)))
+            .ToList();
+        var expected = Enumerable.Range(0, classes).Select(c => byMember.Average(p => p[c])).ToArray();
+
+        // Act
+        var response = await platform.Speech.RecognizeAsync(request, cancellationToken: Token);
+
+        // Assert
+        AssertClassesOfTheHead(response, expected, precision: 4);
+    }
+
     // softmax(W · (f - mean) / std + b), f = [mean_t x | population std_t x].
     private static double[] ExpectedScores(float[,] x, float[] normMean, float[] normStd, float[] weight, float[] bias)
     {
