@@ -347,18 +347,7 @@ public sealed class SpeechServiceTests(ServingPlatform platform) : IClassFixture
         var (config, weights) = await BackboneCheckpoint.LoadAsync(platform.BackboneDirectory, Token);
         var (h, l, channels, kernel) = (config.HiddenSize, config.NumHiddenLayers, 12, 5);
         var classes = ServingPlatform.Speakers.Count;
-        var random = new Random(91);
-        float[] Values(int n, double center, double spread) => [.. Enumerable.Range(0, n).Select(_ => (float)(center + (spread * ((2 * random.NextDouble()) - 1))))];
-        var tensors = new Dictionary<string, (long[] Shape, float[] Values)>
-        {
-            ["head.layer_logits"] = ([l + 1], Values(l + 1, 0, 1.5)),
-            ["head.norm.weight"] = ([h], Values(h, 1, 0.3)),
-            ["head.norm.bias"] = ([h], Values(h, 0, 0.3)),
-            ["head.conv.weight"] = ([channels, h, kernel], Values(channels * h * kernel, 0, 0.2)),
-            ["head.conv.bias"] = ([channels], Values(channels, 0, 0.1)),
-            ["head.proj.weight"] = ([classes, channels], Values(classes * channels, 0, 1.0)),
-            ["head.proj.bias"] = ([classes], [0.1f, -0.2f, 0.05f]),
-        };
+        var tensors = RandomConvMaxHead(new Random(91), config, channels, kernel, classes);
         var bundle = new MaskBundle
         {
             Task = "intentconv",
@@ -389,17 +378,7 @@ public sealed class SpeechServiceTests(ServingPlatform platform) : IClassFixture
         var (h, l, channels, kernel) = (config.HiddenSize, config.NumHiddenLayers, 10, 3);
         var classes = ServingPlatform.Speakers.Count;
         var random = new Random(95);
-        float[] Values(int n, double center, double spread) => [.. Enumerable.Range(0, n).Select(_ => (float)(center + (spread * ((2 * random.NextDouble()) - 1))))];
-        var members = Enumerable.Range(0, 3).Select(_ => new Dictionary<string, (long[] Shape, float[] Values)>
-        {
-            ["head.layer_logits"] = ([l + 1], Values(l + 1, 0, 1.5)),
-            ["head.norm.weight"] = ([h], Values(h, 1, 0.3)),
-            ["head.norm.bias"] = ([h], Values(h, 0, 0.3)),
-            ["head.conv.weight"] = ([channels, h, kernel], Values(channels * h * kernel, 0, 0.2)),
-            ["head.conv.bias"] = ([channels], Values(channels, 0, 0.1)),
-            ["head.proj.weight"] = ([classes, channels], Values(classes * channels, 0, 1.0)),
-            ["head.proj.bias"] = ([classes], Values(classes, 0, 0.2)),
-        }).ToList();
+        var members = Enumerable.Range(0, 3).Select(_ => RandomConvMaxHead(random, config, channels, kernel, classes)).ToList();
         var bundle = new MaskBundle
         {
             Task = "intentensemble",
@@ -420,6 +399,23 @@ public sealed class SpeechServiceTests(ServingPlatform platform) : IClassFixture
 
         // Assert
         AssertClassesOfTheHead(response, expected, precision: 4);
+    }
+
+    // A conv_max head's tensors (head.* names) with values away from the initialization, so every part takes part.
+    private static Dictionary<string, (long[] Shape, float[] Values)> RandomConvMaxHead(Random random, Wav2Vec2Config config, int channels, int kernel, int classes)
+    {
+        var (h, l) = (config.HiddenSize, config.NumHiddenLayers);
+        float[] Values(int n, double center, double spread) => [.. Enumerable.Range(0, n).Select(_ => (float)(center + (spread * ((2 * random.NextDouble()) - 1))))];
+        return new Dictionary<string, (long[] Shape, float[] Values)>
+        {
+            ["head.layer_logits"] = ([l + 1], Values(l + 1, 0, 1.5)),
+            ["head.norm.weight"] = ([h], Values(h, 1, 0.3)),
+            ["head.norm.bias"] = ([h], Values(h, 0, 0.3)),
+            ["head.conv.weight"] = ([channels, h, kernel], Values(channels * h * kernel, 0, 0.2)),
+            ["head.conv.bias"] = ([channels], Values(channels, 0, 0.1)),
+            ["head.proj.weight"] = ([classes, channels], Values(classes * channels, 0, 1.0)),
+            ["head.proj.bias"] = ([classes], Values(classes, 0, 0.2)),
+        };
     }
 
     // softmax(W · (f - mean) / std + b), f = [mean_t x | population std_t x].
