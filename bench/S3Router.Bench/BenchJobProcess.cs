@@ -56,7 +56,8 @@ internal static class BenchJobProcess
         start.Environment["S3R_TRAINING_THREADS"] = "1";
         using var process = Process.Start(start)!;
         var log = Path.Combine(directory, logName);
-        await using (var writer = new StreamWriter(log, append: true))
+        // Flushed per line, so a long job's progress can be followed in its log while it runs.
+        await using (var writer = new StreamWriter(log, append: true) { AutoFlush = true })
         {
             var stdout = Pump(process.StandardOutput, writer);
             var stderr = Pump(process.StandardError, writer);
