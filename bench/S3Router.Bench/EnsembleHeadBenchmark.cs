@@ -80,7 +80,7 @@ internal static class EnsembleHeadBenchmark
             ["proj.weight"] = [classes, channels],
             ["proj.bias"] = [classes],
         };
-        var prefixes = members == 1 ? ["head."] : Enumerable.Range(0, members).Select(k => $"head.members.{k}.").ToArray();
+        var prefixes = members == 1 ? ["head."] : Enumerable.Range(0, members).Select(HeadTensor.MemberPrefix).ToArray();
         var bundle = new MaskBundle
         {
             Task = "intent",

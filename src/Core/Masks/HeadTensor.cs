@@ -10,6 +10,12 @@ public sealed class HeadTensor
     /// <summary>Prefix every head tensor name carries, so head and mask tensors never collide.</summary>
     public const string NamePrefix = "head.";
 
+    /// <summary>Module name of an ensemble head's members: member k's tensors are <c>head.members.{k}.*</c> (docs/formats.md, "Route heads").</summary>
+    public const string MembersName = "members";
+
+    /// <summary>Prefix of member <paramref name="k"/>'s tensors in an ensemble head: <c>head.members.{k}.</c>.</summary>
+    public static string MemberPrefix(int k) => $"{NamePrefix}{MembersName}.{k}.";
+
     private readonly ReadOnlyMemory<float> _values;
 
     /// <summary>Creates a head tensor; <paramref name="values"/> are copied.</summary>

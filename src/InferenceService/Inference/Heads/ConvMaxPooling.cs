@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using S3Router.Core.Errors;
+using S3Router.Core.Masks;
 
 namespace S3Router.InferenceService.Inference.Heads;
 
@@ -17,10 +18,7 @@ namespace S3Router.InferenceService.Inference.Heads;
 internal sealed class ConvMaxPooling
 {
     // Tensor names are relative to the head's prefix: "head." for one head, "head.members.{k}." for member k of an
-    // ensemble (docs/formats.md, "Route heads").
-
-    /// <summary>Prefix of a single head's tensors.</summary>
-    public const string HeadPrefix = "head.";
+    // ensemble (HeadTensor.MemberPrefix; docs/formats.md, "Route heads").
 
     /// <summary>Bundle tensor whose presence means conv_max pooling: [L+1].</summary>
     public const string LayerLogitsTensor = "layer_logits";
@@ -86,7 +84,7 @@ internal sealed class ConvMaxPooling
     /// <exception cref="FailedPreconditionException">A tensor has another shape (naming it and the expected shape).</exception>
     public static ConvMaxPooling Create(
         ReadOnlyMemory<float> layerLogits, ReadOnlyMemory<float> normWeight, ReadOnlyMemory<float> normBias, ReadOnlyMemory<float> convWeight,
-        IReadOnlyList<long> convWeightShape, ReadOnlyMemory<float> convBias, int hidden, int layers, int inputWidth, string tensorPrefix = HeadPrefix)
+        IReadOnlyList<long> convWeightShape, ReadOnlyMemory<float> convBias, int hidden, int layers, int inputWidth, string tensorPrefix = HeadTensor.NamePrefix)
     {
         ArgumentNullException.ThrowIfNull(convWeightShape);
         void Require(bool ok, string tensor, string expected, string found) => RequireShape(ok, tensorPrefix + tensor, expected, found);

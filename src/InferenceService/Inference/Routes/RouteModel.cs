@@ -96,14 +96,14 @@ internal sealed class RouteModel
         ClassifierHead? classifier = null;
         ReadOnlyMemory<float> Proj(string prefix, string part) => Head(bundle, $"{prefix}proj.{part}", route);
         var ensembleSize = 0; // members head.members.0., head.members.1., … of a conv_max ensemble
-        while (bundle.Heads.Any(h => h.Name == $"{EnsembleMemberPrefix(ensembleSize)}{ConvMaxPooling.LayerLogitsTensor}"))
+        while (bundle.Heads.Any(h => h.Name == $"{HeadTensor.MemberPrefix(ensembleSize)}{ConvMaxPooling.LayerLogitsTensor}"))
         {
             ensembleSize++;
         }
 
         if (bundle.HeadKind == MaskHeadKind.Ctc)
         {
-            ctc = new CtcHead(Proj(ConvMaxPooling.HeadPrefix, "weight"), Proj(ConvMaxPooling.HeadPrefix, "bias"), bundle.Labels, hidden, backbone.FrameHop);
+            ctc = new CtcHead(Proj(HeadTensor.NamePrefix, "weight"), Proj(HeadTensor.NamePrefix, "bias"), bundle.Labels, hidden, backbone.FrameHop);
         }
         else if (bundle.Heads.Any(h => h.Name == ClassifierHead.NormMeanTensor))
         {
@@ -116,7 +116,7 @@ internal sealed class RouteModel
             try
             {
                 classifier = ClassifierHead.Statistics(
-                    Proj(ConvMaxPooling.HeadPrefix, "weight"), Proj(ConvMaxPooling.HeadPrefix, "bias"), Head(bundle, ClassifierHead.NormMeanTensor, route), Head(bundle, ClassifierHead.NormStdTensor, route),
+                    Proj(HeadTensor.NamePrefix, "weight"), Proj(HeadTensor.NamePrefix, "bias"), Head(bundle, ClassifierHead.NormMeanTensor, route), Head(bundle, ClassifierHead.NormStdTensor, route),
                     bundle.Labels, backbone.Config.AllStatesWidth);
             }
             catch (FailedPreconditionException e)
@@ -124,7 +124,7 @@ internal sealed class RouteModel
                 throw new FailedPreconditionException($"The bundle of {route} does not fit this pod's backbone: {e.Message}", e);
             }
         }
-        else if (ensembleSize > 0 || bundle.Heads.Any(h => h.Name == ConvMaxPooling.HeadPrefix + ConvMaxPooling.LayerLogitsTensor))
+        else if (ensembleSize > 0 || bundle.Heads.Any(h => h.Name == HeadTensor.NamePrefix + ConvMaxPooling.LayerLogitsTensor))
         {
             if (bundle.TokenDropping is { IsActive: true })
             {
@@ -148,8 +148,8 @@ internal sealed class RouteModel
             try
             {
                 classifier = ensembleSize <= 1
-                    ? ConvMaxAt(ensembleSize == 0 ? ConvMaxPooling.HeadPrefix : EnsembleMemberPrefix(0))
-                    : ClassifierHead.Ensemble([.. Enumerable.Range(0, ensembleSize).Select(k => ConvMaxAt(EnsembleMemberPrefix(k)))]);
+                    ? ConvMaxAt(ensembleSize == 0 ? HeadTensor.NamePrefix : HeadTensor.MemberPrefix(0))
+                    : ClassifierHead.Ensemble([.. Enumerable.Range(0, ensembleSize).Select(k => ConvMaxAt(HeadTensor.MemberPrefix(k)))]);
             }
             catch (FailedPreconditionException e)
             {
@@ -160,7 +160,7 @@ internal sealed class RouteModel
         {
             ReadOnlyMemory<float>? attention = bundle.Heads.Any(h => h.Name == "head.attention.weight") ? Head(bundle, "head.attention.weight", route) : null;
             var attentionBias = attention is null ? 0f : FirstOrZero(Head(bundle, "head.attention.bias", route).Span);
-            classifier = new ClassifierHead(Proj(ConvMaxPooling.HeadPrefix, "weight"), Proj(ConvMaxPooling.HeadPrefix, "bias"), attention, attentionBias, bundle.Labels, hidden);
+            classifier = new ClassifierHead(Proj(HeadTensor.NamePrefix, "weight"), Proj(HeadTensor.NamePrefix, "bias"), attention, attentionBias, bundle.Labels, hidden);
         }
 
         var maskKey = MaskKeyOf(bundle);
@@ -204,9 +204,6 @@ internal sealed class RouteModel
     private static ReadOnlyMemory<float> Head(MaskBundle bundle, string name, string route) =>
         bundle.Heads.FirstOrDefault(h => h.Name == name)?.Memory
         ?? throw new FailedPreconditionException($"The bundle of {route} has no head tensor '{name}' (docs/formats.md, route heads).");
-
-    /// <summary>Prefix of member <paramref name="k"/>'s tensors in a conv_max ensemble head (docs/formats.md, "Route heads").</summary>
-    private static string EnsembleMemberPrefix(int k) => $"{ConvMaxPooling.HeadPrefix}members.{k}.";
 
     private static float FirstOrZero(ReadOnlySpan<float> values) => values.IsEmpty ? 0f : values[0];
 }

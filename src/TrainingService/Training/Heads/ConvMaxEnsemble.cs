@@ -15,9 +15,8 @@ namespace S3Router.TrainingService.Training.Heads;
 /// </summary>
 internal sealed class ConvMaxEnsemble : TaskHead
 {
-    /// <summary>State-dict prefix of the members: member k's tensors are <c>head.members.{k}.*</c> in bundles.</summary>
-    public const string MembersName = "members";
-
+    // The field's name is the state-dict prefix of the members: HeadTensor.MembersName, so member k's tensors are
+    // head.members.{k}.* in bundles.
     private readonly ModuleList<ConvMaxHead> members;
 
     /// <param name="config">The backbone, as for <see cref="ConvMaxHead"/>.</param>

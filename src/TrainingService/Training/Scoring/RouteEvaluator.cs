@@ -124,7 +124,7 @@ public static class RouteEvaluator
         }
 
         var members = EnsembleSizeOf(shapes.Keys);
-        var convWeight = HeadTensor.NamePrefix + (members > 1 ? $"{ConvMaxEnsemble.MembersName}.0." : "") + "conv.weight";
+        var convWeight = (members > 1 ? HeadTensor.MemberPrefix(0) : HeadTensor.NamePrefix) + "conv.weight";
         if (!shapes.TryGetValue(convWeight, out var conv) || conv.Count != 3 || conv[0] < 1 || conv[2] < 1 || conv[2] % 2 == 0)
         {
             throw new InvalidInputException($"A conv_max head needs '{convWeight}' [C_out, H, K] with an odd K.", convWeight);
@@ -140,7 +140,7 @@ public static class RouteEvaluator
     {
         var names = tensorNames.ToHashSet(StringComparer.Ordinal);
         var members = 0;
-        while (names.Contains($"{HeadTensor.NamePrefix}{ConvMaxEnsemble.MembersName}.{members}.layer_logits"))
+        while (names.Contains(HeadTensor.MemberPrefix(members) + "layer_logits"))
         {
             members++;
         }
@@ -153,7 +153,7 @@ public static class RouteEvaluator
     {
         var names = tensorNames.ToHashSet(StringComparer.Ordinal);
         return names.Contains(HeadTensor.NamePrefix + "layer_logits")
-            || names.Contains($"{HeadTensor.NamePrefix}{ConvMaxEnsemble.MembersName}.0.layer_logits") ? ClassifierPooling.ConvMax
+            || names.Contains(HeadTensor.MemberPrefix(0) + "layer_logits") ? ClassifierPooling.ConvMax
             : names.Contains(HeadTensor.NamePrefix + "norm.mean") ? ClassifierPooling.Stats
             : names.Contains(HeadTensor.NamePrefix + "attention.weight") ? ClassifierPooling.Attentive
             : ClassifierPooling.Mean;
