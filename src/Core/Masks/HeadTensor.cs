@@ -16,6 +16,22 @@ public sealed class HeadTensor
     /// <summary>Prefix of member <paramref name="k"/>'s tensors in an ensemble head: <c>head.members.{k}.</c>.</summary>
     public static string MemberPrefix(int k) => $"{NamePrefix}{MembersName}.{k}.";
 
+    /// <summary>
+    /// Members of an ensemble head among <paramref name="names"/>: how many k = 0, 1, … have
+    /// <c>head.members.{k}.{memberTensor}</c>; 0 when the head is not an ensemble.
+    /// </summary>
+    public static int EnsembleMembers(IEnumerable<string> names, string memberTensor)
+    {
+        var present = names.ToHashSet(StringComparer.Ordinal);
+        var members = 0;
+        while (present.Contains(MemberPrefix(members) + memberTensor))
+        {
+            members++;
+        }
+
+        return members;
+    }
+
     private readonly ReadOnlyMemory<float> _values;
 
     /// <summary>Creates a head tensor; <paramref name="values"/> are copied.</summary>

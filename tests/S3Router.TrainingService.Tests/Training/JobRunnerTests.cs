@@ -602,6 +602,19 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(result.Metrics["test_accuracy"], score.Metrics["test_accuracy"], 6);
         Assert.Equal(result.Metrics["test_loss"], score.Metrics["test_loss"], 4);
         output.WriteLine($"conv_max head after 20 steps: test accuracy {result.Metrics["test_accuracy"]:F3}");
+
+        // The same head written as an ensemble of one (head.members.0.*, which the format allows and a pod serves)
+        // scores the same in the evaluator.
+        var oneMember = Path.Combine(_data.Root, "convmax-one-member.safetensors");
+        File.WriteAllBytes(oneMember, new MaskBundle
+        {
+            Task = bundle.Task, Language = bundle.Language, BackboneDigest = bundle.BackboneDigest, HeadKind = bundle.HeadKind,
+            Labels = bundle.Labels, Masks = bundle.Masks, Lineage = bundle.Lineage,
+            Heads = [.. bundle.Heads.Select(h => new HeadTensor(HeadTensor.MemberPrefix(0) + h.Name[HeadTensor.NamePrefix.Length..], h.Shape, h.Values))],
+        }.ToBytes());
+        var oneMemberScore = Rescore(new JobResult { OutputPath = oneMember }, spec);
+        Assert.Equal(score.Metrics["test_accuracy"], oneMemberScore.Metrics["test_accuracy"], 6);
+        Assert.Equal(score.Metrics["test_loss"], oneMemberScore.Metrics["test_loss"], 5);
     }
 
     [Fact]

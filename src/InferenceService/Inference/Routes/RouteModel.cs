@@ -95,11 +95,7 @@ internal sealed class RouteModel
         CtcHead? ctc = null;
         ClassifierHead? classifier = null;
         ReadOnlyMemory<float> Proj(string prefix, string part) => Head(bundle, $"{prefix}proj.{part}", route);
-        var ensembleSize = 0; // members head.members.0., head.members.1., … of a conv_max ensemble
-        while (bundle.Heads.Any(h => h.Name == $"{HeadTensor.MemberPrefix(ensembleSize)}{ConvMaxPooling.LayerLogitsTensor}"))
-        {
-            ensembleSize++;
-        }
+        var ensembleSize = HeadTensor.EnsembleMembers(bundle.Heads.Select(h => h.Name), ConvMaxPooling.LayerLogitsTensor);
 
         if (bundle.HeadKind == MaskHeadKind.Ctc)
         {

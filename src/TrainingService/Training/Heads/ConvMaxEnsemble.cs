@@ -23,13 +23,14 @@ internal sealed class ConvMaxEnsemble : TaskHead
     /// <param name="classes">Number of classes.</param>
     /// <param name="width">Output channels of each member's convolution.</param>
     /// <param name="kernel">Kernel width of each member's convolution (odd).</param>
-    /// <param name="size">Number of members K ≥ 2 (one head is a <see cref="ConvMaxHead"/>).</param>
+    /// <param name="size">Number of members K ≥ 1. Jobs make one head a <see cref="ConvMaxHead"/>; K = 1 is for a bundle
+    /// written with the member layout, which the format allows and a pod serves.</param>
     public ConvMaxEnsemble(Wav2Vec2Config config, long classes, long width, long kernel, int size)
         : base(nameof(ConvMaxEnsemble))
     {
-        if (size < 2)
+        if (size < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(size), size, "An ensemble has at least two members.");
+            throw new ArgumentOutOfRangeException(nameof(size), size, "An ensemble has at least one member.");
         }
 
         members = new ModuleList<ConvMaxHead>([.. Enumerable.Range(0, size).Select(_ => new ConvMaxHead(config, classes, width, kernel))]);

@@ -39,11 +39,23 @@ internal abstract class TaskHead(string name) : nn.Module<Tensor, Tensor?, Tenso
             if (!tensors.TryGetValue(name, out var source) || !source.Shape.SequenceEqual(destination.shape))
             {
                 throw new Core.Errors.InvalidInputException(
-                    $"Head tensor '{name}' is missing or is not {HostTensor.FormatShape(destination.shape)}.", name);
+                    $"Head tensor '{name}' is missing or is not {HostTensor.FormatShape(destination.shape)}.{EnsembleHint(tensors.Keys)}", name);
             }
 
             using var value = torch.tensor(source.Data, source.Shape);
             destination.copy_(value);
         }
+    }
+
+    // A start bundle whose conv_max head has another number of members than this job's head fails on a missing
+    // tensor; say which setting makes them agree.
+    private string EnsembleHint(IEnumerable<string> given)
+    {
+        const string memberTensor = "layer_logits";
+        var wanted = HeadTensor.EnsembleMembers(state_dict().Keys.Select(k => HeadTensor.NamePrefix + k), memberTensor);
+        var present = HeadTensor.EnsembleMembers(given, memberTensor);
+        return wanted == present ? ""
+            : present == 0 ? $" The bundle's head is one head, this job's an ensemble of {wanted}: set head.ensemble_size to 0."
+            : $" The bundle's head is an ensemble of {present} members, this job's {(wanted == 0 ? "one head" : $"an ensemble of {wanted}")}: set head.ensemble_size to {present}.";
     }
 }

@@ -123,29 +123,17 @@ public static class RouteEvaluator
             return new ClassifierHead(backbone.OutputWidth, labels, pooling);
         }
 
-        var members = EnsembleSizeOf(shapes.Keys);
-        var convWeight = (members > 1 ? HeadTensor.MemberPrefix(0) : HeadTensor.NamePrefix) + "conv.weight";
+        // One head under head.*, or an ensemble (members head.members.{k}.*; one member is allowed by the format).
+        var members = HeadTensor.EnsembleMembers(shapes.Keys, "layer_logits");
+        var convWeight = (members > 0 ? HeadTensor.MemberPrefix(0) : HeadTensor.NamePrefix) + "conv.weight";
         if (!shapes.TryGetValue(convWeight, out var conv) || conv.Count != 3 || conv[0] < 1 || conv[2] < 1 || conv[2] % 2 == 0)
         {
             throw new InvalidInputException($"A conv_max head needs '{convWeight}' [C_out, H, K] with an odd K.", convWeight);
         }
 
-        return members > 1
+        return members > 0
             ? new ConvMaxEnsemble(backbone.Config, labels, conv[0], conv[2], members)
             : new ConvMaxHead(backbone.Config, labels, conv[0], conv[2]);
-    }
-
-    /// <summary>Members of a conv_max ensemble head: how many of <c>head.members.{k}.layer_logits</c>, k = 0, 1, … are present (1 for one head).</summary>
-    internal static int EnsembleSizeOf(IEnumerable<string> tensorNames)
-    {
-        var names = tensorNames.ToHashSet(StringComparer.Ordinal);
-        var members = 0;
-        while (names.Contains(HeadTensor.MemberPrefix(members) + "layer_logits"))
-        {
-            members++;
-        }
-
-        return Math.Max(1, members);
     }
 
     /// <summary>The classifier pooling whose identifying tensor is present (docs/formats.md, "Route heads").</summary>

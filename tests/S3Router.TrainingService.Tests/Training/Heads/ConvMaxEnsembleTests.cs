@@ -87,10 +87,31 @@ public sealed class ConvMaxEnsembleTests
     }
 
     [Fact]
-    public void Constructor_OneMember_Throws()
+    public void Constructor_NoMember_Throws()
     {
         // Act + Assert
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ConvMaxEnsemble(Config, Classes, width: 5, kernel: 3, size: 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ConvMaxEnsemble(Config, Classes, width: 5, kernel: 3, size: 0));
+    }
+
+    [Fact]
+    public void Import_StartBundleWithAnotherMemberCount_SaysWhichEnsembleSizeFitsIt()
+    {
+        // Arrange: a prune or mask job whose start bundle's head has three members, and a spec without ensemble_size.
+        using var ensemble = new ConvMaxEnsemble(Config, Classes, width: 5, kernel: 3, Members);
+        var ensembleTensors = Host(ensemble.Export());
+        using var single = new ConvMaxHead(Config, Classes, width: 5, kernel: 3);
+        var singleTensors = Host(single.Export());
+        using var five = new ConvMaxEnsemble(Config, Classes, width: 5, kernel: 3, size: 5);
+
+        // Act
+        var intoOne = Assert.Throws<Core.Errors.InvalidInputException>(() => single.Import(ensembleTensors));
+        var intoEnsemble = Assert.Throws<Core.Errors.InvalidInputException>(() => ensemble.Import(singleTensors));
+        var intoFive = Assert.Throws<Core.Errors.InvalidInputException>(() => five.Import(ensembleTensors));
+
+        // Assert
+        Assert.Contains("an ensemble of 3 members, this job's one head: set head.ensemble_size to 3", intoOne.Message, StringComparison.Ordinal);
+        Assert.Contains("one head, this job's an ensemble of 3: set head.ensemble_size to 0", intoEnsemble.Message, StringComparison.Ordinal);
+        Assert.Contains("an ensemble of 3 members, this job's an ensemble of 5: set head.ensemble_size to 3", intoFive.Message, StringComparison.Ordinal);
     }
 
     // Each member as a head of its own, from the ensemble's exported tensors.
@@ -107,6 +128,9 @@ public sealed class ConvMaxEnsembleTests
             return head;
         })];
     }
+
+    private static Dictionary<string, HostTensor> Host(IEnumerable<Core.Masks.HeadTensor> tensors) =>
+        tensors.ToDictionary(t => t.Name, t => new HostTensor(t.Values.ToArray(), [.. t.Shape]), StringComparer.Ordinal);
 
     private static Tensor RandomStates(int batch, int seed)
     {
