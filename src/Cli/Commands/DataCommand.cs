@@ -30,12 +30,17 @@ internal static class DataCommand
             Description = "Extra copies of each ASR and intent training utterance at speeds 0.8-1.3 (new voices; 0-8)",
             DefaultValueFactory = _ => defaults.SpeedCopies,
         };
+        var roomCopies = new Option<int>("--room-copies")
+        {
+            Description = "Extra copies of each ASR and intent training utterance in simulated rooms (reverberation; 0-8)",
+            DefaultValueFactory = _ => defaults.RoomCopies,
+        };
         var parallelism = new Option<int>("--parallelism") { Description = "Synthesizer processes at once", DefaultValueFactory = _ => defaults.MaxDegreeOfParallelism };
 
         var synth = new Command("synth", "Synthesize a corpus: 16 kHz WAV plus fairseq manifests")
         {
             output, seed, scale, tasks, languages, engines, fortunes, trainMinutes, smallMinutes, validMinutes, testMinutes,
-            speakers, augment, speedCopies, parallelism,
+            speakers, augment, speedCopies, roomCopies, parallelism,
         };
         synth.SetAction(async (parse, ct) =>
         {
@@ -60,6 +65,7 @@ internal static class DataCommand
                 Speakers = parse.GetValue(speakers),
                 Augment = parse.GetValue(augment),
                 SpeedCopies = parse.GetValue(speedCopies),
+                RoomCopies = parse.GetValue(roomCopies),
                 MaxDegreeOfParallelism = parse.GetValue(parallelism),
             };
             CorpusSummary summary;

@@ -4,15 +4,16 @@ using S3Router.Core.Audio;
 namespace S3Router.TrainingService.Data;
 
 /// <summary>
-/// Light, in-process augmentation of one training utterance: speed (resampling, so pitch moves with it), volume,
-/// white noise at a signal-to-noise ratio, and a telephone band (300–3400 Hz through an 8 kHz round trip).
+/// Light, in-process augmentation of one training utterance: speed (resampling, so pitch moves with it), a simulated
+/// room, volume, white noise at a signal-to-noise ratio, and a telephone band (300–3400 Hz through an 8 kHz round trip).
 /// All parameters are drawn when the corpus is planned, so they are part of the utterance's identity.
 /// </summary>
 /// <param name="Speed">Playback speed factor, 1 = unchanged (0.9..1.1 when drawn, 0.8..1.3 for a speed copy).</param>
 /// <param name="GainDecibels">Volume change in dB (−10..0 when drawn).</param>
 /// <param name="NoiseSnrDecibels">White-noise SNR in dB, or null for none (15..35 when drawn).</param>
 /// <param name="Telephone">Whether to band-limit to the telephone band.</param>
-internal sealed record Augmentation(double Speed, double GainDecibels, double? NoiseSnrDecibels, bool Telephone)
+/// <param name="Room">A simulated room the utterance is heard in, or null for none (drawn only for a room copy).</param>
+internal sealed record Augmentation(double Speed, double GainDecibels, double? NoiseSnrDecibels, bool Telephone, RoomReverb? Room = null)
 {
     private const int Rate = AudioDecoder.TargetSampleRateHertz;
 
@@ -52,11 +53,13 @@ internal sealed record Augmentation(double Speed, double GainDecibels, double? N
     }
 
     /// <summary>True when nothing would change.</summary>
-    public bool IsIdentity => Speed == 1 && GainDecibels == 0 && NoiseSnrDecibels is null && !Telephone;
+    public bool IsIdentity => Speed == 1 && GainDecibels == 0 && NoiseSnrDecibels is null && !Telephone && Room is null;
 
-    /// <summary>A stable description for file identities.</summary>
+    /// <summary>A stable description for file identities (without a room it is what it was before rooms existed, so
+    /// earlier corpora keep their file names).</summary>
     public string Key => string.Create(CultureInfo.InvariantCulture,
-        $"speed{Speed}|gain{GainDecibels}|snr{NoiseSnrDecibels?.ToString(CultureInfo.InvariantCulture) ?? "-"}|tel{Telephone}");
+        $"speed{Speed}|gain{GainDecibels}|snr{NoiseSnrDecibels?.ToString(CultureInfo.InvariantCulture) ?? "-"}|tel{Telephone}")
+        + (Room is { } room ? string.Create(CultureInfo.InvariantCulture, $"|room{room.Rt60Seconds}/{room.DirectToReverberantDecibels}") : "");
 
     /// <summary>Applies the effects to 16 kHz samples; the noise comes from <paramref name="random"/>.</summary>
     public float[] Apply(float[] samples, Random random)
@@ -66,6 +69,10 @@ internal sealed record Augmentation(double Speed, double GainDecibels, double? N
         {
             // Played Speed times faster: read the samples as if recorded at Rate·Speed.
             x = AudioResampler.Resample(x, (int)Math.Round(Rate * Speed), Rate);
+        }
+        if (Room is { } room)
+        {
+            x = room.Apply(x, random);
         }
         if (Telephone)
         {
@@ -109,7 +116,8 @@ internal sealed record Augmentation(double Speed, double GainDecibels, double? N
         }
     }
 
-    private static double Gaussian(Random random)
+    /// <summary>A standard normal draw (Box-Muller).</summary>
+    internal static double Gaussian(Random random)
     {
         var u1 = 1 - random.NextDouble();
         var u2 = random.NextDouble();

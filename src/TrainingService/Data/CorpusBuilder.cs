@@ -173,6 +173,10 @@ public sealed class CorpusBuilder
         {
             throw new InvalidInputException($"speed copies must be in 0..8, got {options.SpeedCopies}", "speed-copies");
         }
+        if (options.RoomCopies is < 0 or > 8)
+        {
+            throw new InvalidInputException($"room copies must be in 0..8, got {options.RoomCopies}", "room-copies");
+        }
         if (options.Speakers < 2)
         {
             throw new InvalidInputException($"at least 2 speakers are needed, got {options.Speakers}", "speakers");

@@ -88,8 +88,8 @@ internal static class CorpusPlanner
             smallSeconds += SentenceSource.EstimateSeconds(item.Words);
         }
         // A copy is drawn from its original's file name, so the 10-minute set's copies are the 1-hour set's too.
-        splits.Add(new ManifestSplit(directory, "train_10min", WithSpeedCopies(smallItems, options), false));
-        splits.Add(new ManifestSplit(directory, "train_1h", WithSpeedCopies(trainItems, options), false));
+        splits.Add(new ManifestSplit(directory, "train_10min", WithCopies(smallItems, options), false));
+        splits.Add(new ManifestSplit(directory, "train_1h", WithCopies(trainItems, options), false));
         splits.Add(new ManifestSplit(directory, "valid", validSentences.Select(s => Item(s, valid, "valid")).ToList(), false));
         splits.Add(new ManifestSplit(directory, "test", testSentences.Select(s => Item(s, test, "test")).ToList(), false));
         dictionaries[directory] = language.Alphabet + (language.KeepsApostrophe ? "'" : "");
@@ -228,28 +228,43 @@ internal static class CorpusPlanner
                 }
             }
         }
-        items["train"] = WithSpeedCopies(items["train"], options);
+        items["train"] = WithCopies(items["train"], options);
         foreach (var split in new[] { "train", "valid", "test", "test_seen" })
         {
             splits.Add(new ManifestSplit(directory, split, items[split], true));
         }
     }
 
-    /// <summary>Each item followed by its <see cref="CorpusOptions.SpeedCopies"/> copies at other speeds.</summary>
-    private static List<CorpusItem> WithSpeedCopies(List<CorpusItem> items, CorpusOptions options)
+    /// <summary>
+    /// Each item followed by its <see cref="CorpusOptions.SpeedCopies"/> copies at other speeds, then its
+    /// <see cref="CorpusOptions.RoomCopies"/> copies in simulated rooms (at its own speed).
+    /// </summary>
+    private static List<CorpusItem> WithCopies(List<CorpusItem> items, CorpusOptions options)
     {
-        if (options.SpeedCopies == 0)
+        if (options.SpeedCopies == 0 && options.RoomCopies == 0)
         {
             return items;
         }
-        var result = new List<CorpusItem>(items.Count * (1 + options.SpeedCopies));
+        var result = new List<CorpusItem>(items.Count * (1 + options.SpeedCopies + options.RoomCopies));
         foreach (var item in items)
         {
             result.Add(item);
+            var effects = item.Augmentation ?? Augmentation.None;
+            // A copy keeps the original's other effects; its speed or room replaces the original's.
             foreach (var speed in Augmentation.DrawCopySpeeds(options.SpeedCopies, StableHash.Random(options.Seed, "speed-copies", item.RelativePath)))
             {
-                // A copy keeps the original's other effects; its speed replaces the original's.
-                result.Add(CorpusItem.Create(item.Words, item.Voice, item.Label, (item.Augmentation ?? Augmentation.None) with { Speed = speed }));
+                result.Add(CorpusItem.Create(item.Words, item.Voice, item.Label, effects with { Speed = speed }));
+            }
+            var rooms = new List<RoomReverb>(options.RoomCopies);
+            var random = StableHash.Random(options.Seed, "room-copies", item.RelativePath);
+            while (rooms.Count < options.RoomCopies)
+            {
+                var room = RoomReverb.Draw(random);
+                if (!rooms.Contains(room))
+                {
+                    rooms.Add(room);
+                    result.Add(CorpusItem.Create(item.Words, item.Voice, item.Label, effects with { Room = room }));
+                }
             }
         }
         return result;

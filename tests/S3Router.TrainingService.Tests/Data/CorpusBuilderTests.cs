@@ -164,14 +164,51 @@ public sealed class CorpusBuilderTests(TinyCorpus corpus) : IClassFixture<TinyCo
     }
 
     [Fact]
-    public async Task BuildAsync_SpeedCopiesOutOfRange_InvalidInputNamingTheOption()
+    public async Task BuildAsync_RoomCopies_EachCopyIsItsOriginalReverberatedAtItsLengthAndLevel()
     {
-        var options = TinyCorpus.OptionsFor(Path.Combine(corpus.Root, "bad-copies")) with { SpeedCopies = 9 };
+        Assert.SkipUnless(TinyCorpus.ToolsPresent, "needs espeak-ng and the fortunes packages");
+        var options = TinyCorpus.OptionsFor(Path.Combine(corpus.Root, "room")) with
+        {
+            Tasks = CorpusTasks.Asr, Languages = ["en"], AsrTrainMinutes = 0.1, AsrSmallTrainMinutes = 0.05, RoomCopies = 1,
+        };
+
+        var summary = await new CorpusBuilder().BuildAsync(options, null, TestContext.Current.CancellationToken);
+
+        Assert.Empty(summary.Failures);
+        var directory = Path.Combine(options.OutputDirectory, "asr", "en");
+        var train = Manifest.Read(directory, "train_1h");
+        var planned = CorpusPlanner.Plan(options).Splits.Single(s => s.Name == "train_1h").Items;
+        Assert.Equal(planned.Select(i => i.RelativePath).Order(StringComparer.Ordinal), train.Rows.Select(r => r.Path));
+        var words = train.Rows.Select((r, i) => (r.Path, Words: train.Words[i])).ToDictionary(r => r.Path, r => r.Words, StringComparer.Ordinal);
+        for (var i = 0; i < planned.Count; i += 2)
+        {
+            // The plan lists each original followed by its copy (the manifest is sorted by file name).
+            var original = Samples(Path.Combine(directory, planned[i].RelativePath));
+            var copy = Samples(Path.Combine(directory, planned[i + 1].RelativePath));
+            Assert.NotNull(planned[i + 1].Augmentation?.Room);
+            Assert.Equal(original.Length, copy.Length);
+            Assert.Equal(words[planned[i].RelativePath], words[planned[i + 1].RelativePath]);
+            // The same level (RMS, up to 16-bit rounding), other samples: the room's tail is heard.
+            Assert.Equal(Rms(original), Rms(copy), 2);
+            Assert.True(original.Zip(copy).Count(p => Math.Abs(p.First - p.Second) > 0.01) > original.Length / 100);
+        }
+
+        static float[] Samples(string path) => S3Router.Core.Audio.WavReader.Read(File.ReadAllBytes(path)).Samples;
+        static double Rms(float[] x) => Math.Sqrt(x.Average(v => (double)v * v));
+    }
+
+    [Theory]
+    [InlineData(9, 0, "speed-copies")]
+    [InlineData(0, 9, "room-copies")]
+    [InlineData(0, -1, "room-copies")]
+    public async Task BuildAsync_CopiesOutOfRange_InvalidInputNamingTheOption(int speedCopies, int roomCopies, string field)
+    {
+        var options = TinyCorpus.OptionsFor(Path.Combine(corpus.Root, "bad-copies")) with { SpeedCopies = speedCopies, RoomCopies = roomCopies };
 
         var error = await Assert.ThrowsAsync<InvalidInputException>(
             () => new CorpusBuilder().BuildAsync(options, null, TestContext.Current.CancellationToken));
 
-        Assert.Equal("speed-copies", Assert.Single(error.Violations).Field);
+        Assert.Equal(field, Assert.Single(error.Violations).Field);
     }
 
     [Fact]

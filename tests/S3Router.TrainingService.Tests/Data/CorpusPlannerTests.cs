@@ -96,6 +96,36 @@ public sealed class CorpusPlannerTests
     }
 
     [Fact]
+    public void Plan_RoomCopies_EachTrainingUtteranceFollowedByItsSpeedCopiesThenCopiesInOtherRooms()
+    {
+        var options = Defaults with { Tasks = CorpusTasks.Intent | CorpusTasks.Speaker, Languages = ["en"], Scale = 0.25 };
+        var plain = CorpusPlanner.Plan(options with { SpeedCopies = 1 }).Splits.ToDictionary(s => s.Directory + "/" + s.Name, s => s.Items);
+        var copied = CorpusPlanner.Plan(options with { SpeedCopies = 1, RoomCopies = 2 }).Splits.ToDictionary(s => s.Directory + "/" + s.Name, s => s.Items);
+
+        foreach (var (split, items) in plain)
+        {
+            if (!split.EndsWith("intent/train", StringComparison.Ordinal))
+            {
+                // Held-out splits and speaker ID stay as they were.
+                Assert.Equal(items.Select(i => i.RelativePath), copied[split].Select(i => i.RelativePath));
+                continue;
+            }
+            Assert.Equal(2 * items.Count, copied[split].Count);
+            for (var i = 0; i < items.Count; i += 2)
+            {
+                // original, its speed copy (as without rooms), then two room copies of the original at its speed.
+                var group = copied[split].Skip(2 * i).Take(4).ToList();
+                Assert.Equal(items.Skip(i).Take(2).Select(c => c.RelativePath), group.Take(2).Select(c => c.RelativePath));
+                var rooms = group.Skip(2).ToList();
+                Assert.All(rooms, r => Assert.Equal((group[0].SpokenText, group[0].Label, group[0].Voice), (r.SpokenText, r.Label, r.Voice)));
+                Assert.All(rooms, r => Assert.Equal(1, r.Augmentation!.Speed));
+                Assert.All(rooms, r => Assert.InRange(r.Augmentation!.Room!.Rt60Seconds, RoomReverb.ShortestRt60, RoomReverb.LongestRt60));
+                Assert.Equal(4, group.Select(c => c.RelativePath).Distinct().Count());
+            }
+        }
+    }
+
+    [Fact]
     public void Plan_SameOptionsTwice_SameItemsInSameOrder()
     {
         var options = Defaults with { Tasks = CorpusTasks.Intent | CorpusTasks.Speaker, Scale = 0.1 };
