@@ -2,15 +2,11 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using S3Router.Testing;
 using S3Router.Api.V1;
 using S3Router.Core.Backbones;
-using S3Router.Core.Hosting;
 using S3Router.InferenceService.Extensions;
 using S3Router.InferenceService.Inference.Routes;
 using S3Router.MaskRegistry.Extensions;
@@ -27,8 +23,7 @@ public sealed class ServingPlatform : IAsyncLifetime
     public static readonly IReadOnlyList<string> Vocabulary = TestBundles.Vocabulary;
     public static readonly IReadOnlyList<string> Speakers = TestBundles.Speakers;
 
-    private readonly List<WebApplication> _apps = [];
-    private readonly List<GrpcChannel> _channels = [];
+    private readonly List<LoopbackService> _services = [];
     private readonly string _root = Directory.CreateTempSubdirectory("s3r-inference-functional-").FullName;
 
     public Wav2Vec2Config Config { get; } = TinyConfigs.Base;
@@ -62,16 +57,12 @@ public sealed class ServingPlatform : IAsyncLifetime
         BackboneHex = backbone.Hex;
         BackboneDirectory = backboneDirectory;
 
-        var registryPort = LoopbackPort.Free();
-        var registry = Builder(registryPort, new() { ["MaskRegistry:DataDirectory"] = Path.Combine(_root, "registry") });
-        registry.AddMaskRegistryServices();
-        var registryApp = registry.Build();
-        registryApp.MapDefaultEndpoints();
-        registryApp.MapMaskRegistry();
-        await registryApp.StartAsync(token);
-        _apps.Add(registryApp);
-        RegistryAddress = $"http://127.0.0.1:{registryPort}";
-        RegistryChannel = GrpcChannel.ForAddress(RegistryAddress);
+        var registry = await LoopbackService.StartAsync(
+            new Dictionary<string, string?> { ["MaskRegistry:DataDirectory"] = Path.Combine(_root, "registry") },
+            builder => builder.AddMaskRegistryServices(), app => app.MapMaskRegistry(), token);
+        _services.Add(registry);
+        RegistryAddress = registry.Address;
+        RegistryChannel = registry.Channel;
         Registry = new Api.V1.MaskRegistry.MaskRegistryClient(RegistryChannel);
 
         await Registry.RegisterBackboneAsync(BackboneHex, "tiny", Config, backbone.Shapes, token);
@@ -96,23 +87,18 @@ public sealed class ServingPlatform : IAsyncLifetime
     /// </summary>
     public async Task<InferencePod> StartInferenceAsync(Dictionary<string, string?> settings, CancellationToken token)
     {
-        var port = LoopbackPort.Free();
-        var builder = Builder(port, new(settings)
-        {
-            ["Inference:BackboneDirectory"] = BackboneDirectory,
-            ["Inference:RegistryAddress"] = RegistryAddress,
-            ["Inference:IntraOpThreads"] = "1",
-        });
-        builder.AddInferenceServices();
-        var app = builder.Build();
-        app.MapDefaultEndpoints();
-        app.MapInference();
-        await app.StartAsync(token);
-        _apps.Add(app);
-        var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
-        _channels.Add(channel);
+        var pod = await LoopbackService.StartAsync(
+            new Dictionary<string, string?>(settings)
+            {
+                ["Inference:BackboneDirectory"] = BackboneDirectory,
+                ["Inference:RegistryAddress"] = RegistryAddress,
+                ["Inference:IntraOpThreads"] = "1",
+            },
+            builder => builder.AddInferenceServices(), app => app.MapInference(), token);
+        _services.Add(pod);
+        var channel = pod.Channel;
         await WaitReadyAsync(channel, token);
-        return new InferencePod(channel, new Speech.SpeechClient(channel), app.Services);
+        return new InferencePod(channel, new Speech.SpeechClient(channel), pod.Services);
     }
 
     /// <summary>As <see cref="StartInferenceAsync"/>, then waits until the pod has loaded its preload lists.</summary>
@@ -125,18 +111,11 @@ public sealed class ServingPlatform : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var channel in _channels)
+        foreach (var service in Enumerable.Reverse(_services))
         {
-            channel.Dispose();
+            await service.DisposeAsync();
         }
 
-        RegistryChannel?.Dispose();
-        foreach (var app in Enumerable.Reverse(_apps))
-        {
-            await app.DisposeAsync();
-        }
-
-        SqliteConnection.ClearAllPools();
         Directory.Delete(_root, recursive: true);
     }
 
@@ -144,20 +123,6 @@ public sealed class ServingPlatform : IAsyncLifetime
     public static ByteString Linear16(int samples, int seed) => ByteString.CopyFrom(Signals.Linear16Noise(samples, seed));
 
     public static RecognitionConfig Linear16Config() => new() { Encoding = Api.V1.AudioEncoding.Linear16, SampleRateHertz = 16000 };
-
-    private static WebApplicationBuilder Builder(int grpcPort, Dictionary<string, string?> settings)
-    {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
-        builder.Configuration["Service:ListenAddress"] = "127.0.0.1";
-        foreach (var (key, value) in settings)
-        {
-            builder.Configuration[key] = value;
-        }
-
-        builder.Logging.ClearProviders();
-        builder.AddServiceDefaults(grpcPort, LoopbackPort.Free());
-        return builder;
-    }
 
     private static async Task WaitReadyAsync(GrpcChannel channel, CancellationToken token)
     {
