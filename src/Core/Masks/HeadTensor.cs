@@ -13,6 +13,12 @@ public sealed class HeadTensor
     /// <summary>Module name of an ensemble head's members: member k's tensors are <c>head.members.{k}.*</c> (docs/formats.md, "Route heads").</summary>
     public const string MembersName = "members";
 
+    /// <summary>
+    /// Tensor of a conv_max head (relative to its prefix) whose presence marks that pooling: the softmax logits over the
+    /// backbone's L + 1 hidden states, [L+1] (docs/formats.md, "Route heads").
+    /// </summary>
+    public const string ConvMaxLayerLogits = "layer_logits";
+
     /// <summary>Prefix of member <paramref name="k"/>'s tensors in an ensemble head: <c>head.members.{k}.</c>.</summary>
     public static string MemberPrefix(int k) => $"{NamePrefix}{MembersName}.{k}.";
 

@@ -21,7 +21,7 @@ internal sealed class ConvMaxPooling
     // ensemble (HeadTensor.MemberPrefix; docs/formats.md, "Route heads").
 
     /// <summary>Bundle tensor whose presence means conv_max pooling: [L+1].</summary>
-    public const string LayerLogitsTensor = "layer_logits";
+    public const string LayerLogitsTensor = HeadTensor.ConvMaxLayerLogits;
 
     /// <summary>LayerNorm scale [H].</summary>
     public const string NormWeightTensor = "norm.weight";

@@ -22,7 +22,7 @@ internal sealed class ConvMaxHead : TaskHead
     /// <summary>Kernel width (frames) of the convolution when the spec leaves it 0.</summary>
     public const int DefaultKernel = 5;
 
-    private readonly Parameter layer_logits;
+    private readonly Parameter layer_logits; // named as HeadTensor.ConvMaxLayerLogits: the field name is the state_dict key
     private readonly LayerNorm norm;
     private readonly Conv1d conv;
     private readonly Linear proj;

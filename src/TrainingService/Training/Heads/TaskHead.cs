@@ -51,7 +51,7 @@ internal abstract class TaskHead(string name) : nn.Module<Tensor, Tensor?, Tenso
     // tensor; say which setting makes them agree.
     private string EnsembleHint(IEnumerable<string> given)
     {
-        const string memberTensor = "layer_logits";
+        const string memberTensor = HeadTensor.ConvMaxLayerLogits;
         var wanted = HeadTensor.EnsembleMembers(state_dict().Keys.Select(k => HeadTensor.NamePrefix + k), memberTensor);
         var present = HeadTensor.EnsembleMembers(given, memberTensor);
         return wanted == present ? ""
