@@ -33,9 +33,13 @@ internal static class TrainEvalCommand
             Description = "Score even when transcripts hold characters the route's labels lack (each counts as an error)",
         };
         var json = new Option<bool>("--json") { Description = "Print the metrics as one JSON object" };
+        var predictions = new Option<FileInfo?>("--predictions")
+        {
+            Description = "Also write each utterance's reference and prediction to FILE (tab-separated, manifest order)",
+        };
         var command = new Command("eval", "Score a trained route on a manifest split: CER/WER greedy and beam (CTC) or accuracy and macro-F1")
         {
-            bundle, model, backbone, manifestDir, split, labels, maxTokens, noBeam, allowUnknown, json,
+            bundle, model, backbone, manifestDir, split, labels, maxTokens, noBeam, allowUnknown, json, predictions,
         };
         command.Validators.Add(result =>
         {
@@ -47,6 +51,11 @@ internal static class TrainEvalCommand
             else if (hasBundle && result.GetValue(backbone) is null)
             {
                 result.AddError("--bundle needs --backbone DIR, the backbone the bundle was trained on.");
+            }
+
+            if (result.GetValue(predictions) is { Directory: { Exists: false } folder })
+            {
+                result.AddError($"--predictions: folder '{folder.FullName}' does not exist.");
             }
         });
         command.SetAction(async (parse, ct) =>
@@ -61,11 +70,18 @@ internal static class TrainEvalCommand
                 MaxTokens = parse.GetValue(maxTokens),
                 Beam = !parse.GetValue(noBeam),
                 AllowUnknownLabels = parse.GetValue(allowUnknown),
+                KeepPredictions = parse.GetValue(predictions) is not null,
             };
             var console = OutputConsole.Create(parse);
             var score = await WithProgressAsync(
                 console, parse.InvocationConfiguration.Error, request.Split, progress => Task.Run(() => RouteEvaluator.Evaluate(request, progress, ct), ct));
             var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(predictions) is { } predictionsFile)
+            {
+                PredictionsFile.Write(predictionsFile.FullName, score.IsCtc, score.Predictions);
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"{score.Predictions.Count} predictions written to {predictionsFile.FullName}");
+            }
+
             if (parse.GetValue(json))
             {
                 await output.WriteLineAsync(JsonSerializer.Serialize(score.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal).ToDictionary()));

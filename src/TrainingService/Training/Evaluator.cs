@@ -4,6 +4,7 @@ using S3Router.TrainingService.Model;
 using S3Router.TrainingService.Training.Data;
 using S3Router.TrainingService.Training.Heads;
 using S3Router.TrainingService.Training.Metrics;
+using S3Router.TrainingService.Training.Scoring;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,7 +24,8 @@ internal static class Evaluator
 
     public static Dictionary<string, double> Evaluate(
         Wav2Vec2Model backbone, TaskHead head, SpeechDataset dataset, IReadOnlyList<string> labels, bool isCtc, long maxTokens, string prefix, bool beam,
-        Action<int, int>? progress = null, CancellationToken cancellationToken = default, FrozenFeatures? cached = null)
+        Action<int, int>? progress = null, CancellationToken cancellationToken = default, FrozenFeatures? cached = null,
+        List<UtterancePrediction>? predictions = null)
     {
         var wasTraining = backbone.training;
         backbone.eval();
@@ -33,6 +35,7 @@ internal static class Evaluator
         var classes = new ClassificationAccumulator();
         double lossSum = 0;
         var done = 0;
+        var perItem = predictions is null ? null : new UtterancePrediction[dataset.Count]; // batches run in length order
         try
         {
             using var noGrad = torch.no_grad();
@@ -59,19 +62,36 @@ internal static class Evaluator
                         var item = new float[frameCounts[b], vocabulary];
                         values.AsSpan(b * maxFrames * vocabulary, item.Length).CopyTo(MemoryMarshal.CreateSpan(ref item[0, 0], item.Length));
                         var reference = dataset.Items[batch[b]].Reference;
-                        greedy.Add(reference, CtcText.ToText(CtcDecoder.Greedy(item), labels));
-                        if (beam)
+                        var greedyText = CtcText.ToText(CtcDecoder.Greedy(item), labels);
+                        greedy.Add(reference, greedyText);
+                        var beamText = beam ? CtcText.ToText(CtcDecoder.BeamSearch(item, BeamWidth, nBest: 1)[0], labels) : null;
+                        if (beamText is not null)
                         {
-                            beamed.Add(reference, CtcText.ToText(CtcDecoder.BeamSearch(item, BeamWidth, nBest: 1)[0], labels));
+                            beamed.Add(reference, beamText);
+                        }
+
+                        if (perItem is not null)
+                        {
+                            perItem[batch[b]] = new UtterancePrediction(dataset.Items[batch[b]].AudioPath, reference, greedyText, double.NaN,
+                                ErrorRateAccumulator.CharacterErrorRateOf(reference, greedyText), beamText,
+                                beamText is null ? double.NaN : ErrorRateAccumulator.CharacterErrorRateOf(reference, beamText));
                         }
                     }
                 }
                 else
                 {
-                    var predicted = logits.argmax(-1).data<long>().ToArray();
+                    var (probabilities, indices) = logits.softmax(-1).max(-1);
+                    var predicted = indices.data<long>().ToArray();
+                    var probability = probabilities.data<float>().ToArray();
                     for (var b = 0; b < batch.Length; b++)
                     {
-                        classes.Add(dataset.Items[batch[b]].Reference, labels[(int)predicted[b]]);
+                        var item = dataset.Items[batch[b]];
+                        var label = labels[(int)predicted[b]];
+                        classes.Add(item.Reference, label);
+                        if (perItem is not null)
+                        {
+                            perItem[batch[b]] = new UtterancePrediction(item.AudioPath, item.Reference, label, probability[b], double.NaN, null, double.NaN);
+                        }
                     }
                 }
 
@@ -85,6 +105,7 @@ internal static class Evaluator
             head.train(wasTraining);
         }
 
+        predictions?.AddRange(perItem!);
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal) { [prefix + "_loss"] = lossSum / Math.Max(1, dataset.Count) };
         if (isCtc)
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using S3Router.Core.Audio;
 using S3Router.Core.Backbones;
@@ -95,6 +96,52 @@ public sealed class TrainEvalCommandTests : IDisposable
         Assert.Equal(0, exitCode);
         Assert.Contains("1 transcript characters are outside the route's labels", text, StringComparison.Ordinal);
         Assert.DoesNotContain("test_cer_beam", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_PredictionsFile_HoldsEachUtteranceInManifestOrderWithItsCer()
+    {
+        // Arrange: two references of equal length, so the split's CER is the mean of the two.
+        var (backbone, bundle, manifests) = CreateRoute(["a b |", "b a |"]);
+        var file = Path.Combine(_root, "predictions.tsv");
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        // Act
+        var exitCode = await CliApp.RunAsync(
+            ["train", "eval", "--backbone", backbone, "--bundle", bundle, "--manifest-dir", manifests, "--json", "--predictions", file], output, error,
+            TestContext.Current.CancellationToken);
+
+        // Assert
+        Assert.True(exitCode == 0, error.ToString());
+        var metrics = JsonSerializer.Deserialize<Dictionary<string, double>>(output.ToString())!;
+        var lines = File.ReadAllLines(file);
+        Assert.Equal("audio\treference\tgreedy\tgreedy_cer\tbeam\tbeam_cer", lines[0]);
+        var rows = lines.Skip(1).Select(l => l.Split('\t')).ToList();
+        Assert.Equal([Path.Combine(manifests, "u0.wav"), Path.Combine(manifests, "u1.wav")], rows.Select(r => r[0]));
+        Assert.Equal(["ab", "ba"], rows.Select(r => r[1]));
+        Assert.Equal(metrics["test_cer"], rows.Average(r => double.Parse(r[3], CultureInfo.InvariantCulture)), 3);
+        Assert.Equal(metrics["test_cer_beam"], rows.Average(r => double.Parse(r[5], CultureInfo.InvariantCulture)), 3);
+        Assert.Contains($"2 predictions written to {file}", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_PredictionsInAMissingFolder_RefusesBeforeScoring()
+    {
+        // Arrange
+        var (backbone, bundle, manifests) = CreateRoute(["a b |"]);
+        var file = Path.Combine(_root, "nowhere", "predictions.tsv");
+        using var error = new StringWriter();
+
+        // Act
+        var exitCode = await CliApp.RunAsync(
+            ["train", "eval", "--backbone", backbone, "--bundle", bundle, "--manifest-dir", manifests, "--predictions", file], TextWriter.Null, error,
+            TestContext.Current.CancellationToken);
+
+        // Assert
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains($"--predictions: folder '{Path.Combine(_root, "nowhere")}' does not exist.", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("scoring", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -21,6 +21,14 @@ internal sealed class ErrorRateAccumulator
     /// <summary>Word error rate (0 when no reference word was seen).</summary>
     public double WordErrorRate => _wordCount == 0 ? 0 : (double)_wordEdits / _wordCount;
 
+    /// <summary>The character error rate of one utterance (0 for an empty reference).</summary>
+    public static double CharacterErrorRateOf(string reference, string hypothesis)
+    {
+        var single = new ErrorRateAccumulator();
+        single.Add(reference, hypothesis);
+        return single.CharacterErrorRate;
+    }
+
     public void Add(string reference, string hypothesis)
     {
         var refWords = Words(reference);

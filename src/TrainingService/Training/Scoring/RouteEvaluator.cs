@@ -33,10 +33,14 @@ public static class RouteEvaluator
         var labelExtension = request.LabelExtension.Length > 0 ? request.LabelExtension : route.IsCtc ? "ltr" : "label";
         var (dataset, unknown) = LoadSplit(request, labelExtension, route);
         var prefix = request.MetricPrefix.Length > 0 ? request.MetricPrefix : request.Split;
+        var predictions = request.KeepPredictions ? new List<UtterancePrediction>(dataset.Count) : null;
         var metrics = Evaluator.Evaluate(route.Backbone, route.Head, dataset, route.Labels, route.IsCtc, Math.Max(1, request.MaxTokens), prefix,
-            request.Beam && route.IsCtc, progress, cancellationToken);
+            request.Beam && route.IsCtc, progress, cancellationToken, predictions: predictions);
         return new RouteScore(route.Task, route.Language, route.IsCtc, dataset.Count, unknown,
-            metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal));
+            metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal))
+        {
+            Predictions = predictions ?? [],
+        };
     }
 
     private static LoadedRoute LoadRoute(RouteScoreRequest request)
@@ -124,7 +128,7 @@ public static class RouteEvaluator
         }
 
         // One head under head.*, or an ensemble (members head.members.{k}.*; one member is allowed by the format).
-        var members = HeadTensor.EnsembleMembers(shapes.Keys, "layer_logits");
+        var members = HeadTensor.EnsembleMembers(shapes.Keys, HeadTensor.ConvMaxLayerLogits);
         var convWeight = (members > 0 ? HeadTensor.MemberPrefix(0) : HeadTensor.NamePrefix) + "conv.weight";
         if (!shapes.TryGetValue(convWeight, out var conv) || conv.Count != 3 || conv[0] < 1 || conv[2] < 1 || conv[2] % 2 == 0)
         {
@@ -140,8 +144,8 @@ public static class RouteEvaluator
     internal static ClassifierPooling PoolingOf(IEnumerable<string> tensorNames)
     {
         var names = tensorNames.ToHashSet(StringComparer.Ordinal);
-        return names.Contains(HeadTensor.NamePrefix + "layer_logits")
-            || names.Contains(HeadTensor.MemberPrefix(0) + "layer_logits") ? ClassifierPooling.ConvMax
+        return names.Contains(HeadTensor.NamePrefix + HeadTensor.ConvMaxLayerLogits)
+            || names.Contains(HeadTensor.MemberPrefix(0) + HeadTensor.ConvMaxLayerLogits) ? ClassifierPooling.ConvMax
             : names.Contains(HeadTensor.NamePrefix + "norm.mean") ? ClassifierPooling.Stats
             : names.Contains(HeadTensor.NamePrefix + "attention.weight") ? ClassifierPooling.Attentive
             : ClassifierPooling.Mean;

@@ -10,4 +10,8 @@ namespace S3Router.TrainingService.Training.Scoring;
 /// <c>&lt;prefix&gt;_loss</c> and <c>_cer</c>, <c>_wer</c>, <c>_cer_beam</c>, <c>_wer_beam</c> (fractions) for CTC routes, or
 /// <c>_accuracy</c>, <c>_macro_f1</c>; the same names and values a job's test metrics have on the same split.
 /// </param>
-public sealed record RouteScore(string Task, string Language, bool IsCtc, int Utterances, int UnknownLabels, IReadOnlyDictionary<string, double> Metrics);
+public sealed record RouteScore(string Task, string Language, bool IsCtc, int Utterances, int UnknownLabels, IReadOnlyDictionary<string, double> Metrics)
+{
+    /// <summary>One result per utterance in manifest order when <see cref="RouteScoreRequest.KeepPredictions"/> was set; otherwise empty.</summary>
+    public IReadOnlyList<UtterancePrediction> Predictions { get; init; } = [];
+}

@@ -38,4 +38,7 @@ public sealed record RouteScoreRequest
     /// them, so each counts as an error. Default: false (refused with <see cref="VocabularyMismatchException"/>).
     /// </summary>
     public bool AllowUnknownLabels { get; init; }
+
+    /// <summary>Also return what the route made of each utterance (<see cref="RouteScore.Predictions"/>). Default: false.</summary>
+    public bool KeepPredictions { get; init; }
 }

@@ -44,6 +44,67 @@ public sealed class RouteEvaluatorTests(ITestOutputHelper output) : IDisposable
 
         Assert.Equal(job.Metrics["test_loss"], score.Metrics["test_loss"], job.Metrics["test_loss"] * 1e-4);
         Assert.Equal((8, 8), progress[^1]);
+        Assert.Empty(score.Predictions);
+    }
+
+    [Fact]
+    public async Task Evaluate_ClassifierWithPredictionsKept_GivesEachUtteranceInManifestOrderAgreeingWithTheAccuracy()
+    {
+        // Arrange: small batches, so the batches (in length order) visit the utterances out of manifest order.
+        var spec = new JobSpec
+        {
+            Kind = JobKind.Head, Task = "intent", LanguageCode = "und", BackbonePath = _data.BackboneDir,
+            Dataset = new DatasetSpec { ManifestDir = _data.CreateTones() }, Head = new HeadSpec { Pooling = "mean" },
+            Optimization = new OptimizationSpec { MaxSteps = 20, LearningRate = 2e-2, MaxTokens = 60_000, EvalIntervalSteps = 50, CheckpointIntervalSteps = 1000 },
+            Seed = 5,
+        };
+        var job = await Runner().RunAsync(spec, Context("tones"), TestContext.Current.CancellationToken);
+        var manifests = spec.Dataset.ManifestDir;
+        var request = new RouteScoreRequest
+        {
+            RoutePath = job.OutputPath, BackbonePath = _data.BackboneDir, ManifestDir = manifests, MaxTokens = 20_000, KeepPredictions = true,
+        };
+
+        // Act
+        var score = RouteEvaluator.Evaluate(request, null, TestContext.Current.CancellationToken);
+
+        // Assert
+        var predictions = score.Predictions;
+        var listed = File.ReadAllLines(Path.Combine(manifests, "test.tsv")).Skip(1).Select(l => Path.Combine(manifests, l.Split('\t')[0]));
+        Assert.Equal(listed, predictions.Select(p => p.Audio));
+        Assert.Equal(File.ReadAllLines(Path.Combine(manifests, "test.label")), predictions.Select(p => p.Reference));
+        Assert.All(predictions, p =>
+        {
+            Assert.Contains(p.Predicted, new[] { "tone", "noise", "clicks" });
+            Assert.InRange(p.Probability, 1.0 / 3, 1.0);
+            Assert.True(double.IsNaN(p.CharacterErrorRate));
+            Assert.Null(p.BeamPredicted);
+        });
+        Assert.Equal(score.Metrics["test_accuracy"], predictions.Average(p => p.Predicted == p.Reference ? 1.0 : 0.0), 9);
+    }
+
+    [Fact]
+    public async Task Evaluate_CtcWithPredictionsKept_PerUtteranceErrorsAddUpToTheSplitsCer()
+    {
+        // Arrange
+        var manifests = _data.CreateSpokenWords();
+        var job = await Runner().RunAsync(_data.AsrSpec(JobKind.Head, manifests, steps: 20, lr: 2e-2), Context("head"), TestContext.Current.CancellationToken);
+        var request = new RouteScoreRequest
+        {
+            RoutePath = job.OutputPath, BackbonePath = _data.BackboneDir, ManifestDir = manifests, MaxTokens = 20_000, KeepPredictions = true,
+        };
+
+        // Act
+        var score = RouteEvaluator.Evaluate(request, null, TestContext.Current.CancellationToken);
+
+        // Assert: the split's CER is total edits over total reference characters (words joined by one space).
+        var predictions = score.Predictions;
+        Assert.Equal(8, predictions.Count);
+        var characters = predictions.Select(p => (double)string.Join(' ', p.Reference.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Length).ToList();
+        Assert.Equal(score.Metrics["test_cer"], predictions.Select((p, i) => p.CharacterErrorRate * characters[i]).Sum() / characters.Sum(), 9);
+        Assert.Equal(score.Metrics["test_cer_beam"], predictions.Select((p, i) => p.BeamCharacterErrorRate * characters[i]).Sum() / characters.Sum(), 9);
+        Assert.All(predictions, p => Assert.NotNull(p.BeamPredicted));
+        Assert.All(predictions, p => Assert.True(double.IsNaN(p.Probability)));
     }
 
     [Fact]
