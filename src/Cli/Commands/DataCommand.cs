@@ -35,12 +35,16 @@ internal static class DataCommand
             Description = "Extra copies of each ASR and intent training utterance in simulated rooms (reverberation; 0-8)",
             DefaultValueFactory = _ => defaults.RoomCopies,
         };
+        var rirDirectory = new Option<DirectoryInfo?>("--rir-dir")
+        {
+            Description = "Measured room impulse responses (.wav, subfolders too) for the room copies instead of simulated rooms",
+        };
         var parallelism = new Option<int>("--parallelism") { Description = "Synthesizer processes at once", DefaultValueFactory = _ => defaults.MaxDegreeOfParallelism };
 
         var synth = new Command("synth", "Synthesize a corpus: 16 kHz WAV plus fairseq manifests")
         {
             output, seed, scale, tasks, languages, engines, fortunes, trainMinutes, smallMinutes, validMinutes, testMinutes,
-            speakers, augment, speedCopies, roomCopies, parallelism,
+            speakers, augment, speedCopies, roomCopies, rirDirectory, parallelism,
         };
         synth.SetAction(async (parse, ct) =>
         {
@@ -66,6 +70,7 @@ internal static class DataCommand
                 Augment = parse.GetValue(augment),
                 SpeedCopies = parse.GetValue(speedCopies),
                 RoomCopies = parse.GetValue(roomCopies),
+                ImpulseResponseDirectory = parse.GetValue(rirDirectory)?.FullName,
                 MaxDegreeOfParallelism = parse.GetValue(parallelism),
             };
             CorpusSummary summary;
@@ -108,6 +113,10 @@ internal static class DataCommand
         var maxPrompts = new Option<int?>("--max-prompts") { Description = "Keep only this many prompt names (smoke test)" };
         var sounds = new Option<string>("--sounds") { Description = "Root of the Asterisk voice folders", DefaultValueFactory = _ => defaults.SoundsDirectory };
         var docs = new Option<string>("--doc") { Description = "Root of the package docs holding the transcripts", DefaultValueFactory = _ => defaults.DocDirectory };
+        var rirDirectory = new Option<DirectoryInfo?>("--rir-dir")
+        {
+            Description = "Measured room impulse responses (.wav, subfolders too) for the room copies instead of simulated rooms",
+        };
         var parallelism = new Option<int>("--parallelism") { Description = "ffmpeg processes at once", DefaultValueFactory = _ => defaults.MaxDegreeOfParallelism };
 
         var asterisk = new Command("asterisk", "Real speech: decode Debian's Asterisk prompts (en, es, fr, it, ru) to 16 kHz WAV plus fairseq manifests")

@@ -12,8 +12,8 @@ namespace S3Router.TrainingService.Data;
 /// <param name="GainDecibels">Volume change in dB (−10..0 when drawn).</param>
 /// <param name="NoiseSnrDecibels">White-noise SNR in dB, or null for none (15..35 when drawn).</param>
 /// <param name="Telephone">Whether to band-limit to the telephone band.</param>
-/// <param name="Room">A simulated room the utterance is heard in, or null for none (drawn only for a room copy).</param>
-internal sealed record Augmentation(double Speed, double GainDecibels, double? NoiseSnrDecibels, bool Telephone, RoomReverb? Room = null)
+/// <param name="Room">A room the utterance is heard in (synthetic or measured), or null for none (drawn only for a room copy).</param>
+internal sealed record Augmentation(double Speed, double GainDecibels, double? NoiseSnrDecibels, bool Telephone, Room? Room = null)
 {
     private const int Rate = AudioDecoder.TargetSampleRateHertz;
 
@@ -59,7 +59,7 @@ internal sealed record Augmentation(double Speed, double GainDecibels, double? N
     /// earlier corpora keep their file names).</summary>
     public string Key => string.Create(CultureInfo.InvariantCulture,
         $"speed{Speed}|gain{GainDecibels}|snr{NoiseSnrDecibels?.ToString(CultureInfo.InvariantCulture) ?? "-"}|tel{Telephone}")
-        + (Room is { } room ? string.Create(CultureInfo.InvariantCulture, $"|room{room.Rt60Seconds}/{room.DirectToReverberantDecibels}") : "");
+        + (Room is { } room ? "|" + room.Key : "");
 
     /// <summary>Applies the effects to 16 kHz samples; the noise comes from <paramref name="random"/>.</summary>
     public float[] Apply(float[] samples, Random random)

@@ -27,7 +27,7 @@ public sealed class CorpusBuilder
     public async Task<CorpusSummary> BuildAsync(CorpusOptions options, IProgress<CorpusProgress>? progress, CancellationToken cancellationToken)
     {
         Validate(options);
-        var plan = CorpusPlanner.Plan(options);
+        var plan = CorpusPlanner.Plan(options, MeasuredRooms(options));
         var synthesizer = _synthesizer ?? new ProcessSpeechSynthesizer(Path.Combine(options.OutputDirectory, ".work"));
 
         // The same file may serve several splits (train_10min is inside train_1h).
@@ -147,6 +147,26 @@ public sealed class CorpusBuilder
         {
             return null;
         }
+    }
+
+    /// <summary>The measured rooms of <see cref="CorpusOptions.ImpulseResponseDirectory"/>, enough for the room copies; null without one.</summary>
+    internal static IReadOnlyList<MeasuredRoom>? MeasuredRooms(CorpusOptions options)
+    {
+        if (options.ImpulseResponseDirectory is not { } directory)
+        {
+            return null;
+        }
+        if (options.RoomCopies == 0)
+        {
+            throw new InvalidInputException("an impulse response folder (rir-dir) is for room copies: set room-copies to 1 or more", "room-copies");
+        }
+        var rooms = MeasuredRoom.Load(directory);
+        if (rooms.Count < options.RoomCopies)
+        {
+            throw new InvalidInputException(
+                $"{options.RoomCopies} room copies need as many impulse responses, '{directory}' holds {rooms.Count}", "room-copies");
+        }
+        return rooms;
     }
 
     private static void Validate(CorpusOptions options)

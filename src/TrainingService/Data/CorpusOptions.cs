@@ -81,6 +81,13 @@ public sealed record CorpusOptions
     /// </summary>
     public int RoomCopies { get; init; }
 
+    /// <summary>
+    /// Folder of measured room impulse responses (<c>.wav</c>, searched in subfolders; any rate, channels averaged): room
+    /// copies are heard in these (<see cref="MeasuredRoom"/>), each copy of an utterance in another one, instead of in
+    /// synthetic rooms. Needs <see cref="RoomCopies"/> ≥ 1 and at least as many responses. Default: null (synthetic rooms).
+    /// </summary>
+    public string? ImpulseResponseDirectory { get; init; }
+
     /// <summary>Synthesizer processes run at once. Default: <see cref="Environment.ProcessorCount"/>.</summary>
     public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
 }

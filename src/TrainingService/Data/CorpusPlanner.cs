@@ -11,7 +11,8 @@ internal static class CorpusPlanner
     private static readonly int[] s_speakerPitches = [28, 40, 52, 64, 76];
     private static readonly int[] s_speakerRates = [140, 160, 180, 200];
 
-    public static CorpusPlan Plan(CorpusOptions options)
+    /// <summary>The corpus <paramref name="options"/> describe; room copies are heard in <paramref name="measuredRooms"/> when given, in synthetic rooms otherwise.</summary>
+    public static CorpusPlan Plan(CorpusOptions options, IReadOnlyList<MeasuredRoom>? measuredRooms = null)
     {
         var splits = new List<ManifestSplit>();
         var dictionaries = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -20,7 +21,7 @@ internal static class CorpusPlanner
         {
             foreach (var code in options.Languages.Order(StringComparer.Ordinal))
             {
-                PlanAsr(options, LanguageProfiles.All[code], splits, dictionaries, warnings);
+                PlanAsr(options, measuredRooms, LanguageProfiles.All[code], splits, dictionaries, warnings);
             }
         }
         if (options.Tasks.HasFlag(CorpusTasks.Speaker))
@@ -29,12 +30,12 @@ internal static class CorpusPlanner
         }
         if (options.Tasks.HasFlag(CorpusTasks.Intent))
         {
-            PlanIntent(options, splits);
+            PlanIntent(options, measuredRooms, splits);
         }
         return new CorpusPlan(splits, dictionaries, warnings);
     }
 
-    private static void PlanAsr(CorpusOptions options, LanguageProfile language, List<ManifestSplit> splits,
+    private static void PlanAsr(CorpusOptions options, IReadOnlyList<MeasuredRoom>? measuredRooms, LanguageProfile language, List<ManifestSplit> splits,
         SortedDictionary<string, string> dictionaries, List<string> warnings)
     {
         var directory = Path.Combine(options.OutputDirectory, "asr", language.Code);
@@ -88,8 +89,8 @@ internal static class CorpusPlanner
             smallSeconds += SentenceSource.EstimateSeconds(item.Words);
         }
         // A copy is drawn from its original's file name, so the 10-minute set's copies are the 1-hour set's too.
-        splits.Add(new ManifestSplit(directory, "train_10min", WithCopies(smallItems, options), false));
-        splits.Add(new ManifestSplit(directory, "train_1h", WithCopies(trainItems, options), false));
+        splits.Add(new ManifestSplit(directory, "train_10min", WithCopies(smallItems, options, measuredRooms), false));
+        splits.Add(new ManifestSplit(directory, "train_1h", WithCopies(trainItems, options, measuredRooms), false));
         splits.Add(new ManifestSplit(directory, "valid", validSentences.Select(s => Item(s, valid, "valid")).ToList(), false));
         splits.Add(new ManifestSplit(directory, "test", testSentences.Select(s => Item(s, test, "test")).ToList(), false));
         dictionaries[directory] = language.Alphabet + (language.KeepsApostrophe ? "'" : "");
@@ -183,7 +184,7 @@ internal static class CorpusPlanner
         return [.. result.Take(options.Speakers).OrderBy(s => s.Item1, StringComparer.Ordinal)];
     }
 
-    private static void PlanIntent(CorpusOptions options, List<ManifestSplit> splits)
+    private static void PlanIntent(CorpusOptions options, IReadOnlyList<MeasuredRoom>? measuredRooms, List<ManifestSplit> splits)
     {
         var directory = Path.Combine(options.OutputDirectory, "intent");
         var items = new Dictionary<string, List<CorpusItem>>(StringComparer.Ordinal)
@@ -228,7 +229,7 @@ internal static class CorpusPlanner
                 }
             }
         }
-        items["train"] = WithCopies(items["train"], options);
+        items["train"] = WithCopies(items["train"], options, measuredRooms);
         foreach (var split in new[] { "train", "valid", "test", "test_seen" })
         {
             splits.Add(new ManifestSplit(directory, split, items[split], true));
@@ -237,9 +238,10 @@ internal static class CorpusPlanner
 
     /// <summary>
     /// Each item followed by its <see cref="CorpusOptions.SpeedCopies"/> copies at other speeds, then its
-    /// <see cref="CorpusOptions.RoomCopies"/> copies in simulated rooms (at its own speed).
+    /// <see cref="CorpusOptions.RoomCopies"/> copies in rooms (at its own speed): different synthetic rooms, or different
+    /// ones of <paramref name="measuredRooms"/> when given (the caller makes sure there are enough).
     /// </summary>
-    private static List<CorpusItem> WithCopies(List<CorpusItem> items, CorpusOptions options)
+    private static List<CorpusItem> WithCopies(List<CorpusItem> items, CorpusOptions options, IReadOnlyList<MeasuredRoom>? measuredRooms)
     {
         if (options.SpeedCopies == 0 && options.RoomCopies == 0)
         {
@@ -255,11 +257,11 @@ internal static class CorpusPlanner
             {
                 result.Add(CorpusItem.Create(item.Words, item.Voice, item.Label, effects with { Speed = speed }));
             }
-            var rooms = new List<RoomReverb>(options.RoomCopies);
+            var rooms = new List<Room>(options.RoomCopies);
             var random = StableHash.Random(options.Seed, "room-copies", item.RelativePath);
             while (rooms.Count < options.RoomCopies)
             {
-                var room = RoomReverb.Draw(random);
+                Room room = measuredRooms is { Count: > 0 } ? measuredRooms[random.Next(measuredRooms.Count)] : RoomReverb.Draw(random);
                 if (!rooms.Contains(room))
                 {
                     rooms.Add(room);

@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using System.Globalization;
 using S3Router.Core.Audio;
 
 namespace S3Router.TrainingService.Data;
@@ -10,7 +10,7 @@ namespace S3Router.TrainingService.Data;
 /// </summary>
 /// <param name="Rt60Seconds">Reverberation time: the tail falls by 60 dB over this long (0.15..0.8 when drawn).</param>
 /// <param name="DirectToReverberantDecibels">Energy of the direct path over that of the tail, in dB (−3..12 when drawn).</param>
-internal sealed record RoomReverb(double Rt60Seconds, double DirectToReverberantDecibels)
+internal sealed record RoomReverb(double Rt60Seconds, double DirectToReverberantDecibels) : Room
 {
     private const int Rate = AudioDecoder.TargetSampleRateHertz;
 
@@ -50,28 +50,9 @@ internal sealed record RoomReverb(double Rt60Seconds, double DirectToReverberant
         return result;
     }
 
-    /// <summary>
-    /// The samples heard in the room: convolved with <see cref="ImpulseResponse"/>, cut to the original length (the
-    /// transcript and manifest sizes stay those of the utterance) and scaled back to the original's RMS level.
-    /// </summary>
-    public float[] Apply(float[] samples, Random random)
-    {
-        var response = ImpulseResponse(random);
-        var reversed = response.Reverse().ToArray();
-        var output = new float[samples.Length];
-        var padded = new float[samples.Length + response.Length - 1];
-        samples.CopyTo(padded, response.Length - 1);
-        for (var i = 0; i < output.Length; i++)
-        {
-            // y[i] = sum_k h[k] x[i-k]: a dot product of the reversed response with the window ending at i.
-            output[i] = TensorPrimitives.Dot<float>(reversed, padded.AsSpan(i, response.Length));
-        }
-        var before = TensorPrimitives.Norm<float>(samples);
-        var after = TensorPrimitives.Norm<float>(output);
-        if (after > 0)
-        {
-            TensorPrimitives.Multiply(output, before / after, output);
-        }
-        return output;
-    }
+    /// <inheritdoc />
+    public override string Key => string.Create(CultureInfo.InvariantCulture, $"room{Rt60Seconds}/{DirectToReverberantDecibels}");
+
+    /// <summary>The samples convolved with <see cref="ImpulseResponse"/> (its noise from <paramref name="random"/>), at their length and level.</summary>
+    public override float[] Apply(float[] samples, Random random) => Convolve(samples, ImpulseResponse(random), delay: 0);
 }

@@ -35,6 +35,24 @@ public sealed class CommandErrorTests
     }
 
     [Fact]
+    public async Task DataSynth_MissingImpulseResponseFolder_NamesItBeforeSynthesizing()
+    {
+        // Arrange
+        using var error = new StringWriter();
+        var root = Path.Combine(Path.GetTempPath(), "s3r-cli-" + Guid.NewGuid().ToString("N"));
+        var (output, responses) = (Path.Combine(root, "corpus"), Path.Combine(root, "rirs"));
+
+        // Act
+        var exitCode = await CliApp.RunAsync(
+            ["data", "synth", "-o", output, "--room-copies", "1", "--rir-dir", responses], TextWriter.Null, error, TestContext.Current.CancellationToken);
+
+        // Assert
+        Assert.Equal(2, exitCode);
+        Assert.Equal($"error: impulse response folder '{responses}' does not exist", error.ToString().Trim());
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public async Task TrainSubmit_MissingConfig_NamesTheFileBeforeCallingTheService()
     {
         // Arrange: nothing listens on the target, so reaching the service would be a different error.

@@ -197,6 +197,43 @@ public sealed class CorpusBuilderTests(TinyCorpus corpus) : IClassFixture<TinyCo
         static double Rms(float[] x) => Math.Sqrt(x.Average(v => (double)v * v));
     }
 
+    [Fact]
+    public async Task BuildAsync_MeasuredRooms_EachCopyIsItsOriginalThroughTheResponseItDrew()
+    {
+        Assert.SkipUnless(TinyCorpus.ToolsPresent, "needs espeak-ng and the fortunes packages");
+        var responses = Path.Combine(corpus.Root, "rirs");
+        Directory.CreateDirectory(responses);
+        for (var k = 0; k < 2; k++)
+        {
+            // A direct path after 2 ms and an echo 10 or 20 ms later.
+            var response = new float[400];
+            response[32] = 0.8f;
+            response[32 + (160 * (k + 1))] = 0.4f;
+            File.WriteAllBytes(Path.Combine(responses, $"echo{k}.wav"), S3Router.Core.Audio.WavWriter.Write(response, 16_000));
+        }
+        var options = TinyCorpus.OptionsFor(Path.Combine(corpus.Root, "measured")) with
+        {
+            Tasks = CorpusTasks.Asr, Languages = ["en"], AsrTrainMinutes = 0.1, AsrSmallTrainMinutes = 0.05, RoomCopies = 1,
+            ImpulseResponseDirectory = responses,
+        };
+
+        var summary = await new CorpusBuilder().BuildAsync(options, null, TestContext.Current.CancellationToken);
+
+        Assert.Empty(summary.Failures);
+        var directory = Path.Combine(options.OutputDirectory, "asr", "en");
+        var planned = CorpusPlanner.Plan(options, CorpusBuilder.MeasuredRooms(options)).Splits.Single(s => s.Name == "train_1h").Items;
+        for (var i = 0; i < planned.Count; i += 2)
+        {
+            var original = Samples(Path.Combine(directory, planned[i].RelativePath));
+            var copy = Samples(Path.Combine(directory, planned[i + 1].RelativePath));
+            var room = Assert.IsType<MeasuredRoom>(planned[i + 1].Augmentation?.Room);
+            var expected = room.Apply(original, new Random(0));
+            Assert.True(expected.Zip(copy).All(p => Math.Abs(p.First - p.Second) < 1e-3), $"{planned[i + 1].RelativePath} is {planned[i].RelativePath} through {room.Name}");
+        }
+
+        static float[] Samples(string path) => S3Router.Core.Audio.WavReader.Read(File.ReadAllBytes(path)).Samples;
+    }
+
     [Theory]
     [InlineData(9, 0, "speed-copies")]
     [InlineData(0, 9, "room-copies")]

@@ -119,10 +119,31 @@ public sealed class CorpusPlannerTests
                 var rooms = group.Skip(2).ToList();
                 Assert.All(rooms, r => Assert.Equal((group[0].SpokenText, group[0].Label, group[0].Voice), (r.SpokenText, r.Label, r.Voice)));
                 Assert.All(rooms, r => Assert.Equal(1, r.Augmentation!.Speed));
-                Assert.All(rooms, r => Assert.InRange(r.Augmentation!.Room!.Rt60Seconds, RoomReverb.ShortestRt60, RoomReverb.LongestRt60));
+                Assert.All(rooms, r => Assert.InRange(Assert.IsType<RoomReverb>(r.Augmentation!.Room).Rt60Seconds, RoomReverb.ShortestRt60, RoomReverb.LongestRt60));
                 Assert.Equal(4, group.Select(c => c.RelativePath).Distinct().Count());
             }
         }
+    }
+
+    [Fact]
+    public void Plan_MeasuredRooms_EachUtterancesRoomCopiesAreHeardInDifferentOnesOfThem()
+    {
+        var options = Defaults with { Tasks = CorpusTasks.Intent, Languages = ["en"], Scale = 0.25, RoomCopies = 2 };
+        MeasuredRoom[] measured = [.. Enumerable.Range(0, 3).Select(k => new MeasuredRoom($"room{k}.wav", $"{k:x12}", [1f], 0))];
+        var synthetic = CorpusPlanner.Plan(options).Splits.Single(s => s.Name == "train").Items;
+
+        var items = CorpusPlanner.Plan(options, measured).Splits.Single(s => s.Name == "train").Items;
+
+        Assert.Equal(synthetic.Count, items.Count);
+        for (var i = 0; i < items.Count; i += 3)
+        {
+            // The original as without measured rooms, then two copies in two different measured rooms.
+            Assert.Equal(synthetic[i].RelativePath, items[i].RelativePath);
+            var rooms = items.Skip(i + 1).Take(2).Select(c => Assert.IsType<MeasuredRoom>(c.Augmentation!.Room)).ToList();
+            Assert.NotEqual(rooms[0].Name, rooms[1].Name);
+            Assert.All(items.Skip(i + 1).Take(2), c => Assert.Contains($"|rir:", c.Augmentation!.Key, StringComparison.Ordinal));
+        }
+        Assert.Equal(3, items.Select(c => (c.Augmentation?.Room as MeasuredRoom)?.Name).OfType<string>().Distinct().Count());
     }
 
     [Fact]
