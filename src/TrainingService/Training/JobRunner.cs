@@ -516,7 +516,7 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
             return Compute();
         }
 
-        var key = disk.Key(backbone, dataset, maxTokens, half);
+        var key = disk.Key(backbone, dataset, maxTokens, half, progress.Phase(JobPhase.HashingAudio));
         if (LoadFeatures(context, disk, key, split, dataset.Count, (int)backbone.OutputWidth, half) is { } stored)
         {
             progress.Phase(JobPhase.LoadingFeatures)(dataset.Count, dataset.Count);

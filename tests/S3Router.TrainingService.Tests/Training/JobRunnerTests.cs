@@ -241,6 +241,9 @@ public sealed class JobRunnerTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(2, Directory.GetFiles(cache).Length);
         Assert.Empty(PhaseTotals(second, "caching_features"));
         Assert.Equal(splits, PhaseTotals(second, "loading_features"));
+        Assert.Equal(splits, PhaseTotals(first, "hashing_audio"));
+        Assert.Equal(splits, PhaseTotals(second, "hashing_audio"));
+        Assert.All(new[] { first, second }, reports => Assert.Contains(reports, p => p.Phase == "hashing_audio" && p.PhaseDone == p.PhaseTotal));
         Assert.Equal(2, logger.Entries.Count(e => e.Message.Contains("loaded from " + cache, StringComparison.Ordinal)));
         Assert.Equal(referenceLosses, secondLosses);
         Assert.Equal(reference.Metrics, swept.Metrics);

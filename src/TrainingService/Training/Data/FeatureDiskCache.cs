@@ -63,9 +63,9 @@ internal sealed class FeatureDiskCache
     /// their width), every item in order (manifest samples, which decide the batches, and the sha256 of the audio
     /// file), <paramref name="maxTokens"/> (the batches pad, which moves the last bits) and the precision. Hashing the
     /// audio reads it once, a fraction of the backbone pass it may save; the manifests alone would miss audio
-    /// rewritten in place.
+    /// rewritten in place. <paramref name="progress"/> gets (files hashed, files) every 100 files and at the end.
     /// </summary>
-    public string Key(Wav2Vec2Model backbone, SpeechDataset dataset, long maxTokens, bool half)
+    public string Key(Wav2Vec2Model backbone, SpeechDataset dataset, long maxTokens, bool half, Action<int, int>? progress = null)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
@@ -78,9 +78,14 @@ internal sealed class FeatureDiskCache
             items {dataset.Count}
 
             """)));
+        var done = 0;
         foreach (var item in dataset.Items)
         {
             hash.AppendData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{item.Samples} {Sha256Digest.OfFile(item.AudioPath)}\n")));
+            if (++done % 100 == 0 || done == dataset.Count)
+            {
+                progress?.Invoke(done, dataset.Count);
+            }
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());
