@@ -83,19 +83,9 @@ internal static class DataCommand
                 parse.InvocationConfiguration.Error.WriteLine($"error: {ex.Message}");
                 return 2;
             }
-            foreach (var warning in summary.Warnings)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"warning: {warning}");
-            }
-            foreach (var failure in summary.Failures)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"failed: {failure}");
-            }
+            PrintNotes(parse.InvocationConfiguration.Error, ("warning", summary.Warnings), ("failed", summary.Failures));
             var printed = parse.InvocationConfiguration.Output;
-            foreach (var manifest in summary.Manifests)
-            {
-                printed.WriteLine($"{Path.GetRelativePath(options.OutputDirectory, manifest.Path),-32} {manifest.Utterances,6} utt  {manifest.Duration.TotalMinutes,7:0.0} min");
-            }
+            PrintManifests(printed, options.OutputDirectory, summary.Manifests);
             var p = summary.Progress;
             printed.WriteLine($"{p.Total} files: {p.Synthesized} synthesized, {p.Reused} reused, {p.Failed} failed");
             return p.Failed == 0 ? 0 : 1;
@@ -147,19 +137,9 @@ internal static class DataCommand
                 parse.InvocationConfiguration.Error.WriteLine($"error: {ex.Message}");
                 return 2;
             }
-            foreach (var skip in summary.Skipped)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"skipped: {skip}");
-            }
-            foreach (var failure in summary.Failures)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"failed: {failure}");
-            }
+            PrintNotes(parse.InvocationConfiguration.Error, ("skipped", summary.Skipped), ("failed", summary.Failures));
             var printed = parse.InvocationConfiguration.Output;
-            foreach (var manifest in summary.Manifests)
-            {
-                printed.WriteLine($"{Path.GetRelativePath(options.OutputDirectory, manifest.Path),-32} {manifest.Utterances,6} utt  {manifest.Duration.TotalMinutes,7:0.0} min");
-            }
+            PrintManifests(printed, options.OutputDirectory, summary.Manifests);
             foreach (var l in summary.Languages)
             {
                 var dropped = l.Dropped.Count == 0 ? "none" : string.Join(", ", l.Dropped.Select(d => $"{d.Value} {d.Key}"));
@@ -170,6 +150,27 @@ internal static class DataCommand
             return p.Failed == 0 ? 0 : 1;
         });
         return asterisk;
+    }
+
+    /// <summary>Each note as <c>kind: note</c> on <paramref name="error"/>, the kinds in the order given.</summary>
+    private static void PrintNotes(TextWriter error, params (string Kind, IEnumerable<string> Notes)[] groups)
+    {
+        foreach (var (kind, notes) in groups)
+        {
+            foreach (var note in notes)
+            {
+                error.WriteLine($"{kind}: {note}");
+            }
+        }
+    }
+
+    /// <summary>A line per manifest written: its path under <paramref name="root"/>, utterances and minutes.</summary>
+    private static void PrintManifests(TextWriter output, string root, IEnumerable<ManifestSummary> manifests)
+    {
+        foreach (var manifest in manifests)
+        {
+            output.WriteLine($"{Path.GetRelativePath(root, manifest.Path),-32} {manifest.Utterances,6} utt  {manifest.Duration.TotalMinutes,7:0.0} min");
+        }
     }
 
     /// <summary>A progress bar on a terminal, plain lines on the invocation's output in logs and pipes.</summary>
