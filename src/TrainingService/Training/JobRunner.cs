@@ -482,6 +482,8 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         TrainingLog.HeadStandardized(logger, context.JobId, count, 2 * backbone.OutputWidth);
     }
 
+    private static long Mebibytes(long bytes) => (bytes + (1L << 20) - 1) >> 20;
+
     private static long FeatureCacheBudget() => FeatureCacheBytes(Environment.GetEnvironmentVariable(FeatureCacheVariable));
 
     /// <summary>The feature cache directory; unset or empty: no disk cache.</summary>
@@ -500,7 +502,8 @@ public sealed class JobRunner(ILogger<JobRunner> logger, TimeProvider timeProvid
         {
             if (required)
             {
-                TrainingLog.FeaturesNotCached(logger, context.JobId, budget >> 20);
+                var single = FrozenFeatures.SingleBytes(backbone, dataset);
+                TrainingLog.FeaturesNotCached(logger, context.JobId, Mebibytes(single / 2), Mebibytes(single), budget >> 20);
             }
 
             return null;

@@ -26,8 +26,8 @@ internal static partial class TrainingLog
     [LoggerMessage(EventId = 6006, Level = LogLevel.Information, Message = "Job {JobId}: frozen backbone features of {Done}/{Total} {Split} utterances computed")]
     public static partial void CachingFeatures(ILogger logger, string jobId, int done, int total, string split);
 
-    [LoggerMessage(EventId = 6007, Level = LogLevel.Warning, Message = "Job {JobId}: the training set's features exceed the cache budget of {BudgetMiB} MiB even as float16; the frozen backbone runs every step (S3R_FEATURE_CACHE_MIB raises the budget)")]
-    public static partial void FeaturesNotCached(ILogger logger, string jobId, long budgetMiB);
+    [LoggerMessage(EventId = 6007, Level = LogLevel.Warning, Message = "Job {JobId}: the training set's features take {HalfMiB} MiB as float16 ({SingleMiB} MiB as float32), over the cache budget of {BudgetMiB} MiB; the frozen backbone runs every step, 20-40 times slower (S3R_FEATURE_CACHE_MIB={HalfMiB} or more caches them)")]
+    public static partial void FeaturesNotCached(ILogger logger, string jobId, long halfMiB, long singleMiB, long budgetMiB);
 
     [LoggerMessage(EventId = 6008, Level = LogLevel.Information, Message = "Job {JobId}: head warm-up step {Step}/{Steps}, loss {Loss}")]
     public static partial void HeadWarmup(ILogger logger, string jobId, long step, long steps, float loss);

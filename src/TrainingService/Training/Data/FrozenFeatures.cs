@@ -82,9 +82,13 @@ internal sealed class FrozenFeatures
     /// </summary>
     public static bool? HalfPrecision(Wav2Vec2Model backbone, SpeechDataset dataset, long budgetBytes)
     {
-        var values = dataset.Items.Sum(i => backbone.OutputFrames(i.Samples)) * backbone.OutputWidth;
-        return values * 2 > budgetBytes ? null : values * sizeof(float) > budgetBytes;
+        var single = SingleBytes(backbone, dataset);
+        return single / 2 > budgetBytes ? null : single > budgetBytes;
     }
+
+    /// <summary>Bytes the features of every item of <paramref name="dataset"/> take as float32 (half that as float16).</summary>
+    public static long SingleBytes(Wav2Vec2Model backbone, SpeechDataset dataset) =>
+        dataset.Items.Sum(i => backbone.OutputFrames(i.Samples)) * backbone.OutputWidth * sizeof(float);
 
     /// <summary>
     /// Features of every item of <paramref name="dataset"/> (as float16 when <paramref name="half"/>), batched by

@@ -39,6 +39,26 @@ public sealed class FrozenFeaturesTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SingleBytes_BeforeCompute_PredictsTheBytesTheFeaturesTake(bool half)
+    {
+        // Arrange: what the budget check (and the over-budget warning's sizes) rests on.
+        using var backbone = FeatureTestData.Backbone();
+        var dataset = FeatureTestData.Dataset(_root, 4_000, 9_600, 6_400);
+
+        // Act
+        var predicted = FrozenFeatures.SingleBytes(backbone, dataset);
+        var features = FrozenFeatures.Compute(backbone, dataset, maxTokens: 20_000, half, (_, _) => { });
+
+        // Assert
+        Assert.Equal(half ? predicted / 2 : predicted, features.Bytes);
+        Assert.False(FrozenFeatures.HalfPrecision(backbone, dataset, predicted));
+        Assert.True(FrozenFeatures.HalfPrecision(backbone, dataset, predicted - 1));
+        Assert.Null(FrozenFeatures.HalfPrecision(backbone, dataset, (predicted / 2) - 1));
+    }
+
     [Fact]
     public void Batch_WithCrop_CutsLongItemsToAContiguousWindowOfTheirFeatures()
     {
