@@ -52,7 +52,7 @@ for bundle in "$ROUTES"/*.safetensors; do
   s3r masks publish "$bundle" --alias production
 done
 
-text="please turn on the lights in the kitchen"
+text="turn on the lights in the living room"
 espeak-ng -v en-us+f3 -s 150 -w "$WORK/utterance.wav" "$text"
 echo "run: recognizing a new utterance (\"$text\", espeak-ng en-us+f3)"
 s3r recognize "$WORK/utterance.wav" --task asr --language en --route speaker/und --route intent/en

@@ -16,9 +16,10 @@ mkdir -p "$WORK"
 echo "demo routes: synthesizing speech into $WORK/corpus"
 s3r data synth --output "$WORK/corpus" --seed 7 --tasks asr speaker --languages en --engines espeak flite \
   --asr-train-minutes 20 --asr-small-train-minutes 10 --asr-valid-minutes 2 --asr-test-minutes 2 --speakers 12
-# Intent adds one speed copy of each training utterance (voices beyond the synthesizers' own; bench/README.md, "Intent:
-# speed copies of the training voices"); the other tasks' items are the same as without it.
-s3r data synth --output "$WORK/corpus" --seed 7 --tasks intent --engines espeak flite --speed-copies 1
+# Intent adds one speed copy (voices beyond the synthesizers' own; bench/README.md, "Intent: speed copies of the
+# training voices") and one copy in a simulated room ("Intent: copies in simulated rooms") of each training utterance;
+# the other tasks' items are the same as without them.
+s3r data synth --output "$WORK/corpus" --seed 7 --tasks intent --engines espeak flite --speed-copies 1 --room-copies 1
 for job in asr-en speaker-und intent-en; do
   echo "demo routes: training $job"
   sed "s#@CORPUS@#$WORK/corpus#g" "$ROUTES/jobs/$job.json" >"$WORK/$job.json"

@@ -43,9 +43,10 @@ public sealed class MaskLineageOneDnnMaxIsaTests
     [InlineData("asr-en.safetensors")]
     [InlineData("speaker-und.safetensors")]
     [InlineData("intent-en.safetensors")]
-    public void ToBytes_ShippedRouteWrittenBeforeTheKey_RewritesToTheSameBytes(string route)
+    public void ToBytes_ShippedRoute_RewritesToTheSameBytes(string route)
     {
-        // Arrange: the demo routes (models/tiny-ssl) were written before onednn_max_isa existed.
+        // Arrange: of the demo routes (models/tiny-ssl), asr/en and speaker/und were written before onednn_max_isa
+        // existed, intent/en (2026-11-28) with it; each reads and writes back byte for byte.
         var path = RepositoryPaths.Find(Path.Combine("models", "tiny-ssl", "routes", route));
         var original = File.ReadAllBytes(path);
 
