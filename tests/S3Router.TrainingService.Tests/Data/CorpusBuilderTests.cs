@@ -143,14 +143,9 @@ public sealed class CorpusBuilderTests(TinyCorpus corpus) : IClassFixture<TinyCo
     public async Task BuildAsync_SpeedCopies_EachCopyIsItsOriginalPlayedAtItsSpeed()
     {
         Assert.SkipUnless(TinyCorpus.ToolsPresent, "needs espeak-ng and the fortunes packages");
-        var options = TinyCorpus.OptionsFor(Path.Combine(corpus.Root, "speed")) with
-        {
-            Tasks = CorpusTasks.Asr, Languages = ["en"], AsrTrainMinutes = 0.1, AsrSmallTrainMinutes = 0.05, SpeedCopies = 1,
-        };
 
-        var summary = await new CorpusBuilder().BuildAsync(options, null, TestContext.Current.CancellationToken);
+        var options = await BuildSmallEnglishAsrAsync("speed", o => o with { SpeedCopies = 1 });
 
-        Assert.Empty(summary.Failures);
         var train = Manifest.Read(Path.Combine(options.OutputDirectory, "asr", "en"), "train_1h");
         var planned = CorpusPlanner.Plan(options).Splits.Single(s => s.Name == "train_1h").Items;
         Assert.Equal(planned.Select(i => i.RelativePath), train.Rows.Select(r => r.Path));
@@ -167,14 +162,9 @@ public sealed class CorpusBuilderTests(TinyCorpus corpus) : IClassFixture<TinyCo
     public async Task BuildAsync_RoomCopies_EachCopyIsItsOriginalReverberatedAtItsLengthAndLevel()
     {
         Assert.SkipUnless(TinyCorpus.ToolsPresent, "needs espeak-ng and the fortunes packages");
-        var options = TinyCorpus.OptionsFor(Path.Combine(corpus.Root, "room")) with
-        {
-            Tasks = CorpusTasks.Asr, Languages = ["en"], AsrTrainMinutes = 0.1, AsrSmallTrainMinutes = 0.05, RoomCopies = 1,
-        };
 
-        var summary = await new CorpusBuilder().BuildAsync(options, null, TestContext.Current.CancellationToken);
+        var options = await BuildSmallEnglishAsrAsync("room", o => o with { RoomCopies = 1 });
 
-        Assert.Empty(summary.Failures);
         var directory = Path.Combine(options.OutputDirectory, "asr", "en");
         var train = Manifest.Read(directory, "train_1h");
         var planned = CorpusPlanner.Plan(options).Splits.Single(s => s.Name == "train_1h").Items;
@@ -211,15 +201,9 @@ public sealed class CorpusBuilderTests(TinyCorpus corpus) : IClassFixture<TinyCo
             response[32 + (160 * (k + 1))] = 0.4f;
             File.WriteAllBytes(Path.Combine(responses, $"echo{k}.wav"), S3Router.Core.Audio.WavWriter.Write(response, 16_000));
         }
-        var options = TinyCorpus.OptionsFor(Path.Combine(corpus.Root, "measured")) with
-        {
-            Tasks = CorpusTasks.Asr, Languages = ["en"], AsrTrainMinutes = 0.1, AsrSmallTrainMinutes = 0.05, RoomCopies = 1,
-            ImpulseResponseDirectory = responses,
-        };
 
-        var summary = await new CorpusBuilder().BuildAsync(options, null, TestContext.Current.CancellationToken);
+        var options = await BuildSmallEnglishAsrAsync("measured", o => o with { RoomCopies = 1, ImpulseResponseDirectory = responses });
 
-        Assert.Empty(summary.Failures);
         var directory = Path.Combine(options.OutputDirectory, "asr", "en");
         var planned = CorpusPlanner.Plan(options, CorpusBuilder.MeasuredRooms(options)).Splits.Single(s => s.Name == "train_1h").Items;
         for (var i = 0; i < planned.Count; i += 2)
@@ -232,6 +216,18 @@ public sealed class CorpusBuilderTests(TinyCorpus corpus) : IClassFixture<TinyCo
         }
 
         static float[] Samples(string path) => S3Router.Core.Audio.WavReader.Read(File.ReadAllBytes(path)).Samples;
+    }
+
+    /// <summary>Builds a small English ASR corpus in <paramref name="name"/> with <paramref name="copies"/>' options; no file may fail.</summary>
+    private async Task<CorpusOptions> BuildSmallEnglishAsrAsync(string name, Func<CorpusOptions, CorpusOptions> copies)
+    {
+        var options = copies(TinyCorpus.OptionsFor(Path.Combine(corpus.Root, name)) with
+        {
+            Tasks = CorpusTasks.Asr, Languages = ["en"], AsrTrainMinutes = 0.1, AsrSmallTrainMinutes = 0.05,
+        });
+        var summary = await new CorpusBuilder().BuildAsync(options, null, TestContext.Current.CancellationToken);
+        Assert.Empty(summary.Failures);
+        return options;
     }
 
     [Theory]
